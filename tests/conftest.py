@@ -1,5 +1,6 @@
-"""Shared fixtures. Service fixtures (simulator, Redis, Celery worker) live in tests/fixtures/."""
+"""Shared fixtures. Service fixtures (simulator, Celery worker) live in tests/fixtures/."""
 
 pytest_plugins = [
+    "tests.fixtures.services",
     "tests.fixtures.simulator",
 ]

@@ -1,0 +1,60 @@
+"""Checks of the services the panel needs: the database, Redis, and a live Celery worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from django.conf import settings
+from django.db import connection
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def check_database() -> Check:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means "down"; the text says which
+        return Check("database", False, f"{type(exc).__name__}: {exc}")
+    return Check("database", True, connection.vendor)
+
+
+def check_redis() -> Check:
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        return Check("redis", False, f"{type(exc).__name__}: {exc}")
+    finally:
+        client.close()
+    return Check("redis", True, "PONG")
+
+
+def check_celery(timeout: float = 1.0) -> Check:
+    from panel.celery import app
+
+    try:
+        with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
+            replies = app.control.ping(timeout=timeout, connection=conn)
+    except Exception as exc:  # broker unreachable: kombu raises several unrelated types
+        return Check("celery", False, f"{type(exc).__name__}: {exc}")
+    workers = sorted(name for reply in replies for name in reply)
+    if not workers:
+        return Check("celery", False, "no worker answered a ping")
+    return Check("celery", True, f"{len(workers)} worker(s): {', '.join(workers)}")
+
+
+def run_checks() -> list[Check]:
+    redis_check = check_redis()
+    # Without Redis there is no broker to ping workers through: say so instead of waiting.
+    celery_check = (
+        check_celery() if redis_check.ok else Check("celery", False, "broker (Redis) is down")
+    )
+    return [check_database(), redis_check, celery_check]

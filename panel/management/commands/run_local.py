@@ -1,0 +1,106 @@
+"""Everything a local run needs, in one command (the README's run command ends here).
+
+Starts a private Redis, the bundled Vultr v1 simulator with demo data, a Celery worker and beat,
+and the web server; prepares the database and the demo login; Ctrl-C stops all of it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from panel.env import local_secret
+from panel.local_stack import (
+    BASE_DIR,
+    child_env,
+    free_port,
+    start_celery,
+    start_redis,
+    stop,
+    wait_for_port,
+)
+
+
+class Command(BaseCommand):
+    help = "Run the panel locally with Redis, a Celery worker and beat, and the Vultr simulator."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+        parser.add_argument(
+            "--simulator-port",
+            type=int,
+            default=8790,
+            help="Fixed, so that the demo key's API address stays valid across runs.",
+        )
+
+    def handle(self, *args, port: int, simulator_port: int, **options):
+        procs: list[subprocess.Popen] = []
+        try:
+            self.start(procs, port, simulator_port)
+            while all(p.poll() is None for p in procs):
+                time.sleep(0.5)
+            dead = next(p for p in procs if p.poll() is not None)
+            self.stderr.write(f"{dead.args[2:5]} stopped (exit {dead.returncode}); shutting down")
+        except KeyboardInterrupt:
+            self.stdout.write("\nStopping…")
+        finally:
+            stop(procs)
+
+    def start(self, procs: list[subprocess.Popen], port: int, simulator_port: int) -> None:
+        data = settings.DATA_DIR
+        redis_port = free_port()
+        procs.append(start_redis(redis_port, data / "redis"))
+        self.stdout.write(f"Redis on 127.0.0.1:{redis_port}")
+
+        simulator_url = f"http://127.0.0.1:{simulator_port}"
+        # One demo Vultr account in the simulator; its key is kept so the stored (encrypted)
+        # copy in the database stays valid from one run to the next.
+        demo_key = local_secret(data / "demo_vultr_key", lambda: secrets.token_hex(18).upper())
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "panel.simulator", "--port", str(simulator_port),
+                 "--key", demo_key, "--demo"],
+                cwd=BASE_DIR,
+                stdout=subprocess.DEVNULL,
+            )
+        )  # fmt: skip
+        wait_for_port(simulator_port, timeout=15, proc=procs[-1])
+        self.stdout.write(f"Vultr v1 simulator on {simulator_url}")
+
+        env = child_env(
+            REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
+            VULTR_API_URL=simulator_url,
+            DEBUG=os.environ.get("DEBUG", "true"),
+            DJANGO_SETTINGS_MODULE="panel.settings",
+        )
+        call_command("migrate", interactive=False, verbosity=0)
+        login = self.prepare_demo_login(demo_key, simulator_url)
+
+        procs.append(start_celery(env, "--loglevel=INFO", "--concurrency=2"))
+        procs.append(
+            start_celery(env, "--loglevel=INFO", f"--schedule={data / 'celerybeat-schedule'}",
+                         kind="beat")
+        )  # fmt: skip
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+                cwd=BASE_DIR,
+                env=env,
+            )
+        )
+        wait_for_port(port, timeout=30, proc=procs[-1])
+        self.stdout.write(self.style.SUCCESS(f"\nThe panel is running at http://127.0.0.1:{port}/"))
+        if login:
+            self.stdout.write(f"Sign in as {login[0]} with password {login[1]}")
+        self.stdout.write("Press Ctrl-C to stop everything.\n")
+
+    def prepare_demo_login(self, demo_key: str, simulator_url: str) -> tuple[str, str] | None:
+        """Hook for the accounts app: make the demo user whose team holds the demo key."""
+        return None

@@ -1,0 +1,28 @@
+"""Settings for the test suite: the real settings, with a real Redis started for the run.
+
+CI may provide REDIS_URL (a system redis-server it started); otherwise a private Redis is
+started here, before Django reads its settings, and stopped when the test process exits.
+"""
+
+import atexit
+import os
+import tempfile
+from pathlib import Path
+
+_tmp = Path(tempfile.mkdtemp(prefix="panel-tests-"))
+# Keep tests away from the developer's data folder (SQLite file, generated secrets).
+os.environ.setdefault("PANEL_DATA_DIR", str(_tmp / "data"))
+
+if not os.environ.get("REDIS_URL"):
+    from panel.local_stack import free_port, start_redis, stop
+
+    _port = free_port()
+    _redis = start_redis(_port, _tmp / "redis")
+    atexit.register(stop, [_redis])
+    # Child processes (Celery workers started by tests) inherit this and share the same Redis.
+    os.environ["REDIS_URL"] = f"redis://127.0.0.1:{_port}/0"
+
+from panel.settings import *  # noqa: E402,F403
+
+# Fast hashing: tests create many users; the real hasher is covered by Django itself.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
