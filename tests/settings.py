@@ -26,3 +26,7 @@ from panel.settings import *  # noqa: E402,F403
 
 # Fast hashing: tests create many users; the real hasher is covered by Django itself.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# A file, not memory: Celery worker processes started by tests share the test database, and
+# tests can search the file itself for data that must never be stored in plain text.
+DATABASES["default"]["TEST"] = {"NAME": str(_tmp / "test.sqlite3")}  # noqa: F405
