@@ -1,0 +1,68 @@
+"""Settings come from the environment; a bad value stops start-up naming the variable."""
+
+import subprocess
+import sys
+
+import pytest
+
+from panel.local_stack import BASE_DIR
+
+
+def start_django(tmp_path, **env):
+    """Run ``manage.py check`` in a fresh process with only the given settings variables."""
+    base = {"PATH": "/usr/bin:/bin", "PANEL_DATA_DIR": str(tmp_path / "data")}
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        env={**base, **env, "DJANGO_SETTINGS_MODULE": "panel.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DEBUG", "maybe", "DEBUG must be true or false, got 'maybe'"),
+        ("DATABASE_URL", "nosuchdb://x", "DATABASE_URL is not a usable database URL"),
+        ("REDIS_URL", "localhost:6379", "REDIS_URL must be a URL starting with redis://"),
+        ("VULTR_API_URL", "api.vultr.com", "VULTR_API_URL must be a URL starting with http://"),
+        ("SESSION_COOKIE_AGE", "soon", "SESSION_COOKIE_AGE must be an integer, got 'soon'"),
+    ],
+)
+def test_it_names_the_bad_variable(tmp_path, variable, value, message):
+    result = start_django(tmp_path, **{variable: value})
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_it_starts_with_no_configuration_and_keeps_its_generated_secret(tmp_path):
+    first = start_django(tmp_path)
+    secret_file = tmp_path / "data" / "secret_key"
+    secret = secret_file.read_text()
+    second = start_django(tmp_path)
+
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert len(secret.strip()) >= 50
+    assert secret_file.read_text() == secret
+    assert secret_file.stat().st_mode & 0o077 == 0
+
+
+def test_it_reads_the_secret_key_from_a_file(tmp_path):
+    key_file = tmp_path / "secret"
+    key_file.write_text("from-a-file-" + "x" * 50)
+
+    result = start_django(tmp_path, SECRET_KEY_FILE=str(key_file))
+
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "data" / "secret_key").exists()
+
+
+def test_it_refuses_an_unreadable_secret_file(tmp_path):
+    result = start_django(tmp_path, SECRET_KEY_FILE=str(tmp_path / "missing"))
+
+    assert result.returncode != 0
+    assert "SECRET_KEY_FILE: cannot read" in result.stderr
