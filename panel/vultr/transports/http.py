@@ -1,0 +1,209 @@
+"""HTTP plumbing shared by the transports: one keep-alive session, timeouts, the caller's rate
+limiter, retries where they are safe, logging and a metrics hook.
+
+It knows nothing of any API version's paths or payloads. A transport hands it a `check`
+function that turns an unsuccessful response into the right `VultrError`; this module decides,
+from each error's `retryable`, whether to send the request again.
+
+Retry policy (DESIGN: "retries only where safe"):
+
+- A GET has no side effects, so it is retried on 500, 503, timeouts and connection failures.
+- A POST changes something, and `server/create` bills on every success, so a POST is retried
+  only when the request certainly did not take effect: a 503 (v1 answers it from the rate
+  limiter before doing any work, reference §3), a connect timeout, or a refused connection.
+  A POST that timed out, lost its connection or got a 500 is *not* retried: it may have
+  been carried out, and the caller has to look before trying again.
+
+The API key travels only in a request header. Redirects are not followed, because `requests`
+would forward a custom header such as `API-Key` to whatever host the redirect names. Response
+bodies and transport error texts are scrubbed of the key before anyone sees them, so not even
+a misbehaving server echoing it can get it into an exception or a log line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from requests.structures import CaseInsensitiveDict
+from urllib3.exceptions import NewConnectionError
+
+from ..errors import ConnectionFailedError, VultrError, VultrTimeoutError
+
+logger = logging.getLogger("panel.vultr")
+
+RateLimiter = Callable[[], None]
+"""Called with no arguments before every attempt; blocks until a request may be sent."""
+
+ResponseHook = Callable[[str, str, int | None, float], None]
+"""Called after every attempt with (method, path, status or None if no answer, seconds)."""
+
+Params = Mapping[str, str | list[str]]
+
+Check = Callable[["RawResponse", str, str], None]
+"""Raises the `VultrError` for an unsuccessful response; given (response, method, path)."""
+
+# First retry after 0.25 to 0.5 s: libcloud retries a 503 after 0.5 s and govultr after about
+# 0.6 s (reference §3), which suits a limit of 2 requests/s. Doubling from there, capped.
+BACKOFF_BASE_SECONDS = 0.5
+BACKOFF_CAP_SECONDS = 8.0
+
+REDACTED = "[redacted]"
+
+
+@dataclass(frozen=True, slots=True)
+class RawResponse:
+    """An HTTP answer as received (apart from the key being scrubbed from the body)."""
+
+    status: int
+    body_text: str
+    headers: Mapping[str, str]
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises `ValueError` if it is not JSON."""
+        return json.loads(self.body_text)
+
+
+class HttpClient:
+    """Sends one request with retries; owns the `requests.Session` unless given one.
+
+    Not thread-safe (neither is `requests.Session`): use one client per thread or task.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        auth_headers: Mapping[str, str],
+        secret: str,
+        timeout: float | tuple[float, float],
+        max_retries: int,
+        rate_limiter: RateLimiter | None,
+        on_response: ResponseHook | None,
+        session: requests.Session | None,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._auth_headers = dict(auth_headers)
+        self._secret = secret
+        self._timeout = timeout
+        self._max_retries = max_retries
+        self._rate_limiter = rate_limiter
+        self._on_response = on_response
+        self._owns_session = session is None
+        self._session = session if session is not None else requests.Session()
+        self._sleep = sleep
+
+    def close(self) -> None:
+        if self._owns_session:
+            self._session.close()
+
+    def request(
+        self, method: str, path: str, params: Params, *, check: Check | None
+    ) -> RawResponse:
+        """Sends `params` (query string for GET, form body for POST) and returns the answer.
+
+        With `check`, unsuccessful answers raise and are retried when safe. Without it every
+        answer is returned as is; only transport failures raise (and are retried when safe).
+        """
+        attempt = 0
+        while True:
+            try:
+                response = self._attempt(method, path, params)
+                if check is not None:
+                    check(response, method, path)
+                return response
+            except VultrError as err:
+                if not err.retryable or attempt >= self._max_retries:
+                    raise
+                attempt += 1
+                delay = _backoff(attempt)
+                logger.warning(
+                    "%s %s failed (%s, status %s); retry %d of %d in %.2fs",
+                    method,
+                    path,
+                    type(err).__name__,
+                    err.status,
+                    attempt,
+                    self._max_retries,
+                    delay,
+                )
+                self._sleep(delay)
+
+    def _attempt(self, method: str, path: str, params: Params) -> RawResponse:
+        if self._rate_limiter is not None:
+            self._rate_limiter()
+        payload = {"params": params} if method == "GET" else {"data": params}
+        started = time.monotonic()
+        try:
+            response = self._session.request(
+                method,
+                self.base_url + path,
+                headers=self._auth_headers,
+                timeout=self._timeout,
+                allow_redirects=False,
+                **payload,
+            )
+        except requests.RequestException as exc:
+            self._report(method, path, None, time.monotonic() - started)
+            # Not chained: `exc.request` holds the prepared request, API-Key header included.
+            raise self._transport_error(exc, method, path) from None
+        self._report(method, path, response.status_code, time.monotonic() - started)
+        return RawResponse(
+            status=response.status_code,
+            body_text=self.redact(response.text),
+            headers=CaseInsensitiveDict(response.headers),
+        )
+
+    def redact(self, text: str) -> str:
+        return text.replace(self._secret, REDACTED) if self._secret in text else text
+
+    def _transport_error(
+        self, exc: requests.RequestException, method: str, path: str
+    ) -> VultrError:
+        retryable = method == "GET" or _never_sent(exc)
+        if isinstance(exc, requests.Timeout):
+            return VultrTimeoutError(
+                f"Vultr did not answer in time ({method} {path})",
+                method=method,
+                path=path,
+                retryable=retryable,
+            )
+        return ConnectionFailedError(
+            self.redact(f"Could not talk to Vultr ({method} {path}): {exc}"),
+            method=method,
+            path=path,
+            retryable=retryable,
+        )
+
+    def _report(self, method: str, path: str, status: int | None, elapsed: float) -> None:
+        logger.debug("%s %s -> %s in %.3fs", method, path, status, elapsed)
+        if self._on_response is None:
+            return
+        try:
+            self._on_response(method, path, status, elapsed)
+        except Exception:
+            # A broken metrics hook must not turn a completed server/create into an error:
+            # the caller would lose the new SUBID and might create the server again.
+            logger.exception("on_response hook failed for %s %s", method, path)
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the request cannot have reached Vultr: no connection was ever made."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
+
+
+def _backoff(attempt: int) -> float:
+    """Capped exponential backoff with "equal jitter": at least half the step, so workers
+    sharing a rate limit spread out without any of them retrying straight into it."""
+    step = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))
+    return step / 2 + random.uniform(0, step / 2)
