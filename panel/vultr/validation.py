@@ -141,8 +141,9 @@ def script_type(value: object) -> ScriptType:
 def ssh_public_key(name: str, value: object) -> str:
     """One authorized_keys line: key type, base64 key blob, optional comment.
 
-    The blob begins with its own key type as an SSH string (RFC 4253 §6.6), which catches
-    truncated keys, keys pasted together, and private keys pasted by mistake.
+    Every public key blob is a run of length-prefixed SSH strings, the first being the key
+    type (RFC 4253 §6.6, RFC 5656 §3.1, RFC 8709 §4). Checking that lets through only whole
+    keys: it catches truncated keys, keys pasted together and private keys pasted by mistake.
     """
     problem = "must be one public key in authorized_keys format (type, base64 key, comment)"
     line = text(name, value).strip()
@@ -153,10 +154,21 @@ def ssh_public_key(name: str, value: object) -> str:
         blob = base64.b64decode(parts[1], validate=True)
     except binascii.Error:
         raise InvalidParameterError(name, problem) from None
-    type_length = int.from_bytes(blob[:4], "big")
-    if blob[4 : 4 + type_length] != parts[0].encode():
+    if _ssh_strings(blob)[:1] != [parts[0].encode()]:
         raise InvalidParameterError(name, problem)
     return line
+
+
+def _ssh_strings(blob: bytes) -> list[bytes]:
+    """Splits a blob into SSH strings; empty if it is not exactly a run of them."""
+    fields = []
+    while blob:
+        length = int.from_bytes(blob[:4], "big")
+        if len(blob) < 4 + length:
+            return []
+        fields.append(blob[4 : 4 + length])
+        blob = blob[4 + length :]
+    return fields
 
 
 def userdata(value: object) -> bytes | None:
