@@ -1,0 +1,16 @@
+"""A Vultr API v1 simulator, written for this project in pure standard-library Python.
+
+Vultr shut v1 down in 2023, so the panel's demo, tests and load tests need a stand-in that
+speaks the same wire format, quirks included (reference: /work/shared/reference/vultr-v1-api.md).
+Nothing on PyPI simulates v1, hence our own. No Django here: the management command
+``vultr_simulator`` is a thin wrapper around :mod:`.cli`.
+
+    sim = Simulator(rate_limit=2.0, speed=1.0, provisioning_seconds=60)
+    sim.add_account("KEY", demo=True)
+    httpd = serve(sim, port=0)  # httpd.url, httpd.port, httpd.shutdown()
+"""
+
+from .httpd import serve
+from .simulator import Simulator
+
+__all__ = ["Simulator", "serve"]

@@ -1,0 +1,414 @@
+"""The v1 endpoints: paths, methods, parameter names and answer shapes (reference §5, §8).
+
+Handlers translate form parameters into account calls and account data into v1 JSON. They run
+under the simulator's lock and return a JSON-able value, pre-serialized JSON bytes, or ``None``
+for an action (200 with an empty body).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .catalog import CATALOG
+from .clock import fmt_datetime
+from .state import INVALID_DCID, Account, Failed, Moment
+
+
+@dataclass(slots=True)
+class Call:
+    params: dict[str, str]
+    account: Account  # None for keyless calls, which only reach public endpoints
+    now: float
+
+    def get(self, name: str, default: str = "") -> str:
+        return self.params.get(name, default)
+
+    def optional(self, name: str) -> str | None:
+        return self.params.get(name)
+
+    def required(self, name: str) -> str:
+        value = self.params.get(name, "")
+        if not value:
+            raise Failed(f"Missing {name} field")
+        return value
+
+    def number(self, name: str) -> int | None:
+        """An integer ID; None when absent or not a number, for the caller's "Invalid …" text."""
+        value = self.params.get(name, "").strip()
+        return int(value) if value.isdigit() else None
+
+    def yes(self, name: str, default: str = "no") -> bool:
+        return self.params.get(name, default) == "yes"
+
+    @property
+    def subid(self) -> str:
+        # A missing SUBID gets the same answer as a wrong one (python-vultr's tests, §2).
+        return self.params.get("SUBID", "")
+
+
+Handler = Callable[[Call], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    method: str
+    handler: Handler
+    public: bool = False
+
+
+ENDPOINTS: dict[str, Endpoint] = {}
+
+
+def _endpoint(path: str, method: str, public: bool = False) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        ENDPOINTS[f"/v1/{path}"] = Endpoint(method, handler, public)
+        return handler
+
+    return register
+
+
+# -- public ---------------------------------------------------------------------------------------
+
+
+@_endpoint("os/list", "GET", public=True)
+def os_list(call: Call) -> Any:
+    return CATALOG.os_list
+
+
+@_endpoint("plans/list", "GET", public=True)
+def plans_list(call: Call) -> Any:
+    return CATALOG.plans_of_type(call.get("type"))
+
+
+@_endpoint("plans/list_vc2", "GET", public=True)
+def plans_list_vc2(call: Call) -> Any:
+    return CATALOG.plan_variant("vc2")
+
+
+@_endpoint("plans/list_vdc2", "GET", public=True)
+def plans_list_vdc2(call: Call) -> Any:
+    return CATALOG.plan_variant("vdc2")
+
+
+@_endpoint("plans/list_vc2z", "GET", public=True)
+def plans_list_vc2z(call: Call) -> Any:
+    return CATALOG.plan_variant("vc2z")
+
+
+@_endpoint("regions/list", "GET", public=True)
+def regions_list(call: Call) -> Any:
+    return CATALOG.regions_list
+
+
+@_endpoint("regions/availability", "GET", public=True)
+def regions_availability(call: Call) -> Any:
+    call.required("DCID")
+    dcid = call.number("DCID")
+    if dcid not in CATALOG.availability:
+        raise Failed(INVALID_DCID)
+    plans = CATALOG.plans_of_type(call.get("type"))
+    # A JSON array of numbers, not a map (reference §5).
+    return [plan for plan in CATALOG.availability[dcid] if str(plan) in plans]
+
+
+@_endpoint("app/list", "GET", public=True)
+def app_list(call: Call) -> Any:
+    return CATALOG.app_list
+
+
+# -- account --------------------------------------------------------------------------------------
+
+
+@_endpoint("account/info", "GET")
+def account_info(call: Call) -> Any:
+    return call.account.info(call.now)
+
+
+@_endpoint("auth/info", "GET")
+def auth_info(call: Call) -> Any:
+    handle = hashlib.sha256(call.account.key.encode()).hexdigest()[:8]
+    return {
+        "acls": ["manage_users", "subscriptions", "billing", "support", "provisioning", "dns"],
+        "email": f"account-{handle}@example.com",
+        "name": f"Simulated account {handle}",
+    }
+
+
+@_endpoint("iso/list", "GET")
+def iso_list(call: Call) -> Any:
+    return {str(iso.id): iso.to_v1() for iso in call.account.isos.values()}
+
+
+# -- servers: reads -------------------------------------------------------------------------------
+
+
+@_endpoint("server/list", "GET")
+def server_list(call: Call) -> Any:
+    account = call.account
+    m = Moment(call.now)
+    if "SUBID" in call.params:  # one object, not a map (reference §4)
+        return account.server(call.subid).to_v1(m)
+    # One filter at a time (reference §4), in the documented order.
+    for name, attribute in (("tag", "tag"), ("label", "label"), ("main_ip", "main_ip")):
+        if name in call.params:
+            wanted = call.params[name]
+            return {
+                s.subid: s.to_v1(m)
+                for s in account.servers.values()
+                if getattr(s, attribute) == wanted
+            }
+    return account.servers_json(call.now)
+
+
+@_endpoint("server/bandwidth", "GET")
+def server_bandwidth(call: Call) -> Any:
+    return call.account.server(call.subid).bandwidth(call.now)
+
+
+@_endpoint("server/list_ipv4", "GET")
+def server_list_ipv4(call: Call) -> Any:
+    # govultr sends public_network=<SUBID> to mean yes, so anything but no/empty is yes.
+    public = call.get("public_network", "no") not in ("", "no")
+    return {call.subid: call.account.list_ipv4(call.now, call.subid, public)}
+
+
+@_endpoint("server/list_ipv6", "GET")
+def server_list_ipv6(call: Call) -> Any:
+    return {call.subid: call.account.list_ipv6(call.now, call.subid)}
+
+
+@_endpoint("server/reverse_list_ipv6", "GET")
+def server_reverse_list_ipv6(call: Call) -> Any:
+    return {call.subid: call.account.reverse_list_ipv6(call.subid)}
+
+
+@_endpoint("server/os_change_list", "GET")
+def server_os_change_list(call: Call) -> Any:
+    return call.account.os_change_list(call.subid)
+
+
+# -- servers: actions -----------------------------------------------------------------------------
+
+
+@_endpoint("server/create", "POST")
+def server_create(call: Call) -> Any:
+    for name in ("DCID", "VPSPLANID", "OSID"):
+        call.required(name)
+    server = call.account.create_server(
+        call.now,
+        call.number("DCID"),
+        call.number("VPSPLANID"),
+        call.number("OSID"),
+        label=call.get("label"),
+        tag=call.get("tag"),
+        enable_ipv6=call.yes("enable_ipv6"),
+        # NETWORKID[] attaches given private networks instead (reference §7).
+        enable_private_network=call.yes("enable_private_network") or "NETWORKID[]" in call.params,
+        auto_backups=call.yes("auto_backups"),
+        iso_id=call.number("ISOID") if call.get("ISOID") else None,
+        ipxe_chain_url=call.get("ipxe_chain_url"),
+        snapshot_id=call.get("SNAPSHOTID"),
+        app_id=call.get("APPID"),
+        script_id=call.number("SCRIPTID") if call.get("SCRIPTID") else None,
+        # One comma-separated string (reference §4).
+        sshkey_ids=[k.strip() for k in call.get("SSHKEYID").split(",") if k.strip()],
+        firewall_group=call.get("FIREWALLGROUPID"),
+        reserved_ip=call.get("reserved_ip_v4"),
+    )
+    return {"SUBID": server.subid}
+
+
+@_endpoint("server/destroy", "POST")
+def server_destroy(call: Call) -> Any:
+    call.account.destroy_server(call.now, call.subid)
+
+
+@_endpoint("server/start", "POST")
+def server_start(call: Call) -> Any:
+    call.account.start(call.now, call.subid)
+
+
+@_endpoint("server/halt", "POST")
+def server_halt(call: Call) -> Any:
+    call.account.halt(call.now, call.subid)
+
+
+@_endpoint("server/reboot", "POST")
+def server_reboot(call: Call) -> Any:
+    call.account.reboot(call.now, call.subid)
+
+
+@_endpoint("server/reinstall", "POST")
+def server_reinstall(call: Call) -> Any:
+    call.account.reinstall(call.now, call.subid)
+
+
+@_endpoint("server/label_set", "POST")
+def server_label_set(call: Call) -> Any:
+    call.account.server(call.subid)
+    if "label" not in call.params:
+        raise Failed("Missing label field")
+    call.account.set_label(call.subid, call.get("label"))
+
+
+@_endpoint("server/tag_set", "POST")
+def server_tag_set(call: Call) -> Any:
+    call.account.set_tag(call.subid, call.get("tag"))
+
+
+@_endpoint("server/os_change", "POST")
+def server_os_change(call: Call) -> Any:
+    call.account.server(call.subid)
+    call.required("OSID")
+    call.account.os_change(call.now, call.subid, call.number("OSID"))
+
+
+@_endpoint("server/restore_snapshot", "POST")
+def server_restore_snapshot(call: Call) -> Any:
+    call.account.server(call.subid)
+    call.account.restore_snapshot(call.now, call.subid, call.required("SNAPSHOTID"))
+
+
+@_endpoint("server/restore_backup", "POST")
+def server_restore_backup(call: Call) -> Any:
+    call.account.server(call.subid)
+    call.account.restore_backup(call.now, call.subid, call.required("BACKUPID"))
+
+
+@_endpoint("server/create_ipv4", "POST")
+def server_create_ipv4(call: Call) -> Any:
+    # The docs promise no body here, so none is sent (seed server_create_ipv4).
+    call.account.create_ipv4(call.now, call.subid, reboot=call.get("reboot", "yes") != "no")
+
+
+@_endpoint("server/destroy_ipv4", "POST")
+def server_destroy_ipv4(call: Call) -> Any:
+    call.account.server(call.subid)
+    call.account.destroy_ipv4(call.now, call.subid, call.required("ip"))
+
+
+@_endpoint("server/reverse_set_ipv4", "POST")
+def server_reverse_set_ipv4(call: Call) -> Any:
+    call.account.server(call.subid)
+    ip, entry = call.required("ip"), call.required("entry")
+    call.account.reverse_set_ipv4(call.subid, ip, entry)
+
+
+@_endpoint("server/reverse_default_ipv4", "POST")
+def server_reverse_default_ipv4(call: Call) -> Any:
+    call.account.server(call.subid)
+    call.account.reverse_default_ipv4(call.subid, call.required("ip"))
+
+
+@_endpoint("server/reverse_set_ipv6", "POST")
+def server_reverse_set_ipv6(call: Call) -> Any:
+    call.account.server(call.subid)
+    ip, entry = call.required("ip"), call.required("entry")
+    call.account.reverse_set_ipv6(call.subid, ip, entry)
+
+
+@_endpoint("server/reverse_delete_ipv6", "POST")
+def server_reverse_delete_ipv6(call: Call) -> Any:
+    call.account.server(call.subid)
+    call.account.reverse_delete_ipv6(call.subid, call.required("ip"))
+
+
+# -- snapshots and backups ------------------------------------------------------------------------
+
+
+@_endpoint("snapshot/list", "GET")
+def snapshot_list(call: Call) -> Any:
+    wanted = call.optional("SNAPSHOTID")
+    return {
+        s.id: s.to_v1(call.now)
+        for s in call.account.snapshots.values()
+        if wanted is None or s.id == wanted
+    }
+
+
+@_endpoint("snapshot/create", "POST")
+def snapshot_create(call: Call) -> Any:
+    snapshot = call.account.create_snapshot(call.now, call.subid, call.get("description"))
+    return {"SNAPSHOTID": snapshot.id}
+
+
+@_endpoint("snapshot/destroy", "POST")
+def snapshot_destroy(call: Call) -> Any:
+    call.account.destroy_snapshot(call.required("SNAPSHOTID"))
+
+
+@_endpoint("backup/list", "GET")
+def backup_list(call: Call) -> Any:
+    account = call.account
+    if "SUBID" in call.params:
+        servers = [account.server(call.subid)]
+    else:
+        servers = list(account.servers.values())
+    wanted = call.optional("BACKUPID")
+    return {
+        backup_id: {
+            "BACKUPID": backup_id,
+            "date_created": fmt_datetime(created),
+            "description": "Automatic server backup",
+            "size": size,
+            "status": "complete",
+        }
+        for server in servers
+        for backup_id, created, size in server.backups(call.now)
+        if wanted is None or backup_id == wanted
+    }
+
+
+# -- SSH keys and startup scripts -----------------------------------------------------------------
+
+
+@_endpoint("sshkey/list", "GET")
+def sshkey_list(call: Call) -> Any:
+    return {k.id: k.to_v1() for k in call.account.sshkeys.values()}
+
+
+@_endpoint("sshkey/create", "POST")
+def sshkey_create(call: Call) -> Any:
+    sshkey = call.account.create_sshkey(call.now, call.get("name"), call.required("ssh_key"))
+    return {"SSHKEYID": sshkey.id}
+
+
+@_endpoint("sshkey/update", "POST")
+def sshkey_update(call: Call) -> Any:
+    call.account.update_sshkey(
+        call.required("SSHKEYID"), call.optional("name"), call.optional("ssh_key")
+    )
+
+
+@_endpoint("sshkey/destroy", "POST")
+def sshkey_destroy(call: Call) -> Any:
+    call.account.destroy_sshkey(call.required("SSHKEYID"))
+
+
+@_endpoint("startupscript/list", "GET")
+def startupscript_list(call: Call) -> Any:
+    return {str(s.id): s.to_v1() for s in call.account.scripts.values()}
+
+
+@_endpoint("startupscript/create", "POST")
+def startupscript_create(call: Call) -> Any:
+    name, script = call.required("name"), call.required("script")
+    created = call.account.create_script(call.now, name, script, call.get("type", "boot"))
+    return {"SCRIPTID": created.id}  # a number here (reference §4)
+
+
+@_endpoint("startupscript/update", "POST")
+def startupscript_update(call: Call) -> Any:
+    call.required("SCRIPTID")
+    call.account.update_script(
+        call.now, call.number("SCRIPTID"), call.optional("name"), call.optional("script")
+    )
+
+
+@_endpoint("startupscript/destroy", "POST")
+def startupscript_destroy(call: Call) -> Any:
+    call.required("SCRIPTID")
+    call.account.destroy_script(call.number("SCRIPTID"))

@@ -1,0 +1,159 @@
+"""The public catalog: operating systems, plans, regions and applications.
+
+``data/*.json`` are the live v1 answers to os/list, plans/list and regions/list that
+apache-libcloud 3.9.1 recorded in Oct 2020 (``libcloud/test/compute/fixtures/vultr``, Apache-2.0),
+so field names, order and JSON types are the real ones (reference §10): ``OSID`` a number in
+os/list, ``VPSPLANID``/``DCID`` strings, ``available_locations`` numbers. The application list is
+not recorded anywhere; it follows the documented shape (reference §8).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+# Special OSIDs [rec]: choosing one of them selects the image by another parameter (reference §7).
+OS_CUSTOM = 159  # ISOID or ipxe_chain_url
+OS_SNAPSHOT = 164  # SNAPSHOTID
+OS_BACKUP = 180  # only as the result of restore_backup, never deployable
+OS_APPLICATION = 186  # APPID
+SPECIAL_OSIDS = frozenset({OS_CUSTOM, OS_SNAPSHOT, OS_BACKUP, OS_APPLICATION})
+
+# Vultr added a Windows licence to the monthly price; os_change_list shows it as `surcharge`.
+WINDOWS_SURCHARGE = "16.00"
+
+
+def _load(name: str) -> dict[str, dict[str, Any]]:
+    with resources.files(__package__).joinpath("data", name).open(encoding="utf-8") as f:
+        return json.load(f)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    id: int
+    ram_mb: int
+    disk_gb: int
+    vcpus: str
+    price: str  # "5.00", as on the wire
+    bandwidth_tb: str  # "1.00"
+    plan_type: str
+    locations: frozenset[int]
+
+    @property
+    def allowed_bandwidth_gb(self) -> str:
+        # The recorded servers on plan 201 (1.00 TB) show "1000", not the plan's "1024".
+        return str(int(float(self.bandwidth_tb) * 1000))
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class OperatingSystem:
+    id: int
+    name: str
+    windows: bool
+
+
+# plans/list `type` values (reference §5) → the plan_type they select.
+PLAN_TYPES = {
+    "vc2": {"SSD"},
+    "ssd": {"SSD"},
+    "vdc2": {"DEDICATED"},
+    "dedicated": {"DEDICATED"},
+    "vc2z": {"HIGHFREQUENCY"},
+}
+
+# The list_vc2/list_vdc2/list_vc2z variants answer without `windows` and `available_locations`
+# (captured answers in a 2020 quickstart, reference §8).
+_PLAN_VARIANT_FIELDS = (
+    "VPSPLANID",
+    "name",
+    "vcpu_count",
+    "ram",
+    "disk",
+    "bandwidth",
+    "bandwidth_gb",
+    "price_per_month",
+    "plan_type",
+)
+
+
+class Catalog:
+    """Read-only after construction; shared by all accounts and threads."""
+
+    def __init__(self) -> None:
+        self.os_list = _load("os_list.json")
+        self.plans_list = _load("plans_list.json")
+        self.regions_list = _load("regions_list.json")
+        self.app_list = {
+            str(app["APPID"]): app
+            for app in (
+                _app(1, "LEMP", "lemp", "LEMP on CentOS 6 x64"),
+                _app(2, "WordPress", "wordpress", "WordPress on CentOS 6 x64"),
+                _app(17, "Docker", "docker", "Docker on Ubuntu 18.04 x64"),
+                _app(37, "GitLab", "gitlab", "GitLab on Ubuntu 18.04 x64"),
+                _app(38, "Nextcloud", "nextcloud", "Nextcloud on Ubuntu 18.04 x64"),
+            )
+        }
+        self.systems = {
+            int(os["OSID"]): OperatingSystem(int(os["OSID"]), os["name"], os["windows"])
+            for os in self.os_list.values()
+        }
+        self.plans = {
+            int(p["VPSPLANID"]): Plan(
+                id=int(p["VPSPLANID"]),
+                ram_mb=int(p["ram"]),
+                disk_gb=int(p["disk"]),
+                vcpus=p["vcpu_count"],
+                price=p["price_per_month"],
+                bandwidth_tb=p["bandwidth"],
+                plan_type=p["plan_type"],
+                locations=frozenset(p["available_locations"]),
+            )
+            for p in self.plans_list.values()
+        }
+        self.regions = {
+            int(r["DCID"]): Region(int(r["DCID"]), r["name"]) for r in self.regions_list.values()
+        }
+        # A listed region is not necessarily deployable (reference §5), so availability is
+        # derived from the plans: regions/availability and available_locations always agree.
+        self.availability = {
+            dcid: [plan.id for plan in self.plans.values() if dcid in plan.locations]
+            for dcid in self.regions
+        }
+
+    def plans_of_type(self, plan_type: str | None) -> dict[str, dict[str, Any]]:
+        wanted = PLAN_TYPES.get(plan_type or "")
+        if wanted is None:  # "all", absent or unknown
+            return self.plans_list
+        return {k: p for k, p in self.plans_list.items() if p["plan_type"] in wanted}
+
+    def plan_variant(self, plan_type: str) -> dict[str, dict[str, Any]]:
+        return {
+            k: {field: p[field] for field in _PLAN_VARIANT_FIELDS}
+            for k, p in self.plans_of_type(plan_type).items()
+        }
+
+    def deployable_systems(self) -> list[OperatingSystem]:
+        """What server/os_change_list offers: every ordinary OS, none of the special ones."""
+        return [os for os in self.systems.values() if os.id not in SPECIAL_OSIDS]
+
+
+def _app(appid: int, name: str, short_name: str, deploy_name: str) -> dict[str, Any]:
+    # `surcharge` is a number, unlike every other price (reference §4).
+    return {
+        "APPID": str(appid),
+        "name": name,
+        "short_name": short_name,
+        "deploy_name": deploy_name,
+        "surcharge": 0,
+    }
+
+
+CATALOG = Catalog()

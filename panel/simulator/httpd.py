@@ -1,0 +1,123 @@
+"""HTTP/1.1 front end: a threading server with keep-alive around ``Simulator.handle``.
+
+Written on the standard library's http.server so that the simulator needs nothing installed;
+each response goes out in one write (status line, headers and body) with Nagle off, which keeps
+keep-alive clients away from the 40 ms delayed-ACK stall.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import traceback
+from http.client import responses as reasons
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .simulator import Simulator
+from .wire import Response, text
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    # An idle keep-alive connection hands its thread back after this many seconds.
+    timeout = 60
+    server: SimulatorHTTPServer
+
+    def _serve(self) -> None:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True
+            self._send(text(400, "Bad Content-Length"))
+            return
+        body = self.rfile.read(length) if length else b""
+        try:
+            response = self.server.simulator.handle(
+                self.command,
+                self.path,
+                body,
+                self.headers.get("API-Key"),
+                self.client_address[0],
+            )
+        except Exception:  # a simulator bug: say so, like v1's own 500, and keep serving
+            traceback.print_exc(file=sys.stderr)
+            response = text(500, "Internal server error. Try again at a later time")
+        if response.drop:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        self._send(response)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+    def _send(self, response: Response) -> None:
+        body = response.body
+        head = (
+            f"HTTP/1.1 {response.status} {reasons.get(response.status, '')}\r\n"
+            f"Date: {self.date_time_string()}\r\n"
+            "Server: nginx\r\n"  # what v1 answered with (reference §1)
+            f"Content-Type: {response.content_type}\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            "Cache-Control: no-cache\r\n"
+            + ("Connection: close\r\n" if self.close_connection else "")
+            + "\r\n"
+        )
+        self.wfile.write(head.encode("latin-1") + body)
+        if self.server.verbose:
+            self.log_message('"%s" %d %d', self.requestline, response.status, len(body))
+
+    def log_message(self, format: str, *args: object) -> None:
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+
+class SimulatorHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # Idle keep-alive threads must not hold up server_close().
+    block_on_close = False
+    request_queue_size = 128
+
+    def __init__(self, simulator: Simulator, host: str, port: int, verbose: bool = False):
+        self.simulator = simulator
+        self.verbose = verbose
+        super().__init__((host, port), _Handler)
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.server_address[0]}:{self.port}"
+
+
+class Served:
+    """A simulator served from a background thread."""
+
+    def __init__(self, httpd: SimulatorHTTPServer) -> None:
+        self.httpd = httpd
+        self.url = httpd.url
+        self.port = httpd.port
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        )
+        self._thread.start()
+
+    def shutdown(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self._thread.join()
+
+
+def serve(
+    simulator: Simulator, host: str = "127.0.0.1", port: int = 0, verbose: bool = False
+) -> Served:
+    """Serve ``simulator`` on ``host:port`` (0 picks a free port) from a background thread."""
+    return Served(SimulatorHTTPServer(simulator, host, port, verbose))

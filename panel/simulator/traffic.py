@@ -1,0 +1,181 @@
+"""What happens to a request before the API sees it: rate limits, injected faults, counters.
+
+Each class is thread-safe on its own; none of them touches account state.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass
+from typing import Any
+
+# The real 503 body, recorded by libcloud in 2017 (error_rate_limit.txt); two spaces after the
+# full stop. The number follows the configured rate.
+RATE_LIMIT_TEXT = (
+    "Rate limit reached - please try your request again later.  Current rate limit: "
+    "{rate:g} requests/sec"
+)
+
+
+class RateLimiter:
+    """Token bucket per caller (API key, or client address for keyless public calls).
+
+    v1 allowed "an average of 2/s" (reference §3). The burst is kept small so that a client
+    which ignores the limit is caught within a few requests, as on the real API.
+    """
+
+    MAX_BURST = 3.0
+
+    def __init__(self, rate: float) -> None:
+        self._lock = threading.Lock()
+        self._buckets: dict[str, tuple[float, float]] = {}  # caller → (tokens, at)
+        self.rate = rate
+
+    @property
+    def rate(self) -> float:
+        return self._rate
+
+    @rate.setter
+    def rate(self, rate: float) -> None:
+        if rate < 0:
+            raise ValueError("rate_limit must be >= 0")
+        with self._lock:
+            self._rate = rate
+            self._burst = max(1.0, min(self.MAX_BURST, rate))
+            self._buckets.clear()
+
+    def allow(self, caller: str) -> bool:
+        if not self._rate:  # 0 turns the limit off
+            return True
+        now = time.monotonic()
+        with self._lock:
+            tokens, at = self._buckets.get(caller, (self._burst, now))
+            tokens = min(self._burst, tokens + (now - at) * self._rate)
+            if tokens < 1.0:
+                self._buckets[caller] = (tokens, now)
+                return False
+            self._buckets[caller] = (tokens - 1.0, now)
+            return True
+
+    def text(self) -> str:
+        return RATE_LIMIT_TEXT.format(rate=self._rate)
+
+
+@dataclass(slots=True)
+class Fault:
+    """The next ``count`` matching requests: wait ``delay`` s, then drop or answer ``status``.
+
+    With neither ``status`` nor ``drop`` the request is only delayed and then served normally.
+    """
+
+    count: int
+    status: int | None
+    body: str | None
+    delay: float
+    drop: bool
+    path: str | None
+    key: str | None
+
+    def matches(self, path: str, key: str | None) -> bool:
+        return (self.path is None or self.path == path) and (self.key is None or self.key == key)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "status": self.status,
+            "body": self.body,
+            "delay": self.delay,
+            "drop": self.drop,
+            "path": self.path,
+            "key": self.key,
+        }
+
+
+class Faults:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: deque[Fault] = deque()
+
+    def add(self, fault: Fault) -> None:
+        if fault.count < 1:
+            raise ValueError("count must be >= 1")
+        if fault.delay < 0:
+            raise ValueError("delay must be >= 0")
+        with self._lock:
+            self._queue.append(fault)
+
+    def take(self, path: str, key: str | None) -> Fault | None:
+        """The first queued fault for this request, using up one of its count."""
+        with self._lock:
+            for fault in self._queue:
+                if fault.matches(path, key):
+                    fault.count -= 1
+                    if not fault.count:
+                        self._queue.remove(fault)
+                    return fault
+        return None
+
+    def clear(self, key: str | None = None) -> None:
+        with self._lock:
+            if key is None:
+                self._queue.clear()
+            else:
+                self._queue = deque(f for f in self._queue if f.key != key)
+
+    def pending(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [f.to_json() for f in self._queue]
+
+
+class Stats:
+    """Request counters for tests and benchmarks. Unknown paths and keys share one bucket each,
+    so a scanner cannot grow them without bound."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._total = 0
+            self._paths: Counter[str] = Counter()
+            self._statuses: Counter[str] = Counter()
+            self._keys: Counter[str] = Counter()
+            self._rate_limited = 0
+            self._dropped = 0
+            self._server_create = 0
+
+    def record(
+        self,
+        path: str,
+        key: str,
+        status: int | None,
+        *,
+        rate_limited: bool = False,
+        server_created: bool = False,
+    ) -> None:
+        """``status`` None means the connection was dropped without an answer."""
+        with self._lock:
+            self._total += 1
+            self._paths[path] += 1
+            self._keys[key] += 1
+            if status is None:
+                self._dropped += 1
+            else:
+                self._statuses[str(status)] += 1
+            self._rate_limited += rate_limited
+            self._server_create += server_created
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "total": self._total,
+                "by_path": dict(self._paths),
+                "by_status": dict(self._statuses),
+                "by_key": dict(self._keys),
+                "rate_limited": self._rate_limited,
+                "dropped": self._dropped,
+                "server_create": self._server_create,
+            }
