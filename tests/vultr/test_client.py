@@ -334,6 +334,17 @@ def test_server_list_accepts_seed_example_with_old_single_ipv6_fields(api, clien
     assert server.default_password == "nreqnusibni"
 
 
+def test_server_without_address_yet_has_none(api, client):
+    node = json.loads(recorded("list_nodes.json"))["41326895"]
+    node.update(main_ip="0.0.0.0", gateway_v4="0.0.0.0", netmask_v4="")
+    api.get(BASE + "server/list", json={"41326895": node})
+
+    (server,) = client.server_list()
+
+    assert (server.main_ip, server.gateway_v4, server.netmask_v4) == (None, None, None)
+    assert not server.is_ready
+
+
 def test_server_list_empty_is_a_list(api, client):
     api.get(BASE + "server/list", json=[])
 

@@ -281,12 +281,16 @@ def test_api_key_never_in_errors_reprs_or_logs(api, caplog):
     assert KEY not in repr(client._transport)
 
 
-def test_raw_response_body_is_scrubbed(api, client):
-    api.get(BASE + "account/info", body=f"Invalid API key: {KEY}", status=403)
+def test_scrubbing_the_key_from_errors_does_not_touch_data(api):
+    # A key that also occurs in field names must not corrupt answers: only errors are scrubbed.
+    client = VultrClient("KEY")
+    api.get(BASE + "sshkey/list", json={"541b4960f23bd": {"SSHKEYID": "541b4960f23bd"}})
+    api.get(BASE + "account/info", body="no such KEY", status=403)
 
-    response = client.get("account/info")
-
-    assert KEY not in response.body_text
+    assert [k.id for k in client.sshkey_list()] == ["541b4960f23bd"]
+    assert client.get("account/info").body_text == "no such KEY"
+    with pytest.raises(AuthenticationError, match=r"no such \[redacted\]"):
+        client.account_info()
 
 
 def test_key_is_required():

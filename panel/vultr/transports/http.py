@@ -15,9 +15,10 @@ Retry policy (DESIGN: "retries only where safe"):
   been carried out, and the caller has to look before trying again.
 
 The API key travels only in a request header. Redirects are not followed, because `requests`
-would forward a custom header such as `API-Key` to whatever host the redirect names. Response
-bodies and transport error texts are scrubbed of the key before anyone sees them, so not even
-a misbehaving server echoing it can get it into an exception or a log line.
+would forward a custom header such as `API-Key` to whatever host the redirect names. Text taken
+from an answer or a transport failure is scrubbed of the key before it goes into an error, so
+not even a misbehaving server echoing the key can get it into an exception or a log line.
+`RawResponse` bodies are left exactly as received: they are the caller's data.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import requests
@@ -59,7 +60,7 @@ REDACTED = "[redacted]"
 
 @dataclass(frozen=True, slots=True)
 class RawResponse:
-    """An HTTP answer as received (apart from the key being scrubbed from the body)."""
+    """An HTTP answer as received."""
 
     status: int
     body_text: str
@@ -117,7 +118,9 @@ class HttpClient:
             try:
                 response = self._attempt(method, path, params)
                 if check is not None:
-                    check(response, method, path)
+                    # Error messages quote the body; the body must not carry the key into them.
+                    scrubbed = replace(response, body_text=self.redact(response.body_text))
+                    check(scrubbed, method, path)
                 return response
             except VultrError as err:
                 if not err.retryable or attempt >= self._max_retries:
@@ -157,11 +160,12 @@ class HttpClient:
         self._report(method, path, response.status_code, time.monotonic() - started)
         return RawResponse(
             status=response.status_code,
-            body_text=self.redact(response.text),
+            body_text=response.text,
             headers=CaseInsensitiveDict(response.headers),
         )
 
     def redact(self, text: str) -> str:
+        """`text` with the API key replaced, for anything that may end up in an error or log."""
         return text.replace(self._secret, REDACTED) if self._secret in text else text
 
     def _transport_error(

@@ -166,7 +166,19 @@ class V1Transport:
     def _call(self, method: str, action: str, params: Params, parse: Callable[[Any], T]) -> T:
         path = PREFIX + action
         response = self._http.request(method, path, params, check=_raise_for_status)
-        return _parse(response, method, path, parse)
+        return self._parse(response, method, path, parse)
+
+    def _parse(self, response: RawResponse, method: str, path: str, parse: Callable[[Any], T]) -> T:
+        """Parses a 200 answer; any surprise in its shape becomes `UnexpectedResponseError`."""
+        try:
+            return parse(response.json())
+        except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError) as exc:
+            raise UnexpectedResponseError(
+                self._http.redact(f"Unexpected answer to {method} {path}: {exc!r}"),
+                status=response.status,
+                method=method,
+                path=path,
+            ) from None
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -330,7 +342,7 @@ class V1Transport:
         response = self._http.request("POST", path, data, check=_raise_for_status)
         if not response.body_text.strip():
             return None
-        return _parse(response, "POST", path, _new_ipv4)
+        return self._parse(response, "POST", path, _new_ipv4)
 
     def server_destroy_ipv4(self, subid: str, ip: str) -> None:
         self._act("server/destroy_ipv4", SUBID=numeric_id("subid", subid), ip=ip)
@@ -409,19 +421,6 @@ class V1Transport:
 
 
 # -- answers ------------------------------------------------------------------------------------
-
-
-def _parse(response: RawResponse, method: str, path: str, parse: Callable[[Any], T]) -> T:
-    """Parses a 200 answer; any surprise in its shape becomes `UnexpectedResponseError`."""
-    try:
-        return parse(response.json())
-    except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError) as exc:
-        raise UnexpectedResponseError(
-            f"Unexpected answer to {method} {path}: {type(exc).__name__}: {exc}",
-            status=response.status,
-            method=method,
-            path=path,
-        ) from exc
 
 
 def _raise_for_status(response: RawResponse, method: str, path: str) -> None:
@@ -653,8 +652,9 @@ def _region(d: Mapping[str, Any]) -> Region:
     )
 
 
-def _main_ip(value: Any) -> str | None:
-    # A server without an address yet may show "" or "0.0.0.0"; both mean "not assigned".
+def _assigned_ip(value: Any) -> str | None:
+    # Until a new server has its address, main_ip and gateway_v4 may be "" or "0.0.0.0"; both
+    # mean "not assigned yet", which the domain says with None.
     text = _none_if_empty(value)
     return None if text == "0.0.0.0" else text
 
@@ -691,9 +691,9 @@ def _server(d: Mapping[str, Any]) -> Server:
         vcpu_count=_int(d.get("vcpu_count")),
         ram_mb=_leading_int(d.get("ram")),
         disk_gb=_leading_int(d.get("disk")),
-        main_ip=_main_ip(d.get("main_ip")),
+        main_ip=_assigned_ip(d.get("main_ip")),
         netmask_v4=_none_if_empty(d.get("netmask_v4")),
-        gateway_v4=_none_if_empty(d.get("gateway_v4")),
+        gateway_v4=_assigned_ip(d.get("gateway_v4")),
         v6_main_ip=_none_if_empty(d.get("v6_main_ip")),
         v6_networks=_v6_networks(d),
         internal_ip=_none_if_empty(d.get("internal_ip")),
