@@ -1,0 +1,493 @@
+"""VultrClient against the v1 simulator over real HTTP: every method and every error class.
+
+Fixtures come from tests/fixtures/simulator.py: each test gets a fresh account (`vultr_account`
+with demo data, `vultr_empty_account` without), all on one session-wide simulator without a
+rate limit. Faults are injected for the test's own key, so they cannot hit another test.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from decimal import Decimal
+
+import pytest
+import requests
+
+from panel.vultr import (
+    AuthenticationError,
+    ConnectionFailedError,
+    ImageStatus,
+    InvalidLocationError,
+    InvalidParameterError,
+    IpType,
+    MethodNotAllowedError,
+    PowerStatus,
+    RateLimitedError,
+    RequestFailedError,
+    ScriptType,
+    ServerError,
+    ServerState,
+    ServerStatus,
+    UnexpectedResponseError,
+    VultrClient,
+    VultrTimeoutError,
+)
+
+ED25519_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB26pKE1H+CWhdXzeqBOwCcyUUhKVgIrU3xWC0ra9GxJ me"
+UBUNTU_20 = "387"
+
+
+def connect(account, **options) -> VultrClient:
+    options.setdefault("timeout", (2.0, 5.0))
+    options.setdefault("sleep", lambda seconds: None)
+    return VultrClient(account.key, base_url=account.url, **options)
+
+
+@pytest.fixture
+def client(vultr_account):
+    with connect(vultr_account) as client:
+        yield client
+
+
+@pytest.fixture
+def sim(vultr_account):
+    return vultr_account.sim
+
+
+def by_label(client: VultrClient, label: str):
+    (server,) = client.server_list(label=label)
+    return server
+
+
+def settle(sim, fraction: float = 1.0) -> None:
+    """Moves the clock past (a fraction of) one provisioning period."""
+    sim.advance(sim.config()["provisioning_seconds"] * fraction + 1)
+
+
+def inject(account, **fault) -> None:
+    account.sim.inject_fault(key=account.key, **fault)
+
+
+# -- account and catalogue ------------------------------------------------------------------------
+
+
+def test_account_and_catalogue(client):
+    account = client.account_info()
+    assert isinstance(account.balance, Decimal) and account.balance < 0  # credit
+    assert account.pending_charges > 0
+    assert account.last_payment_date is not None
+
+    assert {"159", "164", "180", "186", UBUNTU_20} <= {os.id for os in client.os_list()}
+
+    plans = {plan.id: plan for plan in client.plans_list()}
+    assert (plans["201"].ram_mb, plans["201"].price_per_month) == (1024, Decimal("5.00"))
+    regions = {region.id: region for region in client.regions_list()}
+    assert regions["1"].name == "New Jersey"
+    available = client.regions_availability("1")
+    assert "201" in available and set(available) <= set(plans)
+    assert all("1" in plans[plan_id].available_locations for plan_id in available)
+
+    (iso,) = client.iso_list()
+    assert iso.filename.endswith(".iso") and iso.size_bytes > 0
+
+
+def test_empty_account_answers_empty_lists(vultr_empty_account):
+    # v1 sends `[]` for an empty map (reference §4).
+    client = connect(vultr_empty_account)
+
+    assert client.server_list() == []
+    assert client.snapshot_list() == []
+    assert client.backup_list() == []
+    assert client.sshkey_list() == []
+    assert client.startupscript_list() == []
+    assert client.iso_list() == []
+    assert client.account_info().pending_charges == Decimal("0.00")
+
+
+# -- servers --------------------------------------------------------------------------------------
+
+
+def test_server_list_and_filters(client):
+    servers = client.server_list()
+
+    assert len(servers) == 13
+    assert [int(s.id) for s in servers] == sorted(int(s.id) for s in servers)
+    assert {s.label for s in client.server_list(tag="web")} == {"web-01", "web-02", "web-03"}
+    web = by_label(client, "web-01")
+    assert client.server_list(main_ip=web.main_ip) == [web]
+    assert client.server_list(subid=web.id) == [web]
+    assert client.server_get(web.id) == web
+    pending = by_label(client, "web-03")
+    assert (pending.status, pending.server_state, pending.main_ip) == (
+        ServerStatus.PENDING,
+        ServerState.NONE,
+        None,
+    )
+    assert by_label(client, "staging").power_status is PowerStatus.STOPPED
+
+
+def test_server_details(client):
+    web = by_label(client, "web-01")
+    assert web.is_ready and web.has_ipv6 and web.internal_ip is not None
+
+    main, private = client.server_list_ipv4(web.id)
+    assert (main.ip, main.type, private.type) == (web.main_ip, IpType.MAIN, IpType.PRIVATE)
+    (v6,) = client.server_list_ipv6(web.id)
+    assert (v6.ip, v6.network_size) == (web.v6_main_ip, 64)
+    assert client.server_reverse_list_ipv6(web.id) == []
+
+    bandwidth = client.server_bandwidth(web.id)
+    assert bandwidth.days and bandwidth.incoming_bytes > 0
+    assert [d.day for d in bandwidth.days] == sorted(d.day for d in bandwidth.days)
+
+    options = client.server_os_change_list(web.id)
+    assert any(o.windows and o.surcharge > 0 for o in options)
+
+
+def test_reverse_dns(client):
+    web = by_label(client, "web-01")
+
+    client.server_reverse_set_ipv4(web.id, web.main_ip, "www.example.com")
+    assert client.server_list_ipv4(web.id)[0].reverse == "www.example.com"
+    client.server_reverse_default_ipv4(web.id, web.main_ip)
+    assert client.server_list_ipv4(web.id)[0].reverse == f"{web.main_ip}.vultr.com"
+
+    client.server_reverse_set_ipv6(web.id, web.v6_main_ip, "v6.example.com")
+    (entry,) = client.server_reverse_list_ipv6(web.id)
+    assert entry.reverse == "v6.example.com"
+    client.server_reverse_delete_ipv6(web.id, web.v6_main_ip)
+    assert client.server_reverse_list_ipv6(web.id) == []
+
+
+def test_secondary_ipv4(client):
+    web = by_label(client, "web-02")
+
+    assert client.server_create_ipv4(web.id, reboot=False) is None  # v1 sends no body
+    secondary = [a for a in client.server_list_ipv4(web.id) if a.type is IpType.SECONDARY]
+    assert len(secondary) == 1
+
+    client.server_destroy_ipv4(web.id, secondary[0].ip)
+    assert all(a.type is not IpType.SECONDARY for a in client.server_list_ipv4(web.id))
+
+
+def test_power_label_and_reinstall(client, sim):
+    subid = by_label(client, "api-eu-02").id
+
+    client.server_halt(subid)
+    assert client.server_get(subid).power_status is PowerStatus.STOPPED
+    client.server_start(subid)
+    assert client.server_get(subid).power_status is PowerStatus.RUNNING
+    client.server_reboot(subid)
+    assert client.server_get(subid).server_state is ServerState.INSTALLINGBOOTING
+    settle(sim)
+    assert client.server_get(subid).is_ready
+
+    client.server_label_set(subid, "api-eu-02 (renamed)")
+    assert client.server_get(subid).label == "api-eu-02 (renamed)"
+
+    client.server_reinstall(subid, hostname="api-eu-02.example.com")
+    assert not client.server_get(subid).is_ready
+    settle(sim)
+    assert client.server_get(subid).is_ready
+
+
+def test_os_change(client, sim):
+    web = by_label(client, "web-02")
+    target = next(o for o in client.server_os_change_list(web.id) if o.id != web.os_id)
+
+    client.server_os_change(web.id, target.id)
+
+    settle(sim)
+    changed = client.server_get(web.id)
+    assert (changed.os_id, changed.os) == (target.id, target.name)
+
+
+def test_snapshots(client, sim):
+    web = by_label(client, "web-02")
+    before = {s.id for s in client.snapshot_list()}
+
+    snapshot_id = client.snapshot_create(web.id, description="before upgrade")
+    (snapshot,) = [s for s in client.snapshot_list() if s.id == snapshot_id]
+    assert (snapshot.status, snapshot.description) == (ImageStatus.PENDING, "before upgrade")
+    settle(sim)
+    (snapshot,) = [s for s in client.snapshot_list() if s.id == snapshot_id]
+    assert snapshot.status is ImageStatus.COMPLETE and snapshot.size_bytes > 0
+
+    client.server_restore_snapshot(web.id, snapshot_id)
+    clone = client.server_create("1", "201", "164", snapshot_id=snapshot_id, label="clone")
+    settle(sim)
+    assert client.server_get(web.id).is_ready
+    assert client.server_get(clone).is_ready
+
+    client.snapshot_destroy(snapshot_id)
+    assert {s.id for s in client.snapshot_list()} == before
+
+
+def test_backups(client, sim):
+    database = by_label(client, "db-01")
+
+    backups = client.backup_list(subid=database.id)
+    assert len(backups) == 2 and all(b.status is ImageStatus.COMPLETE for b in backups)
+    assert client.backup_list(backup_id=backups[0].id) == [backups[0]]
+    assert len(client.backup_list()) > len(backups)  # ci-runner has backups too
+
+    client.server_restore_backup(database.id, backups[0].id)
+    assert not client.server_get(database.id).is_ready
+    settle(sim)
+    assert client.server_get(database.id).is_ready
+
+
+def test_ssh_keys(client):
+    key_id = client.sshkey_create("deploy", ED25519_KEY)
+    assert any(k.id == key_id and k.ssh_key == ED25519_KEY for k in client.sshkey_list())
+
+    client.sshkey_update(key_id, name="deploy (old)")
+    (key,) = [k for k in client.sshkey_list() if k.id == key_id]
+    assert key.name == "deploy (old)" and key.date_created is not None
+
+    client.sshkey_destroy(key_id)
+    assert key_id not in {k.id for k in client.sshkey_list()}
+
+
+def test_startup_scripts(client):
+    script_id = client.startupscript_create("chain", "#!ipxe\nshell", type=ScriptType.PXE)
+    assert script_id.isdecimal()  # a number on the wire here, a string in the list (§4)
+
+    client.startupscript_update(script_id, script="#!ipxe\nchain http://boot.example/x")
+    (script,) = [s for s in client.startupscript_list() if s.id == script_id]
+    assert (script.type, script.script) == (ScriptType.PXE, "#!ipxe\nchain http://boot.example/x")
+
+    client.startupscript_destroy(script_id)
+    assert script_id not in {s.id for s in client.startupscript_list()}
+
+
+def test_create_wait_until_ready_then_destroy(client, sim):
+    key_ids = [k.id for k in client.sshkey_list()]
+    boot_script = next(s for s in client.startupscript_list() if s.type is ScriptType.BOOT)
+
+    subid = client.server_create(
+        "1",
+        "201",
+        UBUNTU_20,
+        label="web-04",
+        hostname="web-04.example.com",
+        tag="web",
+        ssh_key_ids=key_ids,
+        script_id=boot_script.id,
+        userdata="#cloud-config\n",
+        enable_ipv6=True,
+        network_ids=["net539626f0798d7"],
+        auto_backups=True,
+    )
+
+    fresh = client.server_get(subid)
+    assert (fresh.status, fresh.main_ip, fresh.is_ready) == (ServerStatus.PENDING, None, False)
+    assert (fresh.label, fresh.tag, fresh.auto_backups) == ("web-04", "web", True)
+    settle(sim, 0.5)
+    assert client.server_get(subid).main_ip is not None
+    settle(sim)
+    ready = client.server_get(subid)
+    assert ready.is_ready and ready.has_ipv6 and ready.internal_ip is not None
+
+    # Not within 5 minutes of creation (reference §7).
+    with pytest.raises(RequestFailedError, match="within 5 minutes"):
+        client.server_destroy(subid)
+    sim.advance(300)
+    client.server_destroy(subid)
+    assert subid not in {s.id for s in client.server_list()}
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+
+def test_bad_key_is_authentication_error(vultr_account):
+    client = VultrClient("not-a-key", base_url=vultr_account.url)
+
+    with pytest.raises(AuthenticationError) as caught:
+        client.account_info()
+
+    assert (caught.value.status, str(caught.value)) == (403, "Invalid API key")
+
+
+def test_unknown_location(vultr_account, client):
+    raw = client.get("server/nonexistent")
+    assert raw.status == 400
+    assert raw.body_text.startswith("Invalid API location")
+
+    misplaced = VultrClient(vultr_account.key, base_url=vultr_account.url + "/api")
+    with pytest.raises(InvalidLocationError, match="Invalid API location"):
+        misplaced.account_info()
+
+
+def test_wrong_method(vultr_account, client):
+    raw = client.get("server/create")
+    assert raw.status == 405
+    assert raw.body_text.startswith("Invalid HTTP method")
+
+    # No typed method uses the wrong verb, so the class is checked with an injected 405.
+    inject(vultr_account, status=405, path="/v1/server/list")
+    with pytest.raises(MethodNotAllowedError, match="Invalid HTTP method"):
+        client.server_list()
+
+
+def test_invalid_server_is_request_failed(client):
+    with pytest.raises(RequestFailedError) as caught:
+        client.server_get("1")
+
+    assert caught.value.status == 412
+    assert str(caught.value).startswith("Invalid server.")
+    assert caught.value.retryable is False
+
+
+def test_invalid_parameter_sends_nothing(vultr_account, client):
+    attempts = []
+    watched = connect(vultr_account, on_response=lambda *args: attempts.append(args))
+
+    with pytest.raises(InvalidParameterError):
+        watched.server_label_set(by_label(client, "web-01").id, "")
+
+    assert attempts == []
+
+
+def test_server_error_is_retried_for_reads(vultr_account, client):
+    inject(vultr_account, status=500, path="/v1/server/list")
+    assert len(client.server_list()) == 13
+
+    inject(vultr_account, status=500, path="/v1/server/list")
+    with pytest.raises(ServerError, match="Internal server error"):
+        connect(vultr_account, max_retries=0).server_list()
+
+
+def test_server_error_on_create_is_not_retried(vultr_account, client):
+    inject(vultr_account, status=500, path="/v1/server/create")
+
+    with pytest.raises(ServerError) as caught:
+        client.server_create("1", "201", UBUNTU_20)
+
+    assert caught.value.retryable is False
+    assert len(client.server_list()) == 13
+
+
+def test_rate_limit_answer(vultr_account, client):
+    inject(vultr_account, status=503, path="/v1/account/info")
+    with pytest.raises(RateLimitedError, match="Rate limit reached"):
+        connect(vultr_account, max_retries=0).account_info()
+
+    # A 503 means "not done", so even server/create is sent again, and creates one server.
+    inject(vultr_account, status=503, path="/v1/server/create")
+    client.server_create("1", "201", UBUNTU_20, label="after-503")
+    assert len(client.server_list(label="after-503")) == 1
+
+
+def test_real_rate_limit_is_ridden_out_with_backoff(vultr_account):
+    sim = vultr_account.sim
+    sim.configure(rate_limit=5)
+    try:
+        impatient = connect(vultr_account, max_retries=0)
+        with pytest.raises(RateLimitedError, match="Current rate limit: 5 requests/sec"):
+            for _ in range(10):
+                impatient.account_info()
+
+        patient = connect(vultr_account, max_retries=5, sleep=time.sleep)
+        for _ in range(10):
+            patient.account_info()
+    finally:
+        sim.configure(rate_limit=0)
+
+
+def test_read_timeout_is_retried_for_reads(vultr_account):
+    client = connect(vultr_account, timeout=(2.0, 0.3))
+    inject(vultr_account, delay=1.0, path="/v1/account/info")
+
+    assert client.account_info().balance < 0
+
+    inject(vultr_account, delay=1.0, path="/v1/account/info")
+    with pytest.raises(VultrTimeoutError) as caught:
+        connect(vultr_account, timeout=(2.0, 0.3), max_retries=0).account_info()
+    assert caught.value.retryable is True
+
+
+def test_create_timeout_is_not_retried(vultr_account, client):
+    # The simulator serves the request after the delay: the server does get created, once.
+    attempts = []
+    impatient = connect(
+        vultr_account, timeout=(2.0, 0.3), on_response=lambda *args: attempts.append(args)
+    )
+    inject(vultr_account, delay=1.0, path="/v1/server/create")
+
+    with pytest.raises(VultrTimeoutError) as caught:
+        impatient.server_create("1", "201", UBUNTU_20, label="slow")
+
+    assert caught.value.retryable is False
+    assert len(attempts) == 1
+    deadline = time.monotonic() + 5
+    while not client.server_list(label="slow") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(client.server_list(label="slow")) == 1
+
+
+def test_dropped_connection(vultr_account, client):
+    subid = by_label(client, "web-01").id
+    inject(vultr_account, drop=True, path="/v1/server/list")
+    assert client.server_get(subid).id == subid
+
+    attempts = []
+    watched = connect(vultr_account, on_response=lambda *args: attempts.append(args))
+    inject(vultr_account, drop=True, path="/v1/server/reboot")
+    with pytest.raises(ConnectionFailedError) as caught:
+        watched.server_reboot(subid)
+    assert caught.value.retryable is False
+    assert [status for *_, status, _ in attempts] == [None]
+
+
+def test_connection_refused(vultr_account):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    attempts = []
+    client = VultrClient(
+        vultr_account.key,
+        base_url=f"http://127.0.0.1:{port}",
+        max_retries=2,
+        sleep=lambda seconds: None,
+        on_response=lambda *args: attempts.append(args),
+    )
+
+    with pytest.raises(ConnectionFailedError) as caught:
+        client.account_info()
+
+    assert caught.value.retryable is True
+    assert len(attempts) == 3
+
+
+def test_unexpected_answer(vultr_account, client):
+    inject(vultr_account, status=200, body="<html>maintenance</html>", path="/v1/server/list")
+    with pytest.raises(UnexpectedResponseError):
+        client.server_list()
+
+    inject(vultr_account, status=418, path="/v1/server/list")
+    with pytest.raises(UnexpectedResponseError) as caught:
+        client.server_list()
+    assert caught.value.status == 418
+
+
+# -- what goes over the wire ----------------------------------------------------------------------
+
+
+def test_key_only_in_header_and_rate_limiter_per_attempt(vultr_account):
+    session = requests.Session()
+    seen = []
+    session.hooks["response"].append(lambda response, **kwargs: seen.append(response.request))
+    tokens = []
+    client = connect(vultr_account, session=session, rate_limiter=lambda: tokens.append(1))
+    inject(vultr_account, status=503, path="/v1/server/list")
+
+    client.server_list()
+    client.sshkey_create("k", ED25519_KEY)
+
+    assert len(tokens) == len(seen) == 3
+    for request in seen:
+        assert request.headers["API-Key"] == vultr_account.key
+        assert vultr_account.key not in request.url
+        assert vultr_account.key not in (request.body or "")
