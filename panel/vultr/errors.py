@@ -92,8 +92,11 @@ class RateLimitedError(VultrError):
     retryable = True
 
 
-class VultrTimeoutError(VultrError):
-    """No complete answer within the timeout. For a POST the request may still have run."""
+class VultrTimeoutError(VultrError, TimeoutError):
+    """No complete answer within the timeout. For a POST the request may still have run.
+
+    Also a `TimeoutError`, so generic timeout handling catches it.
+    """
 
 
 class ConnectionFailedError(VultrError):

@@ -24,7 +24,9 @@ from .errors import InvalidParameterError
 
 # One DNS label: letters, digits, hyphens and (common in PTR targets) underscores.
 _LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
-_ID = re.compile(r"[A-Za-z0-9_.:-]+")
+# Ids of both versions: v1 decimal and hex ids and "net539626f0798d7"; v2 UUIDs and codes
+# such as "vc2-1c-1gb" (reference §4, §9).
+_ID = re.compile(r"[A-Za-z0-9_-]+")
 
 # Public key types OpenSSH accepts in authorized_keys (sshd(8), "AUTHORIZED_KEYS FILE FORMAT").
 _SSH_KEY_TYPES = frozenset(

@@ -159,6 +159,7 @@ def test_timeout_error(api, client):
         client.account_info()
 
     assert (caught.value.status, caught.value.path) == (None, "/v1/account/info")
+    assert isinstance(caught.value, TimeoutError)
     assert caught.value.__cause__ is None  # the requests exception holds the request headers
 
 

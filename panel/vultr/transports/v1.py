@@ -7,8 +7,8 @@ id, `[]` when empty, numbers that are sometimes strings, `false` or `""` for "no
 Parsing is tolerant of all of that and of fields added later (`v2_id`); anything of the wrong
 shape becomes `UnexpectedResponseError` rather than a stray `KeyError`.
 
-This module also checks v1's id formats (decimal SUBID, DCID, ...) and its image rules for
-`server/create` (§7), which do not apply to v2.
+This module also checks what is v1's own: decimal ids (SUBID, DCID, ...; v2 uses UUIDs and
+codes) and the image rules of `server/create` (§7). The client has already checked the rest.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ from ..errors import (
     UnexpectedResponseError,
     VultrError,
 )
-from ..validation import identifier, numeric_id
+from ..validation import numeric_id
 from .http import HttpClient, Params, RateLimiter, RawResponse, ResponseHook
 
 T = TypeVar("T")
@@ -97,7 +97,7 @@ _ERRORS: dict[int, tuple[type[VultrError], str]] = {
     503: (RateLimitedError, "Rate limit reached - please try your request again later."),
 }
 
-# Error texts are short; anything longer is a proxy's HTML page, not Vultr talking.
+# Vultr's error texts are one line; the cap keeps a proxy's HTML error page out of messages.
 _MAX_MESSAGE = 500
 
 _LEADING_INT = re.compile(r"\d+")
@@ -198,12 +198,7 @@ class V1Transport:
         return self._get("regions/list", _listing(_region))
 
     def regions_availability(self, region_id: str) -> list[str]:
-        # A real JSON array of int VPSPLANIDs (§5).
-        return self._get(
-            "regions/availability",
-            lambda body: sorted((str(p) for p in body), key=_id_key),
-            DCID=numeric_id("region_id", region_id),
-        )
+        return self._get("regions/availability", _plan_ids, DCID=numeric_id("region_id", region_id))
 
     def server_list(
         self,
@@ -266,7 +261,7 @@ class V1Transport:
         if subid is not None:
             filters["SUBID"] = numeric_id("subid", subid)
         if backup_id is not None:
-            filters["BACKUPID"] = identifier("backup_id", backup_id)
+            filters["BACKUPID"] = backup_id
         return self._get("backup/list", _listing(_backup), **filters)
 
     def sshkey_list(self) -> list[SshKey]:
@@ -295,12 +290,12 @@ class V1Transport:
             "label": new.label,
             "hostname": new.hostname,
             "tag": new.tag,
-            "SCRIPTID": _maybe(numeric_id, "script_id", new.script_id),
-            "SNAPSHOTID": _maybe(identifier, "snapshot_id", new.snapshot_id),
-            "ISOID": _maybe(numeric_id, "iso_id", new.iso_id),
+            "SCRIPTID": _optional_numeric_id("script_id", new.script_id),
+            "SNAPSHOTID": new.snapshot_id,
+            "ISOID": _optional_numeric_id("iso_id", new.iso_id),
             "ipxe_chain_url": new.ipxe_chain_url,
-            "APPID": _maybe(numeric_id, "app_id", new.app_id),
-            "FIREWALLGROUPID": _maybe(identifier, "firewall_group_id", new.firewall_group_id),
+            "APPID": _optional_numeric_id("app_id", new.app_id),
+            "FIREWALLGROUPID": new.firewall_group_id,
             "reserved_ip_v4": new.reserved_ip_v4,
             # v1 wants base64 (§7); the domain object holds the raw content.
             "userdata": None
@@ -310,10 +305,10 @@ class V1Transport:
         data.update({name: value for name, value in optional.items() if value is not None})
         if new.ssh_key_ids:
             # One comma-separated string, not a form array (§4).
-            data["SSHKEYID"] = ",".join(identifier("ssh_key_ids", i) for i in new.ssh_key_ids)
+            data["SSHKEYID"] = ",".join(new.ssh_key_ids)
         if new.network_ids:
             # A form array: NETWORKID[]=a&NETWORKID[]=b (§4).
-            data["NETWORKID[]"] = [identifier("network_ids", i) for i in new.network_ids]
+            data["NETWORKID[]"] = list(new.network_ids)
         return self._post("server/create", _new_id("SUBID"), **data)
 
     def server_destroy(self, subid: str) -> None:
@@ -329,8 +324,9 @@ class V1Transport:
         self._act("server/reboot", SUBID=numeric_id("subid", subid))
 
     def server_reinstall(self, subid: str, hostname: str | None) -> None:
-        extra = {} if hostname is None else {"hostname": hostname}
-        self._act("server/reinstall", SUBID=numeric_id("subid", subid), **extra)
+        self._act(
+            "server/reinstall", SUBID=numeric_id("subid", subid), **_present(hostname=hostname)
+        )
 
     def server_label_set(self, subid: str, label: str) -> None:
         self._act("server/label_set", SUBID=numeric_id("subid", subid), label=label)
@@ -358,14 +354,14 @@ class V1Transport:
         self._act(
             "server/restore_backup",
             SUBID=numeric_id("subid", subid),
-            BACKUPID=identifier("backup_id", backup_id),
+            BACKUPID=backup_id,
         )
 
     def server_restore_snapshot(self, subid: str, snapshot_id: str) -> None:
         self._act(
             "server/restore_snapshot",
             SUBID=numeric_id("subid", subid),
-            SNAPSHOTID=identifier("snapshot_id", snapshot_id),
+            SNAPSHOTID=snapshot_id,
         )
 
     def server_reverse_default_ipv4(self, subid: str, ip: str) -> None:
@@ -381,26 +377,25 @@ class V1Transport:
         self._act("server/reverse_delete_ipv6", SUBID=numeric_id("subid", subid), ip=ip)
 
     def snapshot_create(self, subid: str, description: str | None) -> str:
-        extra = {} if description is None else {"description": description}
         return self._post(
             "snapshot/create",
             _new_id("SNAPSHOTID"),
             SUBID=numeric_id("subid", subid),
-            **extra,
+            **_present(description=description),
         )
 
     def snapshot_destroy(self, snapshot_id: str) -> None:
-        self._act("snapshot/destroy", SNAPSHOTID=identifier("snapshot_id", snapshot_id))
+        self._act("snapshot/destroy", SNAPSHOTID=snapshot_id)
 
     def sshkey_create(self, name: str, ssh_key: str) -> str:
         return self._post("sshkey/create", _new_id("SSHKEYID"), name=name, ssh_key=ssh_key)
 
     def sshkey_update(self, sshkey_id: str, name: str | None, ssh_key: str | None) -> None:
         changes = _present(name=name, ssh_key=ssh_key)
-        self._act("sshkey/update", SSHKEYID=identifier("sshkey_id", sshkey_id), **changes)
+        self._act("sshkey/update", SSHKEYID=sshkey_id, **changes)
 
     def sshkey_destroy(self, sshkey_id: str) -> None:
-        self._act("sshkey/destroy", SSHKEYID=identifier("sshkey_id", sshkey_id))
+        self._act("sshkey/destroy", SSHKEYID=sshkey_id)
 
     def startupscript_create(self, name: str, script: str, type: ScriptType) -> str:
         # SCRIPTID comes back as a number here but as a string in the list (§4).
@@ -484,6 +479,11 @@ def _per_server(parse_one: Callable[[Any], T], subid: str) -> Callable[[Any], li
         return [parse_one(d) for d in entries]
 
     return parse
+
+
+def _plan_ids(body: Any) -> list[str]:
+    """regions/availability: a real JSON array of int VPSPLANIDs (§5)."""
+    return sorted((str(plan_id) for plan_id in body), key=_id_key)
 
 
 def _new_id(field: str) -> Callable[[Any], str]:
@@ -570,8 +570,8 @@ def _datetime(value: Any) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def _maybe(check: Callable[[str, object], str], name: str, value: str | None) -> str | None:
-    return None if value is None else check(name, value)
+def _optional_numeric_id(name: str, value: str | None) -> str | None:
+    return None if value is None else numeric_id(name, value)
 
 
 def _present(**values: str | None) -> dict[str, str]:
