@@ -321,9 +321,9 @@ def test_unknown_location(vultr_account, client):
 
 
 def test_wrong_method(vultr_account, client):
-    raw = client.get("server/create")
-    assert raw.status == 405
-    assert raw.body_text.startswith("Invalid HTTP method")
+    for raw in (client.get("server/create"), client.post("server/list")):
+        assert raw.status == 405
+        assert raw.body_text.startswith("Invalid HTTP method")
 
     # No typed method uses the wrong verb, so the class is checked with an injected 405.
     inject(vultr_account, status=405, path="/v1/server/list")
