@@ -58,9 +58,14 @@ class InvalidParameterError(VultrError, ValueError):
     Also a `ValueError`, so code that validates input generically still catches it.
     """
 
-    def __init__(self, parameter: str, message: str) -> None:
-        super().__init__(f"{parameter}: {message}")
+    def __init__(self, parameter: str, problem: str) -> None:
+        super().__init__(f"{parameter}: {problem}")
         self.parameter = parameter
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[type[InvalidParameterError], tuple[str, str]]:
+        # Errors may cross process boundaries (Celery results), so they must unpickle.
+        return type(self), (self.parameter, self.problem)
 
 
 class InvalidLocationError(VultrError):

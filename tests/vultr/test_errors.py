@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import importlib.resources
 import logging
+import pickle
 from pathlib import Path
 
 import pytest
@@ -280,6 +281,17 @@ def test_api_key_never_in_errors_reprs_or_logs(api, caplog):
     assert all(r.name == "panel.vultr" for r in caplog.records)
     assert KEY not in repr(client)
     assert KEY not in repr(client._transport)
+
+
+def test_errors_survive_pickling(api):
+    # Celery carries exceptions between processes.
+    client = VultrClient(KEY, max_retries=0)
+
+    for err in every_error(api, client):
+        copy = pickle.loads(pickle.dumps(err))
+        assert type(copy) is type(err)
+        assert repr(copy) == repr(err)
+    assert pickle.loads(pickle.dumps(InvalidParameterError("label", "bad"))).parameter == "label"
 
 
 def test_scrubbing_the_key_from_errors_does_not_touch_data(api):
