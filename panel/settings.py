@@ -4,12 +4,15 @@ Every variable has a safe local default so that a fresh clone runs with no confi
 value stops start-up with an error naming the variable (panel.env).
 """
 
+import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
+from accounts.encryption import encryption_keys_from_environment
 from panel.env import (
     env_bool,
     env_int,
@@ -39,6 +42,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "panel",
 ]
@@ -51,9 +58,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: adds request.user.is_verified() (two-factor passed this session).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "panel.urls"
@@ -69,6 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.teams",
             ],
         },
     },
@@ -147,8 +159,51 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The Vultr API the panel talks to; the README's run command points it at the bundled simulator.
 VULTR_API_URL = env_url("VULTR_API_URL", "https://api.vultr.com", schemes=("http", "https"))
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Email (password resets, invitations): printed to the console unless EMAIL_HOST names an
+# SMTP server.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "panel@localhost")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 20
+
+# Accounts (accounts/): users, teams, sign-in.
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out username and address is refused before any password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+CSRF_FAILURE_VIEW = "accounts.views.errors.csrf_failure"
+PANEL_ALLOW_SIGNUP = env_bool("PANEL_ALLOW_SIGNUP", True)
+PANEL_INVITATION_DAYS = env_int("PANEL_INVITATION_DAYS", 7, minimum=1)
+# Vultr API keys are encrypted with these Fernet keys, newest first (accounts/encryption.py).
+PANEL_ENCRYPTION_KEYS = encryption_keys_from_environment(DATA_DIR)
+# Failed logins (django-axes): counted per username and address together, so a stranger
+# cannot lock a user out from everywhere; the lockout ends after the cool-off.
+AXES_FAILURE_LIMIT = env_int("PANEL_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("PANEL_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.auth.locked_out"
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+if env_bool("BEHIND_TLS_PROXY", False):
+    # The proxy's own address would lock everyone out together: use the client it names.
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+OTP_TOTP_ISSUER = env_str("PANEL_OTP_ISSUER", "Vultr panel")
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,265 @@
+"""What users do with accounts, teams and keys: one function per action.
+
+Views translate HTTP into these calls. Each checks the rules that hold whoever calls it (last
+owner, role escalation, single-use invitations) and raises `ActionError` with a message meant
+for the person who asked; the permission to try at all is checked before, by `team_view` or
+`accounts.permissions.may`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.debug import sensitive_variables
+
+from accounts import keys
+from accounts.models import ApiKey, Invitation, Membership, Team, User
+from accounts.roles import Role, may_grant
+
+
+class ActionError(Exception):
+    """The action was refused; `str(err)` says why, for the user."""
+
+
+# Users and sessions
+
+
+def create_user(username: str, email: str, password: str) -> User:
+    """A new user; the `post_save` handler in accounts.signals gives them a personal team."""
+    return User.objects.create_user(username=username, email=email, password=password)
+
+
+def log_out_everywhere(user: User) -> None:
+    """End every session of the user, this one included (see User._get_session_auth_hash)."""
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+
+
+# Teams
+
+
+def unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "team"
+    slug, n = base, 1
+    while Team.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def create_team(user: User, name: str, *, personal: bool = False) -> Team:
+    team = Team.objects.create(
+        name=name, slug=unique_slug(name), personal_for=user if personal else None
+    )
+    Membership.objects.create(team=team, user=user, role=Role.OWNER)
+    return team
+
+
+def personal_team_name(user: User) -> str:
+    return f"{user.username}'s team"
+
+
+@transaction.atomic
+def transfer_ownership(team: Team, owner: Membership, to: Membership) -> None:
+    """Make `to` an owner and `owner` an admin."""
+    if team.is_personal:
+        raise ActionError("A personal team cannot be given away. Create a team to share.")
+    if to.pk == owner.pk:
+        raise ActionError("You already own this team; choose another member.")
+    Membership.objects.filter(pk=to.pk).update(role=Role.OWNER)
+    Membership.objects.filter(pk=owner.pk).update(role=Role.ADMIN)
+
+
+def delete_team(team: Team, confirm_name: str) -> None:
+    if team.is_personal:
+        raise ActionError("Your personal team cannot be deleted.")
+    if confirm_name.strip() != team.name:
+        raise ActionError(f"Type the team's name, {team.name}, exactly to delete it.")
+    team.delete()
+
+
+# Members
+
+
+@transaction.atomic
+def change_role(actor: Membership, member: Membership, role: str) -> Membership:
+    member = Membership.objects.select_for_update().get(pk=member.pk)
+    if role not in Role.values:
+        raise ActionError(f"There is no role called {role!r}.")
+    if not may_grant(actor.role, member.role):
+        raise ActionError(
+            f"{member.user.username} is {_a(member.get_role_display())}; "
+            "you cannot change the role of someone above you."
+        )
+    if not may_grant(actor.role, role):
+        raise ActionError(
+            f"You cannot make anyone {_a(Role(role).label)}: that role can do more than yours."
+        )
+    if member.role == Role.OWNER and role != Role.OWNER:
+        _keep_an_owner(member, "demoted")
+    member.role = role
+    member.save(update_fields=["role"])
+    return member
+
+
+@transaction.atomic
+def remove_member(actor: Membership, member: Membership) -> None:
+    member = Membership.objects.select_for_update().get(pk=member.pk)
+    if member.pk == actor.pk:
+        return leave_team(member)
+    if not may_grant(actor.role, member.role):
+        raise ActionError(
+            f"{member.user.username} is {_a(member.get_role_display())}; "
+            "you cannot remove someone above you."
+        )
+    member.delete()
+
+
+@transaction.atomic
+def leave_team(member: Membership) -> None:
+    member = Membership.objects.select_for_update().get(pk=member.pk)
+    if member.role == Role.OWNER:
+        _keep_an_owner(member, "leave")
+    member.delete()
+
+
+def _keep_an_owner(member: Membership, what: str) -> None:
+    # Lock the team's owner rows so that two owners cannot both step down at once.
+    owners = list(
+        Membership.objects.select_for_update()
+        .filter(team_id=member.team_id, role=Role.OWNER)
+        .values_list("pk", flat=True)
+    )
+    if owners == [member.pk]:
+        if what == "leave":
+            raise ActionError(
+                f"{member.user.username} is the last owner of {member.team.name} and cannot "
+                "leave. Make someone else an owner first, or delete the team."
+            )
+        raise ActionError(
+            f"{member.user.username} is the last owner of {member.team.name} and cannot be "
+            "demoted. Make someone else an owner first."
+        )
+
+
+# Invitations
+
+
+@transaction.atomic
+def invite(actor: Membership, email: str, role: str, accept_url) -> Invitation:
+    """Invite `email` with `role`; `accept_url(token)` builds the link for the email."""
+    team = actor.team
+    if not may_grant(actor.role, role):
+        raise ActionError(
+            f"You cannot invite someone as {_a(Role(role).label)}: that role can do more "
+            "than yours."
+        )
+    if team.memberships.filter(user__email__iexact=email).exists():
+        raise ActionError(f"{email} is already a member of {team.name}.")
+    if team.invitations.pending().filter(email__iexact=email).exists():
+        raise ActionError(
+            f"{email} already has an invitation to {team.name} waiting. Revoke it first to "
+            "send a new one."
+        )
+    invitation = Invitation(team=team, email=email, role=role, invited_by=actor.user)
+    token = invitation.new_token()
+    invitation.save()
+    context = {
+        "invitation": invitation,
+        "url": accept_url(token),
+        "inviter": actor.user,
+        "days": settings.PANEL_INVITATION_DAYS,
+    }
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"You are invited to join {team.name}",
+            message=render_to_string("accounts/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[email],
+        )
+    )
+    return invitation
+
+
+def invitation_problem(invitation: Invitation | None) -> str | None:
+    """Why this invitation cannot be accepted, or None if it can."""
+    if invitation is None:
+        return (
+            "This invitation link is not valid. Check that you copied the whole link, or ask "
+            "for a new invitation."
+        )
+    if invitation.is_accepted:
+        return "This invitation has already been used. Each invitation works only once."
+    if invitation.is_expired:
+        inviter = invitation.invited_by.username if invitation.invited_by else "the team"
+        return (
+            f"This invitation expired on {invitation.expires_at:%d %B %Y at %H:%M} UTC. "
+            f"Ask {inviter} to invite you again."
+        )
+    return None
+
+
+@transaction.atomic
+def accept_invitation(token: str, user: User) -> Membership:
+    invitation = Invitation.objects.select_for_update().for_token(token).first()
+    problem = invitation_problem(invitation)
+    if problem:
+        raise ActionError(problem)
+    if Membership.objects.filter(team=invitation.team, user=user).exists():
+        raise ActionError(f"You are already a member of {invitation.team.name}.")
+    membership = Membership.objects.create(team=invitation.team, user=user, role=invitation.role)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+# API keys
+
+
+@sensitive_variables("plaintext")
+def add_api_key(team: Team, user: User, label: str, api_url: str, plaintext: str) -> ApiKey:
+    """Check the key with Vultr, then store it encrypted. Nothing is stored if Vultr says no."""
+    if team.api_keys.filter(label=label).exists():
+        raise ActionError(_duplicate_label(team, label))
+    check = keys.check_key(plaintext, api_url)
+    if not check.ok:
+        raise ActionError(check.message)
+    api_key = ApiKey(team=team, label=label, api_url=api_url, added_by=user)
+    api_key.set_secret(plaintext)
+    api_key.record_check(True)
+    try:
+        with transaction.atomic():
+            api_key.save()
+    except IntegrityError:
+        # Someone added the same label while Vultr was answering.
+        raise ActionError(_duplicate_label(team, label)) from None
+    return api_key
+
+
+@sensitive_variables("plaintext")
+def replace_api_key(api_key: ApiKey, user: User, plaintext: str) -> ApiKey:
+    """Check the new key first; only if Vultr accepts it does it take the old one's place."""
+    check = keys.check_key(plaintext, api_key.api_url)
+    if not check.ok:
+        raise ActionError(check.message)
+    api_key.set_secret(plaintext)
+    api_key.replaced_by = user
+    api_key.replaced_at = timezone.now()
+    api_key.record_check(True)
+    api_key.save()
+    return api_key
+
+
+def _duplicate_label(team: Team, label: str) -> str:
+    return f"{team.name} already has a key labelled {label!r}. Choose another label."
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[:1].lower() in "aeiou" else f"a {noun}"

@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+
+from accounts import twofactor
+from accounts.keys import KEY_FORMAT, KEY_FORMAT_MESSAGE
+from accounts.models import Membership, Team, User
+from accounts.roles import Role, may_grant
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": (
+            "That username and password do not match an account. Both are case-sensitive. "
+            "After %(limit)s failed tries from one address, signing in as that user is paused "
+            "for %(minutes)s minutes."
+        ),
+        "inactive": "This account has been disabled.",
+    }
+
+    def get_invalid_login_error(self):
+        return forms.ValidationError(
+            self.error_messages["invalid_login"],
+            code="invalid_login",
+            params={
+                "limit": settings.AXES_FAILURE_LIMIT,
+                "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+            },
+        )
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(help_text="For password resets and team invitations.", max_length=254)
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ["username", "email"]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "An account with this email address already exists. Sign in, or reset its "
+                "password if you have forgotten it."
+            )
+        return email
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=16,
+        help_text="The 6-digit code from your authenticator app, or one of your backup codes.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+
+class DisableTwoFactorForm(forms.Form):
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    code = CodeForm.base_fields["code"]
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your current password.")
+        return password
+
+    def clean(self):
+        cleaned = super().clean()
+        if "password" in cleaned and cleaned.get("code"):
+            if twofactor.verify_code(self.user, cleaned["code"]) is None:
+                self.add_error("code", "That code is not valid. Enter the current code.")
+        return cleaned
+
+
+class TeamForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["name"]
+
+
+class TeamSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["name", "require_2fa"]
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_require_2fa(self):
+        required = self.cleaned_data["require_2fa"]
+        if required and not self.instance.require_2fa and not twofactor.has_two_factor(self.user):
+            raise forms.ValidationError(
+                "Turn on two-factor authentication for yourself first, then require it of the team."
+            )
+        return required
+
+
+class DeleteTeamForm(forms.Form):
+    confirm_name = forms.CharField(label="Type the team's name to confirm", max_length=80)
+
+
+class _RoleField(forms.ChoiceField):
+    """Accepts every role, so that asking for one above your own gets a clear refusal (from
+    the form's clean_role) instead of "select a valid choice"; offers only those you may give."""
+
+    def __init__(self, actor_role: str, **kwargs):
+        super().__init__(choices=Role.choices, **kwargs)
+        self.widget.choices = [(v, label) for v, label in Role.choices if may_grant(actor_role, v)]
+
+
+def _check_grantable(actor: Membership, role: str) -> str:
+    if not may_grant(actor.role, role):
+        raise forms.ValidationError(
+            f"You are {actor.get_role_display().lower()} here and cannot give the role "
+            f"{Role(role).label.lower()}: it can do more than yours."
+        )
+    return role
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+
+    def __init__(self, *args, actor: Membership, **kwargs):
+        self.actor = actor
+        super().__init__(*args, **kwargs)
+        self.fields["role"] = _RoleField(actor.role, initial=Role.VIEWER)
+
+    def clean_role(self):
+        return _check_grantable(self.actor, self.cleaned_data["role"])
+
+
+class RoleForm(forms.Form):
+    def __init__(self, *args, actor: Membership, **kwargs):
+        self.actor = actor
+        super().__init__(*args, **kwargs)
+        self.fields["role"] = _RoleField(actor.role)
+
+    def clean_role(self):
+        return _check_grantable(self.actor, self.cleaned_data["role"])
+
+
+class TransferForm(forms.Form):
+    member = forms.ModelChoiceField(
+        queryset=Membership.objects.none(),
+        label="New owner",
+        empty_label=None,
+        help_text="They become an owner; you become an admin.",
+    )
+
+    def __init__(self, *args, owner: Membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = owner.team.memberships.exclude(pk=owner.pk).select_related(
+            "user"
+        )
+        self.fields["member"].label_from_instance = lambda m: (
+            f"{m.user.username} ({m.get_role_display()})"
+        )
+
+
+class _KeyField(forms.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            max_length=64,
+            strip=True,
+            # Never echoed back into the page, even when the form has errors.
+            widget=forms.PasswordInput(
+                render_value=False, attrs={"autocomplete": "off", "spellcheck": "false"}
+            ),
+            **kwargs,
+        )
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value and not KEY_FORMAT.fullmatch(value):
+            raise forms.ValidationError(KEY_FORMAT_MESSAGE)
+        return value
+
+
+class ApiKeyForm(forms.Form):
+    label = forms.CharField(
+        max_length=64, help_text="A name your team will recognise, such as “Production”."
+    )
+    api_url = forms.URLField(
+        label="API address",
+        max_length=200,
+        assume_scheme="https",
+        help_text="Where this key belongs: https://api.vultr.com for Vultr itself.",
+    )
+    key = _KeyField(
+        label="API key",
+        help_text="From Account → API in the Vultr control panel. After saving, only its last "
+        "4 characters are ever shown.",
+    )
+
+    def __init__(self, *args, team: Team, **kwargs):
+        self.team = team
+        super().__init__(*args, **kwargs)
+        self.fields["api_url"].initial = settings.VULTR_API_URL
+
+    def clean_label(self):
+        label = self.cleaned_data["label"].strip()
+        if self.team.api_keys.filter(label=label).exists():
+            raise forms.ValidationError(
+                f"{self.team.name} already has a key labelled “{label}”. Choose another label."
+            )
+        return label
+
+    def clean_api_url(self):
+        return self.cleaned_data["api_url"].rstrip("/")
+
+
+class ReplaceKeyForm(forms.Form):
+    key = _KeyField(
+        label="New API key",
+        help_text="It is checked with Vultr first; the old key stays until the new one works.",
+    )

@@ -1,0 +1,238 @@
+"""Users, teams, memberships with roles, invitations, and the teams' encrypted Vultr API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.views.decorators.debug import sensitive_variables
+
+from accounts import encryption
+from accounts.roles import Perm, Role, permissions_of
+
+
+class User(AbstractUser):
+    """Django's user, plus what sign-in and the team switcher need.
+
+    `session_epoch` is part of the session hash: raising it ends every session of the user at
+    their next request ("log out everywhere"), the way a password change does.
+    """
+
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    last_team = models.ForeignKey(
+        "Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="accounts_user_email_unique",
+                violation_error_message="A user with this email address already exists.",
+            )
+        ]
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django's own hash covers the password only; adding the epoch lets us end sessions
+        # without changing the password. Django checks this on every request
+        # (django.contrib.auth.get_user), so a stale session is logged out there.
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+
+class Team(models.Model):
+    """A group of people sharing Vultr API keys. Its slug is in every URL showing its data."""
+
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=60, unique=True)
+    # Set for the team every user gets at sign-up; it cannot be deleted or given away.
+    personal_for = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="personal_team",
+    )
+    require_2fa = models.BooleanField(
+        "Require two-factor authentication",
+        default=False,
+        help_text="Members without it are sent to set it up before they can open this team.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_personal(self) -> bool:
+        return self.personal_for_id is not None
+
+    def owner_count(self) -> int:
+        return self.memberships.filter(role=Role.OWNER).count()
+
+
+class Membership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="accounts_membership_unique")
+        ]
+        ordering = ["team__name", "user__username"]
+
+    def __str__(self):
+        return f"{self.user} in {self.team} as {self.role}"
+
+    @property
+    def permissions(self) -> frozenset[Perm]:
+        """For templates: ``{% if "manage_keys" in membership.permissions %}``."""
+        return permissions_of(self.role)
+
+    def may(self, perm: Perm | str) -> bool:
+        return Perm(perm) in self.permissions
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
+
+    def for_token(self, token: str):
+        return self.filter(token_hash=_hash_token(token))
+
+
+class Invitation(models.Model):
+    """An emailed, single-use, expiring link to join a team with a role.
+
+    Only a hash of the token is stored: the link in the email is the credential, so a copy of
+    the database does not let anyone join a team.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Invitation of {self.email} to {self.team} as {self.role}"
+
+    def new_token(self) -> str:
+        """Give the invitation a fresh token and expiry; returns the token (for the link)."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = _hash_token(token)
+        self.expires_at = timezone.now() + timedelta(days=settings.PANEL_INVITATION_DAYS)
+        return token
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.accepted_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+
+class ApiKey(models.Model):
+    """A Vultr API key shared into a team, encrypted at rest.
+
+    The plaintext exists only inside `client()` (and while a new key is being checked): get a
+    client with ``ApiKey.client()`` or ``accounts.keys.client_for_key(key_id)`` at the moment of
+    the call, and pass the key's id, never the key, to tasks.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="api_keys")
+    label = models.CharField(max_length=64)
+    api_url = models.URLField("API address", max_length=200)
+    ciphertext = models.TextField(editable=False)
+    last4 = models.CharField(max_length=4, editable=False)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    replaced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    replaced_at = models.DateTimeField(null=True, blank=True)
+    # Health: the outcome of the last real call made with the key (account_info).
+    checked_at = models.DateTimeField(null=True, blank=True)
+    check_ok = models.BooleanField(null=True)
+    check_message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "label"], name="accounts_apikey_label_unique")
+        ]
+        ordering = ["label"]
+
+    def __str__(self):
+        return f"{self.label} (…{self.last4})"
+
+    def __repr__(self):
+        return f"<ApiKey {self.pk} {self.label!r} …{self.last4}>"
+
+    @property
+    def masked(self) -> str:
+        return f"…{self.last4}"
+
+    @sensitive_variables("plaintext")
+    def set_secret(self, plaintext: str) -> None:
+        self.ciphertext = encryption.encrypt(plaintext)
+        self.last4 = plaintext[-4:]
+
+    @sensitive_variables()  # every local: the decrypted key is one, unnamed
+    def client(self, **kwargs):
+        """A `VultrClient` for this key; keyword arguments go to `VultrClient`."""
+        from panel.vultr import VultrClient
+
+        kwargs.setdefault("base_url", self.api_url)
+        return VultrClient(encryption.decrypt(self.ciphertext), **kwargs)
+
+    def record_check(self, ok: bool, message: str = "") -> None:
+        self.checked_at = timezone.now()
+        self.check_ok = ok
+        self.check_message = message[:300]

@@ -1,0 +1,95 @@
+"""Optional TOTP two-factor authentication with django-otp (otp_totp and otp_static).
+
+A user has at most one authenticator app (a `TOTPDevice`) and one set of backup codes (a
+`StaticDevice`). Enrolment creates the app device unconfirmed; it counts only once a code from
+the app has been entered. Backup codes are shown once, right after they are made.
+
+Codes are checked device by device with `django_otp.verify_token`, which locks the row and
+applies django-otp's throttling (each failure doubles the wait before the next try).
+"""
+
+from __future__ import annotations
+
+from base64 import b32encode
+
+import segno
+from django.db import transaction
+from django.utils.safestring import SafeString, mark_safe
+from django_otp import devices_for_user, user_has_device, verify_token
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+BACKUP_CODE_COUNT = 10
+APP_DEVICE_NAME = "Authenticator app"
+BACKUP_DEVICE_NAME = "Backup codes"
+
+
+def has_two_factor(user) -> bool:
+    return user_has_device(user, confirmed=True)
+
+
+def pending_app_device(user) -> TOTPDevice:
+    """The unconfirmed app device being set up, made on first use."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def secret_for_manual_entry(device: TOTPDevice) -> str:
+    """The key as authenticator apps accept it typed in: base32, in groups of four."""
+    secret = b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def qr_code_svg(device: TOTPDevice) -> SafeString:
+    """The otpauth:// URL as an inline SVG, drawn on the server (no script, no style)."""
+    svg = segno.make(device.config_url, error="m").svg_inline(
+        scale=5, border=2, dark="#000", light="#fff", title="QR code for your authenticator app"
+    )
+    return mark_safe(svg)  # segno escapes the title; the rest is its own markup
+
+
+@transaction.atomic
+def confirm_app_device(device: TOTPDevice, code: str) -> list[str] | None:
+    """Confirm the app device with a code from it; returns new backup codes, or None if the
+    code is wrong. Any earlier app device and backup codes are replaced."""
+    if not verify_token(device.user, device.persistent_id, code):
+        return None
+    TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return new_backup_codes(device.user)
+
+
+@transaction.atomic
+def new_backup_codes(user) -> list[str]:
+    """Replace the user's backup codes with fresh ones and return them (to be shown once)."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=BACKUP_DEVICE_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def backup_codes_left(user) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def verify_code(user, code: str):
+    """The confirmed device that accepts `code` (an app code or a backup code), or None."""
+    code = "".join(code.split()).lower()
+    if not code:
+        return None
+    # Six digits is an app code; anything else can only be a backup code.
+    kind = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
+    for device in devices_for_user(user, confirmed=True):
+        if isinstance(device, kind) and verify_token(user, device.persistent_id, code):
+            return device
+    return None
+
+
+@transaction.atomic
+def disable(user) -> None:
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()

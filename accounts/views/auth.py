@@ -1,0 +1,198 @@
+"""Signing in (password, then a code for users with two-factor), signing up, the home redirect.
+
+Password change and reset are Django's own views (accounts/urls.py) with our templates.
+"""
+
+from __future__ import annotations
+
+import time
+
+from axes.helpers import get_client_ip_address
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
+
+from accounts import lockout, twofactor
+from accounts.forms import CodeForm, LoginForm, SignupForm
+from accounts.models import Invitation, User
+from accounts.views._helpers import safe_next
+
+# Between the password and the code, the session holds who is signing in, for this long.
+PENDING_2FA = "accounts_pending_2fa"
+PENDING_2FA_SECONDS = 300
+# The invitation an anonymous visitor opened: it lets them sign up when sign-up is closed.
+PENDING_INVITATION = "accounts_pending_invitation"
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@require_GET
+def home(request):
+    """``/``: the user's last team (or personal team); the login page for anonymous visitors."""
+    if not request.user.is_authenticated:
+        return redirect(settings.LOGIN_URL)
+    memberships = request.user.memberships.select_related("team")
+    membership = (
+        memberships.filter(team_id=request.user.last_team_id).first()
+        or memberships.filter(team__personal_for=request.user).first()
+        or memberships.first()
+    )
+    if membership is None:
+        messages.info(request, "You are not in any team yet. Create one to get started.")
+        return redirect("accounts:team_create")
+    return redirect("accounts:team_home", team=membership.team.slug)
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def login(request):
+    next_url = safe_next(request)
+    if request.user.is_authenticated:
+        return redirect(next_url or "accounts:home")
+    form = LoginForm(request, data=request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        user = form.get_user()
+        if twofactor.has_two_factor(user):
+            request.session[PENDING_2FA] = {
+                "user": user.pk,
+                "backend": user.backend,
+                "hash": user.get_session_auth_hash(),
+                "at": time.time(),
+                "next": next_url,
+            }
+            return redirect("accounts:login_code")
+        auth_login(request, user)
+        return redirect(next_url or "accounts:home")
+    return render(request, "accounts/login.html", _login_context(request, form, next_url))
+
+
+def _login_context(request, form, next_url, **extra):
+    return {
+        "form": form,
+        "next": next_url,
+        "signup_open": _signup_open(request),
+        **extra,
+    }
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' lockout response (settings.AXES_LOCKOUT_CALLABLE): the login page again,
+    saying for how long, with status 429."""
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    until = lockout.locked_out_until([username], ip=get_client_ip_address(request))
+    wait = lockout.describe_wait(until.get(username))
+    message = (
+        f"Too many failed sign-in attempts for “{username}” from your address. Signing in "
+        f"as this user is paused for {wait}. An owner or admin of one of your teams can "
+        "unlock you sooner."
+    )
+    form = LoginForm(request, initial={"username": username})
+    context = _login_context(request, form, safe_next(request), locked_message=message)
+    return render(request, "accounts/login.html", context, status=429)
+
+
+def _pending_user(request) -> tuple[User | None, dict]:
+    pending = request.session.get(PENDING_2FA) or {}
+    if not pending or time.time() - pending.get("at", 0) > PENDING_2FA_SECONDS:
+        return None, pending
+    user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    # A password changed in between ends the half-finished sign-in.
+    if user is None or user.get_session_auth_hash() != pending["hash"]:
+        return None, pending
+    return user, pending
+
+
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+def login_code(request):
+    """Second step of signing in, for users with two-factor authentication."""
+    user, pending = _pending_user(request)
+    if user is None:
+        request.session.pop(PENDING_2FA, None)
+        messages.error(request, "Your sign-in timed out before the code was entered. Start again.")
+        return redirect("accounts:login")
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        device = twofactor.verify_code(user, form.cleaned_data["code"])
+        if device is None:
+            form.add_error("code", _WRONG_CODE)
+        else:
+            del request.session[PENDING_2FA]
+            auth_login(request, user, backend=pending["backend"])
+            _passed_two_factor(request, device)
+            return redirect(pending["next"] or "accounts:home")
+    return render(request, "accounts/login_code.html", {"form": form, "pending_user": user})
+
+
+_WRONG_CODE = (
+    "That code is not valid. Enter the code your app shows now (it changes every 30 "
+    "seconds) or an unused backup code. After a wrong code, wait a few seconds before the "
+    "next try."
+)
+
+
+def _passed_two_factor(request, device) -> None:
+    otp_login(request, device)
+    if isinstance(device, StaticDevice):
+        left = twofactor.backup_codes_left(request.user)
+        messages.warning(
+            request,
+            f"You used a backup code; {left} left. Make new ones on your account page if you "
+            "are running out.",
+        )
+
+
+@login_required
+@sensitive_post_parameters("code")
+@never_cache
+def verify_session(request):
+    """A code for a session that is signed in but has not passed two-factor (it was signed in
+    before the user turned it on), asked for by teams that require it."""
+    next_url = safe_next(request) or "accounts:home"
+    if request.user.is_verified():
+        return redirect(next_url)
+    if not twofactor.has_two_factor(request.user):
+        return redirect("accounts:2fa_enrol")
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        device = twofactor.verify_code(request.user, form.cleaned_data["code"])
+        if device is None:
+            form.add_error("code", _WRONG_CODE)
+        else:
+            _passed_two_factor(request, device)
+            return redirect(next_url)
+    return render(request, "accounts/login_code.html", {"form": form, "next": next_url})
+
+
+def _signup_open(request) -> bool:
+    if settings.PANEL_ALLOW_SIGNUP:
+        return True
+    invitation_id = request.session.get(PENDING_INVITATION)
+    return bool(invitation_id and Invitation.objects.pending().filter(pk=invitation_id).exists())
+
+
+@sensitive_post_parameters("password1", "password2")
+@csrf_protect
+@never_cache
+def signup(request):
+    next_url = safe_next(request)
+    if request.user.is_authenticated:
+        return redirect(next_url or "accounts:home")
+    if not _signup_open(request):
+        return render(request, "accounts/signup_closed.html", status=403)
+    form = SignupForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        user = form.save()  # accounts.signals gives the user a personal team
+        auth_login(request, user, backend=MODEL_BACKEND)
+        messages.success(request, f"Welcome, {user.username}! This is your personal team.")
+        return redirect(next_url or "accounts:home")
+    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
