@@ -102,5 +102,33 @@ class Command(BaseCommand):
         self.stdout.write("Press Ctrl-C to stop everything.\n")
 
     def prepare_demo_login(self, demo_key: str, simulator_url: str) -> tuple[str, str] | None:
-        """Hook for the accounts app: make the demo user whose team holds the demo key."""
-        return None
+        """Make (once) the demo user, whose personal team holds the simulator's demo key.
+
+        The password is generated into the data folder, so it stays the same from one run to
+        the next; create_user leaves the user and key alone when nothing changed.
+        """
+        import io
+
+        from django.contrib.auth import get_user_model
+        from django.core.management.base import CommandError
+
+        username = "demo"
+        password = local_secret(
+            settings.DATA_DIR / "demo_password", lambda: secrets.token_urlsafe(12)
+        )
+        try:
+            call_command(
+                "create_user",
+                username=username,
+                email="demo@localhost",
+                password=password,
+                vultr_key=demo_key,
+                api_url=simulator_url,
+                key_label="Simulator demo",
+                stdout=io.StringIO(),
+            )
+        except CommandError as err:
+            self.stderr.write(f"The demo login has no Vultr key: {err}")
+        if not get_user_model().objects.filter(username=username).exists():
+            return None
+        return username, password
