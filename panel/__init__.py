@@ -1,4 +1,3 @@
-# Load the Celery app whenever Django starts, so that @shared_task binds to it.
-from panel.celery import app as celery_app
-
-__all__ = ["celery_app"]
+# Deliberately empty: panel.vultr and panel.simulator must import without Django or Celery.
+# The Celery app is loaded when Django starts (PanelConfig.ready) and by `celery -A panel`,
+# which finds panel/celery.py by itself.
