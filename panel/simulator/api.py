@@ -148,17 +148,14 @@ def iso_list(call: Call) -> Any:
 @_endpoint("server/list", "GET")
 def server_list(call: Call) -> Any:
     account = call.account
-    m = Moment(call.now)
     if "SUBID" in call.params:  # one object, not a map (reference §4)
-        return account.server(call.subid).to_v1(m)
+        return account.server(call.subid).to_v1(Moment(call.now))
     # One filter at a time (reference §4), in the documented order.
-    for name, attribute in (("tag", "tag"), ("label", "label"), ("main_ip", "main_ip")):
+    for name in ("tag", "label", "main_ip"):
         if name in call.params:
-            wanted = call.params[name]
+            wanted, m = call.params[name], Moment(call.now)
             return {
-                s.subid: s.to_v1(m)
-                for s in account.servers.values()
-                if getattr(s, attribute) == wanted
+                s.subid: s.to_v1(m) for s in account.servers.values() if getattr(s, name) == wanted
             }
     return account.servers_json(call.now)
 

@@ -275,12 +275,17 @@ class Server:
     # -- derived data -------------------------------------------------------------------------
 
     def pending_charges(self, m: Moment) -> tuple[str, float]:
-        """Charges this month, by started hour, and when they next go up."""
-        start = max(self.created, m.month_start)
-        hours = min(int((m.now - start) // HOUR) + 1, HOURS_PER_MONTH)
+        """Charges this month, per clock hour begun, and when they next go up.
+
+        Counting clock hours rather than hours since creation makes every server's charges
+        change at the same instants, so a big account's cached server/list lasts an hour.
+        """
+        this_hour = int(m.now // HOUR)
+        hours = this_hour - int(max(self.created, m.month_start) // HOUR) + 1
+        if hours >= HOURS_PER_MONTH:
+            return self.plan.price, m.next_month
         amount = float(self.plan.price) * hours / HOURS_PER_MONTH
-        changes = start + hours * HOUR if hours < HOURS_PER_MONTH else m.next_month
-        return f"{amount:.2f}", min(changes, m.next_month)
+        return f"{amount:.2f}", (this_hour + 1) * HOUR
 
     def current_bandwidth_gb(self, m: Moment) -> float:
         if self._bw_day != m.day:
