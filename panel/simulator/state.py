@@ -161,12 +161,14 @@ class World:
 
     def new_ipv4(self, rng: random.Random, dcid: int) -> str:
         prefix = _REGION_PREFIX.get(dcid, f"45.{dcid}")
-        while True:
+        for _ in range(1000):
             # .0, .1 (the /23's gateway) and .255 are never handed out.
             ip = f"{prefix}.{rng.randint(0, 255)}.{rng.randint(2, 254)}"
             if ip not in self._ips:
                 self._ips.add(ip)
                 return ip
+        # A region's /16 is nearly used up: Vultr's answer for a location without capacity.
+        raise Failed(PLAN_NOT_AVAILABLE)
 
     def release(self, server: Server) -> None:
         self._subids.discard(server.subid)
@@ -536,6 +538,7 @@ class Account:
     ) -> Server:
         """Allocate and register a server that starts deploying at ``now``."""
         rng, world = self.rng, self.world
+        main_ip = world.new_ipv4(rng, dcid)  # first: it is the one allocation that can fail
         password = "".join(rng.choice(_PASSWORD_CHARS) for _ in range(rng.randint(10, 16)))
         server = Server(
             subid=world.new_subid(rng),
@@ -545,7 +548,7 @@ class Account:
             appid=appid,
             created=now,
             password=password,
-            main_ip=world.new_ipv4(rng, dcid),
+            main_ip=main_ip,
             mac=rng.getrandbits(24),
             kvm_token="".join(rng.choice(_TOKEN_CHARS) for _ in range(20)),
         )
