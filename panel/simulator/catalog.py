@@ -1,6 +1,6 @@
 """The public catalog: operating systems, plans, regions and applications.
 
-``data/*.json`` are the live v1 answers to os/list, plans/list and regions/list that
+``recorded/*.json`` are the live v1 answers to os/list, plans/list and regions/list that
 apache-libcloud 3.9.1 recorded in Oct 2020 (``libcloud/test/compute/fixtures/vultr``, Apache-2.0),
 so field names, order and JSON types are the real ones (reference §10): ``OSID`` a number in
 os/list, ``VPSPLANID``/``DCID`` strings, ``available_locations`` numbers. The application list is
@@ -26,7 +26,7 @@ WINDOWS_SURCHARGE = "16.00"
 
 
 def _load(name: str) -> dict[str, dict[str, Any]]:
-    with resources.files(__package__).joinpath("data", name).open(encoding="utf-8") as f:
+    with resources.files(__package__).joinpath("recorded", name).open(encoding="utf-8") as f:
         return json.load(f)
 
 
