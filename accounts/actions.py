@@ -151,39 +151,48 @@ def _keep_an_owner(member: Membership, what: str) -> None:
 # Invitations
 
 
-@transaction.atomic
 def invite(actor: Membership, email: str, role: str, accept_url) -> Invitation:
-    """Invite `email` with `role`; `accept_url(token)` builds the link for the email."""
+    """Invite `email` with `role`; `accept_url(token)` builds the link for the email.
+
+    The email is sent before this returns; if the mail server refuses it, the invitation is
+    withdrawn and the error says so, so that nobody waits for an email that never left.
+    """
     team = actor.team
     if not may_grant(actor.role, role):
         raise ActionError(
             f"You cannot invite someone as {_a(Role(role).label)}: that role can do more "
             "than yours."
         )
-    if team.memberships.filter(user__email__iexact=email).exists():
-        raise ActionError(f"{email} is already a member of {team.name}.")
-    if team.invitations.pending().filter(email__iexact=email).exists():
-        raise ActionError(
-            f"{email} already has an invitation to {team.name} waiting. Revoke it first to "
-            "send a new one."
-        )
-    invitation = Invitation(team=team, email=email, role=role, invited_by=actor.user)
-    token = invitation.new_token()
-    invitation.save()
+    with transaction.atomic():
+        if team.memberships.filter(user__email__iexact=email).exists():
+            raise ActionError(f"{email} is already a member of {team.name}.")
+        if team.invitations.pending().filter(email__iexact=email).exists():
+            raise ActionError(
+                f"{email} already has an invitation to {team.name} waiting. Revoke it first "
+                "to send a new one."
+            )
+        invitation = Invitation(team=team, email=email, role=role, invited_by=actor.user)
+        token = invitation.new_token()
+        invitation.save()
     context = {
         "invitation": invitation,
         "url": accept_url(token),
         "inviter": actor.user,
         "days": settings.PANEL_INVITATION_DAYS,
     }
-    transaction.on_commit(
-        lambda: send_mail(
+    try:
+        send_mail(
             subject=f"You are invited to join {team.name}",
             message=render_to_string("accounts/email/invitation.txt", context),
             from_email=None,
             recipient_list=[email],
         )
-    )
+    except OSError as exc:  # smtplib's errors are OSErrors too
+        invitation.delete()
+        raise ActionError(
+            f"The invitation email to {email} could not be sent ({exc}); nothing was saved. "
+            "Check the panel's EMAIL_* settings or try again later."
+        ) from None
     return invitation
 
 
@@ -223,7 +232,7 @@ def accept_invitation(token: str, user: User) -> Membership:
 # API keys
 
 
-@sensitive_variables("plaintext")
+@sensitive_variables()
 def add_api_key(team: Team, user: User, label: str, api_url: str, plaintext: str) -> ApiKey:
     """Check the key with Vultr, then store it encrypted. Nothing is stored if Vultr says no."""
     if team.api_keys.filter(label=label).exists():
@@ -243,7 +252,7 @@ def add_api_key(team: Team, user: User, label: str, api_url: str, plaintext: str
     return api_key
 
 
-@sensitive_variables("plaintext")
+@sensitive_variables()
 def replace_api_key(api_key: ApiKey, user: User, plaintext: str) -> ApiKey:
     """Check the new key first; only if Vultr accepts it does it take the old one's place."""
     check = keys.check_key(plaintext, api_key.api_url)

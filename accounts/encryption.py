@@ -6,6 +6,11 @@ New ciphertexts always use the newest key; older ones still decrypt while their 
 and `manage.py rotate_encryption_key` re-encrypts them so the old keys can be dropped.
 
 Nothing here logs, and no error message carries a key, a ciphertext or a plaintext.
+
+Every function that holds a plaintext key (here, in accounts.models, keys and actions) is
+marked `@sensitive_variables()` with no names: Django's error reports then hide all local
+variables of that frame and of every frame it calls, down into `cryptography` and `requests`
+(whose locals hold the key under other names). Reports are cleansed whenever DEBUG is off.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ def generate_key() -> str:
     return Fernet.generate_key().decode()
 
 
-@sensitive_variables("raw", "keys", "key")
+@sensitive_variables()
 def parse_keys(raw: str, *, name: str = SETTING) -> tuple[str, ...]:
     """Check a comma-separated list of Fernet keys at start-up; the message names `name` and
     the position of a bad key, never its value (it is a secret)."""
@@ -68,7 +73,7 @@ def _fernet() -> MultiFernet:
     return MultiFernet([Fernet(key) for key in settings.PANEL_ENCRYPTION_KEYS])
 
 
-@sensitive_variables("plaintext")
+@sensitive_variables()
 def encrypt(plaintext: str) -> str:
     return _fernet().encrypt(plaintext.encode()).decode()
 

@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from accounts import encryption
 from accounts.roles import Perm, Role, permissions_of
+from panel.vultr import VultrClient
 
 
 class User(AbstractUser):
@@ -219,16 +220,14 @@ class ApiKey(models.Model):
     def masked(self) -> str:
         return f"…{self.last4}"
 
-    @sensitive_variables("plaintext")
+    @sensitive_variables()
     def set_secret(self, plaintext: str) -> None:
         self.ciphertext = encryption.encrypt(plaintext)
         self.last4 = plaintext[-4:]
 
-    @sensitive_variables()  # every local: the decrypted key is one, unnamed
-    def client(self, **kwargs):
+    @sensitive_variables()
+    def client(self, **kwargs) -> VultrClient:
         """A `VultrClient` for this key; keyword arguments go to `VultrClient`."""
-        from panel.vultr import VultrClient
-
         kwargs.setdefault("base_url", self.api_url)
         return VultrClient(encryption.decrypt(self.ciphertext), **kwargs)
 
