@@ -1,0 +1,142 @@
+"""manage.py create_user, and the demo login that `dev.py run` makes with it."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from accounts import encryption
+from accounts.models import ApiKey, Team, User
+from accounts.roles import Role
+from panel.management.commands.run_local import Command as RunLocal
+
+pytestmark = pytest.mark.django_db
+
+
+def create_user(**options):
+    out = StringIO()
+    call_command("create_user", stdout=out, **options)
+    return out.getvalue()
+
+
+def test_it_creates_a_user_with_a_personal_team(db):
+    out = create_user(username="ann", email="ann@example.com", password="pw-1234-long")
+
+    ann = User.objects.get(username="ann")
+    assert "Created user ann." in out
+    assert ann.check_password("pw-1234-long")
+    assert ann.personal_team.memberships.get().role == Role.OWNER
+
+
+def test_it_reads_the_password_from_a_file(tmp_path):
+    secret = tmp_path / "pw"
+    secret.write_text("from-a-file-1234\n")
+
+    create_user(username="ann", email="ann@example.com", password_file=str(secret))
+
+    assert User.objects.get(username="ann").check_password("from-a-file-1234")
+
+
+def test_it_adds_a_checked_key_to_the_personal_team(vultr_key):
+    create_user(
+        username="ann",
+        email="ann@example.com",
+        password="pw-1234-long",
+        vultr_key=vultr_key.key,
+        api_url=vultr_key.url,
+        key_label="Demo",
+    )
+
+    api_key = User.objects.get(username="ann").personal_team.api_keys.get()
+    assert api_key.label == "Demo"
+    assert encryption.decrypt(api_key.ciphertext) == vultr_key.key
+    assert api_key.check_ok is True
+
+
+def test_it_puts_the_key_in_a_named_team(vultr_key, tmp_path):
+    key_file = tmp_path / "key"
+    key_file.write_text(vultr_key.key)
+
+    create_user(
+        username="ann",
+        email="ann@example.com",
+        password="pw-1234-long",
+        team="Ops",
+        vultr_key_file=str(key_file),
+        api_url=vultr_key.url,
+    )
+
+    team = Team.objects.get(name="Ops")
+    assert team.memberships.get().user.username == "ann"
+    assert team.api_keys.get().label == "Vultr"
+
+
+def test_running_it_again_changes_nothing_but_what_changed(vultr_key):
+    options = dict(
+        username="ann",
+        email="ann@example.com",
+        password="pw-1234-long",
+        team="Ops",
+        vultr_key=vultr_key.key,
+        api_url=vultr_key.url,
+    )
+    create_user(**options)
+    ciphertext = ApiKey.objects.get().ciphertext
+
+    out = create_user(**{**options, "password": "a-new-password"})
+
+    assert "Updated user ann." in out
+    assert "is already in Ops" in out
+    assert User.objects.count() == 1 and Team.objects.filter(name="Ops").count() == 1
+    assert ApiKey.objects.get().ciphertext == ciphertext
+    assert User.objects.get().check_password("a-new-password")
+
+
+def test_a_key_vultr_rejects_stops_it_with_vultrs_reason(unknown_vultr_key):
+    with pytest.raises(CommandError, match="Vultr rejected this key: Invalid API key"):
+        create_user(
+            username="ann",
+            email="ann@example.com",
+            password="pw-1234-long",
+            vultr_key=unknown_vultr_key.key,
+            api_url=unknown_vultr_key.url,
+        )
+
+    assert not ApiKey.objects.exists()
+
+
+def test_a_malformed_key_is_refused_before_anything_is_made(db):
+    with pytest.raises(CommandError, match="This is not a Vultr API key"):
+        create_user(
+            username="ann", email="ann@example.com", password="pw-1234-long", vultr_key="nope"
+        )
+
+    assert not User.objects.filter(username="ann").exists()
+
+
+def test_an_email_address_in_use_is_refused(make_user):
+    make_user("bob", email="shared@example.com")
+
+    with pytest.raises(CommandError, match="Another user already has the email address"):
+        create_user(username="ann", email="shared@example.com", password="pw-1234-long")
+
+
+def test_the_demo_login_signs_in_and_sees_its_team_with_the_simulator_key(
+    vultr_key, settings, tmp_path
+):
+    settings.DATA_DIR = tmp_path
+
+    username, password = RunLocal().prepare_demo_login(vultr_key.key, vultr_key.url)
+    again = RunLocal().prepare_demo_login(vultr_key.key, vultr_key.url)
+
+    assert again == (username, password)
+    assert (tmp_path / "demo_password").read_text().strip() == password
+    client = Client()
+    response = client.post(
+        "/accounts/login/", {"username": username, "password": password}, follow=True
+    )
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == f"/t/{User.objects.get().personal_team.slug}/"
+    assert "Simulator demo" in page and "working" in page
+    assert vultr_key.key not in page
