@@ -52,8 +52,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Serves collected static files in production (gunicorn has no static file server).
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -66,6 +64,11 @@ MIDDLEWARE = [
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+if not DEBUG:
+    # Serves collected static files in production (gunicorn has no static file server);
+    # in DEBUG, runserver's staticfiles handler does it from the source folders.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "panel.urls"
 WSGI_APPLICATION = "panel.wsgi.application"

@@ -33,3 +33,7 @@ DATABASES["default"]["TEST"] = {"NAME": str(_tmp / "test.sqlite3")}  # noqa: F40
 
 # Browser tests run sync Playwright beside Django's live server in the same thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# WhiteNoise (production static files) expects the collected folder to exist.
+STATIC_ROOT = _tmp / "static"  # noqa: F405
+STATIC_ROOT.mkdir()
