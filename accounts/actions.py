@@ -266,6 +266,11 @@ def replace_api_key(api_key: ApiKey, user: User, plaintext: str) -> ApiKey:
     return api_key
 
 
+def remove_api_key(api_key: ApiKey) -> None:
+    """Forget the key. It stays valid at Vultr; revoking it there is the user's call."""
+    api_key.delete()
+
+
 def _duplicate_label(team: Team, label: str) -> str:
     return f"{team.name} already has a key labelled {label!r}. Choose another label."
 

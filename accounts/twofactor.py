@@ -28,6 +28,14 @@ def has_two_factor(user) -> bool:
     return user_has_device(user, confirmed=True)
 
 
+def users_with_two_factor(users) -> set[int]:
+    """The ids of those of `users` who have two-factor authentication on."""
+    ids = [user.pk for user in users]
+    return set(
+        TOTPDevice.objects.filter(user_id__in=ids, confirmed=True).values_list("user_id", flat=True)
+    )
+
+
 def pending_app_device(user) -> TOTPDevice:
     """The unconfirmed app device being set up, made on first use."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from accounts import actions, twofactor
-from accounts.forms import CodeForm, DisableTwoFactorForm
+from accounts.forms import DisableTwoFactorForm, EnrolCodeForm
 from accounts.views._helpers import safe_next
 
 
@@ -41,7 +41,7 @@ def two_factor_enrol(request):
         messages.info(request, "Two-factor authentication is already on for your account.")
         return redirect(next_url or "accounts:account")
     device = twofactor.pending_app_device(request.user)
-    form = CodeForm(request.POST if request.method == "POST" else None)
+    form = EnrolCodeForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         codes = twofactor.confirm_app_device(device, form.cleaned_data["code"].strip())
         if codes is None:

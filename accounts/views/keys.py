@@ -64,7 +64,7 @@ def key_replace(request, key_id):
 def key_remove(request, key_id):
     api_key = get_team_object(request, ApiKey, pk=key_id)
     if request.method == "POST":
-        api_key.delete()
+        actions.remove_api_key(api_key)
         messages.success(request, f"The key “{api_key.label}” ({api_key.masked}) is removed.")
         return redirect("accounts:team_home", team=request.team.slug)
     return render(request, "accounts/key_remove.html", {"api_key": api_key})

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from accounts import actions, lockout
+from accounts import actions, lockout, twofactor
 from accounts.forms import InviteForm, RoleForm
 from accounts.models import Invitation, Membership
 from accounts.permissions import Perm, get_team_object, may_grant, team_view
@@ -20,7 +20,8 @@ def _members_page(request, invite_form=None, status=200):
     team = request.team
     members = list(team.memberships.select_related("user").order_by("user__username"))
     locked = lockout.locked_out_until(m.user.username for m in members)
-    rows = [_row(request, m, locked) for m in members]
+    with_2fa = twofactor.users_with_two_factor(m.user for m in members)
+    rows = [_row(request, m, locked, has_2fa=m.user_id in with_2fa) for m in members]
     return render(
         request,
         "accounts/members.html",
@@ -34,10 +35,15 @@ def _members_page(request, invite_form=None, status=200):
     )
 
 
-def _row(request, member: Membership, locked: dict, form=None, error: str = "") -> dict:
+def _row(
+    request, member: Membership, locked: dict, error: str = "", has_2fa: bool | None = None
+) -> dict:
+    if has_2fa is None:
+        has_2fa = bool(twofactor.users_with_two_factor([member.user]))
     return {
         "member": member,
-        "form": form or RoleForm(actor=request.membership, initial={"role": member.role}),
+        "form": RoleForm(actor=request.membership, initial={"role": member.role}),
+        "has_2fa": has_2fa,
         "locked_until": locked.get(member.user.username),
         "error": error,
         "is_you": member.user_id == request.user.pk,

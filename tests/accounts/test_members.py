@@ -129,3 +129,25 @@ def test_the_last_owner_cannot_remove_themselves(login_as, members):
 
     assert "is the last owner of Acme Ops and cannot leave" in response.content.decode()
     assert Membership.objects.filter(team=members.team, user=members.owner).exists()
+
+
+def test_the_members_page_shows_who_has_two_factor(login_as, members):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=members.operator, name="app", confirmed=True)
+    members.team.require_2fa = True
+    members.team.save()
+    client = login_as(members.admin)
+    client.force_login(members.admin)
+    session = client.session
+    session["otp_device_id"] = TOTPDevice.objects.create(
+        user=members.admin, name="app", confirmed=True
+    ).persistent_id
+    session.save()
+
+    page = client.get(f"/t/{members.team.slug}/members/").content.decode()
+
+    row = page.split(f'id="member-{members.membership(members.operator).pk}"')[1].split("</tr>")[0]
+    assert "2FA on" in row
+    row = page.split(f'id="member-{members.membership(members.viewer).pk}"')[1].split("</tr>")[0]
+    assert "no 2FA yet" in row
