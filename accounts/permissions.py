@@ -29,6 +29,8 @@ What `team_view(perm)` does, in this order:
    user's last team (where ``/`` goes), and the view runs.
 
 `team_view()` without a permission admits every member. `Perm.OWNERSHIP` is held by owners only.
+A decorated view carries its permission as ``view.team_permission``; a test checks that every
+URL under ``t/<slug:team>/`` is served by a `team_view`.
 Templates get ``membership`` in their context (accounts.context_processors) and test
 ``{% if "manage_keys" in membership.permissions %}``.
 """
@@ -49,6 +51,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Membership, Team, User
 from accounts.roles import ROLE_PERMISSIONS, Perm, Role, may_grant, permissions_of
+from accounts.twofactor import has_two_factor
 
 __all__ = [
     "Perm",
@@ -117,18 +120,15 @@ def get_team_object(request, model: type[Model] | QuerySet, **lookup):
 
 
 def _two_factor_url(request, team: Team) -> str:
-    from django_otp import user_has_device
-
-    messages.info(
-        request,
-        f"{team.name} requires two-factor authentication: "
-        + (
-            "enter a code from your authenticator app to continue."
-            if user_has_device(request.user)
-            else "set it up to continue."
-        ),
-    )
-    name = "accounts:verify_session" if user_has_device(request.user) else "accounts:2fa_enrol"
+    if has_two_factor(request.user):
+        # Signed in before turning two-factor on, or in a session that skipped it.
+        messages.info(request, f"{team.name} requires two-factor authentication: enter a code.")
+        name = "accounts:verify_session"
+    else:
+        messages.info(
+            request, f"{team.name} requires two-factor authentication: set it up to continue."
+        )
+        name = "accounts:2fa_enrol"
     return f"{reverse(name)}?{urlencode({'next': _here(request)})}"
 
 

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
@@ -33,7 +33,7 @@ PENDING_INVITATION = "accounts_pending_invitation"
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-@require_GET
+@require_safe
 def home(request):
     """``/``: the user's last team (or personal team); the login page for anonymous visitors."""
     if not request.user.is_authenticated:

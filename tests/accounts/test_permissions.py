@@ -108,3 +108,25 @@ def test_team_view_redirects_htmx_requests_with_hx_redirect(members, login_as):
     # Back to the page the fragment was on, not to the fragment's URL.
     assert response.status_code == 200
     assert response["HX-Redirect"] == f"/accounts/login/?next={page}"
+
+
+def _patterns(resolver, prefix=""):
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if hasattr(pattern, "url_patterns"):
+            yield from _patterns(pattern, route)
+        else:
+            yield route, pattern.callback
+
+
+def test_every_team_url_is_served_by_a_team_view():
+    from django.urls import get_resolver
+
+    team_routes = [
+        (route, view) for route, view in _patterns(get_resolver()) if route.startswith("t/")
+    ]
+
+    assert len(team_routes) >= 15
+    for route, view in team_routes:
+        assert route.startswith("t/<slug:team>/"), route
+        assert hasattr(view, "team_permission"), f"{route} is not wrapped in team_view"
