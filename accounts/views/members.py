@@ -16,7 +16,7 @@ from accounts.permissions import Perm, get_team_object, may_grant, team_view
 from accounts.views.auth import PENDING_INVITATION
 
 
-def _members_page(request, invite_form=None, status=200):
+def _members_page(request, invite_form=None):
     team = request.team
     members = list(team.memberships.select_related("user").order_by("user__username"))
     locked = lockout.locked_out_until(m.user.username for m in members)
@@ -31,7 +31,6 @@ def _members_page(request, invite_form=None, status=200):
             "invitations": team.invitations.pending().select_related("invited_by"),
             "invitation_days": settings.PANEL_INVITATION_DAYS,
         },
-        status=status,
     )
 
 
