@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that every response (errors included) carries the request id.
+    "panel.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -207,6 +209,15 @@ if env_bool("BEHIND_TLS_PROXY", False):
     AXES_IPWARE_PROXY_COUNT = 1
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 OTP_TOTP_ISSUER = env_str("PANEL_OTP_ISSUER", "Vultr panel")
+
+# The panel's Vultr pages (panel/actions, panel/cache.py). Lists are cached per API key for
+# this many seconds, which is also the fastest the status badges refresh.
+PANEL_CACHE_SECONDS = env_int("PANEL_CACHE_SECONDS", 5, minimum=1)
+# Pages wait this long for Vultr; a read is retried this many times on a 503, 500 or timeout.
+PANEL_VULTR_TIMEOUT = env_int("PANEL_VULTR_TIMEOUT", 20, minimum=1)
+PANEL_VULTR_RETRIES = env_int("PANEL_VULTR_RETRIES", 1, minimum=0)
+# Badges poll every PANEL_CACHE_SECONDS at first and slow down to this while nothing changes.
+PANEL_BADGE_MAX_SECONDS = env_int("PANEL_BADGE_MAX_SECONDS", 60, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@
 pytest_plugins = [
     "tests.fixtures.accounts",
     "tests.fixtures.browser",
+    "tests.fixtures.panel",
     "tests.fixtures.services",
     "tests.fixtures.simulator",
 ]

@@ -1,0 +1,154 @@
+"""A server's addresses: IPv4 and IPv6 lists, extra IPv4 addresses, reverse DNS.
+
+Every change here targets the server (the audit log answers "what happened to web-01?");
+the address and the PTR entry are parameters.
+"""
+
+from __future__ import annotations
+
+from accounts.permissions import Perm
+from panel.vultr import Ipv4, Ipv6, ReverseDns
+
+from .base import (
+    ActionContext,
+    Change,
+    mutation,
+    perform,
+    query,
+    read,
+    server_scope,
+    server_scopes,
+    server_target,
+)
+
+
+@query
+def list_ipv4(ctx: ActionContext, server_id: str) -> list[Ipv4]:
+    """Main address first; empty until the server is active (reference §5)."""
+    return read(
+        ctx,
+        Perm.SUBSCRIPTIONS_VIEW,
+        server_scope(server_id),
+        "ipv4",
+        lambda vultr: vultr.server_list_ipv4(server_id),
+    )
+
+
+@query
+def list_ipv6(ctx: ActionContext, server_id: str) -> list[Ipv6]:
+    """Empty when IPv6 is off."""
+    return read(
+        ctx,
+        Perm.SUBSCRIPTIONS_VIEW,
+        server_scope(server_id),
+        "ipv6",
+        lambda vultr: vultr.server_list_ipv6(server_id),
+    )
+
+
+@query
+def list_reverse_ipv6(ctx: ActionContext, server_id: str) -> list[ReverseDns]:
+    return read(
+        ctx,
+        Perm.SUBSCRIPTIONS_VIEW,
+        server_scope(server_id),
+        "reverse_ipv6",
+        lambda vultr: vultr.server_reverse_list_ipv6(server_id),
+    )
+
+
+@mutation
+def create_ipv4(ctx: ActionContext, server_id: str, *, reboot: bool = True) -> str | None:
+    """Adds a billed IPv4 address; the server reboots unless `reboot` is False (the OS must
+    then be told about the address). Returns the address when Vultr says which."""
+    return perform(
+        ctx,
+        Change(
+            "create_ipv4",
+            Perm.SUBSCRIPTIONS,
+            server_target(ctx, server_id),
+            params={"reboot": reboot},
+            invalidates=server_scopes(server_id),
+            result_as="ip",
+        ),
+        lambda vultr: vultr.server_create_ipv4(server_id, reboot),
+    )
+
+
+@mutation
+def destroy_ipv4(ctx: ActionContext, server_id: str, ip: str) -> None:
+    """Removes a secondary IPv4 address; Vultr hard-restarts the server."""
+    perform(
+        ctx,
+        Change(
+            "destroy_ipv4",
+            Perm.SUBSCRIPTIONS,
+            server_target(ctx, server_id),
+            params={"ip": ip},
+            invalidates=server_scopes(server_id),
+            destructive=True,
+        ),
+        lambda vultr: vultr.server_destroy_ipv4(server_id, ip),
+    )
+
+
+@mutation
+def set_reverse_ipv4(ctx: ActionContext, server_id: str, ip: str, entry: str) -> None:
+    """Sets the PTR record of one of the server's IPv4 addresses (DNS follows in 6-12 h)."""
+    perform(
+        ctx,
+        Change(
+            "set_reverse_ipv4",
+            Perm.SUBSCRIPTIONS,
+            server_target(ctx, server_id),
+            params={"ip": ip, "entry": entry},
+            invalidates=(server_scope(server_id),),
+        ),
+        lambda vultr: vultr.server_reverse_set_ipv4(server_id, ip, entry),
+    )
+
+
+@mutation
+def default_reverse_ipv4(ctx: ActionContext, server_id: str, ip: str) -> None:
+    """Resets the PTR record of an IPv4 address to Vultr's default."""
+    perform(
+        ctx,
+        Change(
+            "default_reverse_ipv4",
+            Perm.SUBSCRIPTIONS,
+            server_target(ctx, server_id),
+            params={"ip": ip},
+            invalidates=(server_scope(server_id),),
+        ),
+        lambda vultr: vultr.server_reverse_default_ipv4(server_id, ip),
+    )
+
+
+@mutation
+def set_reverse_ipv6(ctx: ActionContext, server_id: str, ip: str, entry: str) -> None:
+    perform(
+        ctx,
+        Change(
+            "set_reverse_ipv6",
+            Perm.SUBSCRIPTIONS,
+            server_target(ctx, server_id),
+            params={"ip": ip, "entry": entry},
+            invalidates=(server_scope(server_id),),
+        ),
+        lambda vultr: vultr.server_reverse_set_ipv6(server_id, ip, entry),
+    )
+
+
+@mutation
+def delete_reverse_ipv6(ctx: ActionContext, server_id: str, ip: str) -> None:
+    perform(
+        ctx,
+        Change(
+            "delete_reverse_ipv6",
+            Perm.SUBSCRIPTIONS,
+            server_target(ctx, server_id),
+            params={"ip": ip},
+            invalidates=(server_scope(server_id),),
+        ),
+        lambda vultr: vultr.server_reverse_delete_ipv6(server_id, ip),
+    )

@@ -1,0 +1,72 @@
+"""Shared by the panel tests: the demo account seen through the simulator, and public keys."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass
+
+from tests.fixtures.simulator import VultrAccount
+
+
+def public_key(comment: str = "test@example") -> str:
+    """A well-formed ed25519 authorized_keys line."""
+    blob = b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + secrets.token_bytes(32)
+    return f"ssh-ed25519 {base64.b64encode(blob).decode()} {comment}"
+
+
+@dataclass(frozen=True)
+class Demo:
+    """The demo account (panel/simulator/demo.py) as the simulator has it now."""
+
+    vultr: VultrAccount
+
+    def id(self, label: str) -> str:
+        listing = self.vultr.get("server/list").json()
+        found = [subid for subid, server in listing.items() if server["label"] == label]
+        assert len(found) == 1, f"{label!r}: {found}"
+        return found[0]
+
+    def server(self, label_or_id: str) -> dict | None:
+        listing = self.vultr.get("server/list").json() or {}
+        if label_or_id in listing:
+            return listing[label_or_id]
+        return next((s for s in listing.values() if s["label"] == label_or_id), None)
+
+    def servers(self) -> dict:
+        return self.vultr.get("server/list").json() or {}
+
+    def snapshots(self) -> dict:
+        return self.vultr.get("snapshot/list").json() or {}
+
+    def snapshot_id(self, description: str) -> str:
+        return next(k for k, s in self.snapshots().items() if s["description"] == description)
+
+    def backup_ids(self, label: str) -> list[str]:
+        return list(self.vultr.get("backup/list", SUBID=self.id(label)).json() or {})
+
+    def ipv4(self, label: str) -> list[dict]:
+        subid = self.id(label)
+        return self.vultr.get("server/list_ipv4", SUBID=subid).json()[subid]
+
+    def reverse_ipv6(self, label: str) -> list[dict]:
+        subid = self.id(label)
+        return (self.vultr.get("server/reverse_list_ipv6", SUBID=subid).json() or {}).get(subid, [])
+
+    def sshkeys(self) -> dict:
+        return self.vultr.get("sshkey/list").json() or {}
+
+    def sshkey_id(self, name: str) -> str:
+        return next(k for k, v in self.sshkeys().items() if v["name"] == name)
+
+    def scripts(self) -> dict:
+        return self.vultr.get("startupscript/list").json() or {}
+
+    def script_id(self, name: str) -> str:
+        return next(k for k, v in self.scripts().items() if v["name"] == name)
+
+    def add_secondary_ip(self, label: str) -> str:
+        before = {a["ip"] for a in self.ipv4(label)}
+        response = self.vultr.post("server/create_ipv4", SUBID=self.id(label), reboot="no")
+        assert response.status_code == 200, response.text
+        return next(a["ip"] for a in self.ipv4(label) if a["ip"] not in before)
