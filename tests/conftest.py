@@ -1,9 +1,12 @@
-"""Shared fixtures. Service fixtures (simulator, Celery worker) live in tests/fixtures/."""
+"""Shared fixtures, one plugin module per area in tests/fixtures/.
+
+The simulator comes first: the other fixture modules import from it.
+"""
 
 pytest_plugins = [
-    "tests.fixtures.accounts",
-    "tests.fixtures.browser",
-    "tests.fixtures.panel",
-    "tests.fixtures.services",
     "tests.fixtures.simulator",
+    "tests.fixtures.services",
+    "tests.fixtures.accounts",
+    "tests.fixtures.panel",
+    "tests.fixtures.browser",
 ]
