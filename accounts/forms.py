@@ -235,7 +235,14 @@ class ApiKeyForm(forms.Form):
         return label
 
     def clean_api_url(self):
-        return self.cleaned_data["api_url"].rstrip("/")
+        url = self.cleaned_data["api_url"].rstrip("/")
+        if url not in settings.VULTR_API_URLS:
+            allowed = ", ".join(settings.VULTR_API_URLS)
+            raise forms.ValidationError(
+                f"The panel only talks to these Vultr API addresses: {allowed}. An administrator "
+                "can allow another one with the VULTR_API_URLS setting."
+            )
+        return url
 
 
 class ReplaceKeyForm(forms.Form):

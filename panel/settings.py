@@ -163,6 +163,21 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # The Vultr API the panel talks to; the README's run command points it at the bundled simulator.
 VULTR_API_URL = env_url("VULTR_API_URL", "https://api.vultr.com", schemes=("http", "https"))
+# The only API addresses a team's key may point at. The panel sends requests (with the key) to
+# a key's address, so an arbitrary one would let any team owner make this server call any host
+# on its network (SSRF).
+VULTR_API_URLS = list(
+    dict.fromkeys(
+        url.rstrip("/")
+        for url in [
+            VULTR_API_URL,
+            *env_list("VULTR_API_URLS", ["https://api.vultr.com"]),
+        ]
+    )
+)
+for _url in VULTR_API_URLS:
+    if not _url.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(f"VULTR_API_URLS: {_url!r} is not an http(s) URL")
 
 # Email (password resets, invitations): printed to the console unless EMAIL_HOST names an
 # SMTP server.

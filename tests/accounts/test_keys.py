@@ -127,8 +127,9 @@ def test_a_check_that_times_out_says_so_and_stores_nothing(
     assert not ApiKey.objects.exists()
 
 
-def test_an_address_where_nothing_answers_says_so(login_as, members, vultr_key):
+def test_an_address_where_nothing_answers_says_so(login_as, members, vultr_key, settings):
     nowhere = f"http://127.0.0.1:{free_port()}"
+    settings.VULTR_API_URLS = [*settings.VULTR_API_URLS, nowhere]
 
     response = add(login_as(members.admin), members, vultr_key.key, nowhere)
 
@@ -213,3 +214,14 @@ def test_the_model_never_shows_the_key(stored_key, vultr_key):
     for text in (str(stored_key), repr(stored_key), repr(stored_key.client())):
         assert vultr_key.key not in text
     assert str(stored_key) == f"Production (…{vultr_key.key[-4:]})"
+
+
+def test_it_refuses_an_api_address_that_is_not_allowed(members, login_as, vultr_key):
+    # The panel would send the key to this address: only configured Vultr APIs may be used.
+    response = add(
+        login_as(members.owner), members, vultr_key.key, url="http://169.254.169.254/latest"
+    )
+
+    assert response.status_code == 200
+    assert "only talks to these Vultr API addresses" in response.content.decode()
+    assert not members.team.api_keys.exists()
