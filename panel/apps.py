@@ -7,4 +7,4 @@ class PanelConfig(AppConfig):
 
     def ready(self):
         # Load the Celery app whenever Django starts, so that @shared_task binds to it.
-        from panel import celery  # noqa: F401
+        from panel import celery, checks  # noqa: F401
