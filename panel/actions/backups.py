@@ -33,7 +33,7 @@ def list_backups(ctx: ActionContext, server_id: str | None = None) -> list[Backu
     )
 
 
-@mutation
+@mutation(Perm.PROVISIONING)
 def restore_backup(ctx: ActionContext, server_id: str, backup_id: str) -> None:
     """Overwrites the server's disk with the backup: what is on the disk now is lost."""
     perform(

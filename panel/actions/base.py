@@ -241,10 +241,16 @@ def server_target(ctx: ActionContext, server_id: str) -> Target:
 # -- marking functions, for readers and for the test that every action is audited ------------
 
 
-def mutation(fn: Callable[..., T]) -> Callable[..., T]:
-    """Marks a function that changes something at Vultr: it must go through `perform`."""
-    fn.action_kind = "mutation"  # type: ignore[attr-defined]
-    return fn
+def mutation(perm: Perm) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Marks a function that changes something at Vultr (it must go through `perform`) and
+    names the permission it needs, so that a view can refuse before validating input."""
+
+    def mark(fn: Callable[..., T]) -> Callable[..., T]:
+        fn.action_kind = "mutation"  # type: ignore[attr-defined]
+        fn.perm = perm  # type: ignore[attr-defined]
+        return fn
+
+    return mark
 
 
 def query(fn: Callable[..., T]) -> Callable[..., T]:
@@ -325,23 +331,42 @@ def read(
 # -- changes ---------------------------------------------------------------------------------
 
 
-def perform(ctx: ActionContext, change: Change, call: Callable[[VultrClient], T]) -> T:
-    """Runs one mutating action: see the module docstring. Returns `call`'s result."""
-    entry = AuditEntry(
+def _entry(ctx: ActionContext, action: str, target: Target, params: Mapping[str, Any]):
+    return AuditEntry(
         team=ctx.team,
         actor=ctx.user if getattr(ctx.user, "pk", None) else None,
         actor_name=getattr(ctx.user, "username", "") or "",
         api_key_id=ctx.api_key_id,
-        action=change.action,
-        target_type=change.target.type,
-        target_id=change.target.id,
-        target_label=change.target.label[:255],
-        params=clean_params(change.params),
+        action=action,
+        target_type=target.type,
+        target_id=target.id,
+        target_label=target.label[:255],
+        params=clean_params(params),
         request_id=ctx.request_id[:64],
         ip=ctx.ip,
         user_agent=ctx.user_agent[:300],
         reason=ctx.reason,
     )
+
+
+def check_allowed(ctx: ActionContext, action: Callable[..., Any], target: Target) -> None:
+    """Refuses (with a `denied` entry) a member who may not do `action` at all.
+
+    For views, which validate the input before calling the action: a member without the
+    permission gets 403 whatever they sent, and the attempt is on the record.
+    """
+    perm: Perm = action.perm  # type: ignore[attr-defined]
+    if not may(ctx.user, ctx.team, perm):
+        message = _deny_message(ctx, perm)
+        entry = _entry(ctx, action.__name__, target, {})
+        entry.outcome, entry.error = AuditEntry.Outcome.DENIED, message
+        entry.save()
+        raise ActionDenied(message)
+
+
+def perform(ctx: ActionContext, change: Change, call: Callable[[VultrClient], T]) -> T:
+    """Runs one mutating action: see the module docstring. Returns `call`'s result."""
+    entry = _entry(ctx, change.action, change.target, change.params)
 
     def record(outcome: str, error: str = "") -> None:
         entry.outcome, entry.error = outcome, error

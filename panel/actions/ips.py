@@ -57,7 +57,7 @@ def list_reverse_ipv6(ctx: ActionContext, server_id: str) -> list[ReverseDns]:
     )
 
 
-@mutation
+@mutation(Perm.SUBSCRIPTIONS)
 def create_ipv4(ctx: ActionContext, server_id: str, *, reboot: bool = True) -> str | None:
     """Adds a billed IPv4 address; the server reboots unless `reboot` is False (the OS must
     then be told about the address). Returns the address when Vultr says which."""
@@ -75,7 +75,7 @@ def create_ipv4(ctx: ActionContext, server_id: str, *, reboot: bool = True) -> s
     )
 
 
-@mutation
+@mutation(Perm.SUBSCRIPTIONS)
 def destroy_ipv4(ctx: ActionContext, server_id: str, ip: str) -> None:
     """Removes a secondary IPv4 address; Vultr hard-restarts the server."""
     perform(
@@ -92,7 +92,7 @@ def destroy_ipv4(ctx: ActionContext, server_id: str, ip: str) -> None:
     )
 
 
-@mutation
+@mutation(Perm.SUBSCRIPTIONS)
 def set_reverse_ipv4(ctx: ActionContext, server_id: str, ip: str, entry: str) -> None:
     """Sets the PTR record of one of the server's IPv4 addresses (DNS follows in 6-12 h)."""
     perform(
@@ -108,7 +108,7 @@ def set_reverse_ipv4(ctx: ActionContext, server_id: str, ip: str, entry: str) ->
     )
 
 
-@mutation
+@mutation(Perm.SUBSCRIPTIONS)
 def default_reverse_ipv4(ctx: ActionContext, server_id: str, ip: str) -> None:
     """Resets the PTR record of an IPv4 address to Vultr's default."""
     perform(
@@ -124,7 +124,7 @@ def default_reverse_ipv4(ctx: ActionContext, server_id: str, ip: str) -> None:
     )
 
 
-@mutation
+@mutation(Perm.SUBSCRIPTIONS)
 def set_reverse_ipv6(ctx: ActionContext, server_id: str, ip: str, entry: str) -> None:
     perform(
         ctx,
@@ -139,7 +139,7 @@ def set_reverse_ipv6(ctx: ActionContext, server_id: str, ip: str, entry: str) ->
     )
 
 
-@mutation
+@mutation(Perm.SUBSCRIPTIONS)
 def delete_reverse_ipv6(ctx: ActionContext, server_id: str, ip: str) -> None:
     perform(
         ctx,

@@ -17,7 +17,7 @@ def list_startupscripts(ctx: ActionContext) -> list[StartupScript]:
     return read(ctx, Perm.SUBSCRIPTIONS_VIEW, SCRIPTS, "list", lambda v: v.startupscript_list())
 
 
-@mutation
+@mutation(Perm.PROVISIONING)
 def create_startupscript(
     ctx: ActionContext, name: str, script: str, type: ScriptType | str = ScriptType.BOOT
 ) -> str:
@@ -36,7 +36,7 @@ def create_startupscript(
     )
 
 
-@mutation
+@mutation(Perm.PROVISIONING)
 def update_startupscript(
     ctx: ActionContext, script_id: str, name: str | None = None, script: str | None = None
 ) -> None:
@@ -53,7 +53,7 @@ def update_startupscript(
     )
 
 
-@mutation
+@mutation(Perm.PROVISIONING)
 def destroy_startupscript(ctx: ActionContext, script_id: str) -> None:
     perform(
         ctx,

@@ -99,7 +99,7 @@ def os_change_list(ctx: ActionContext, server_id: str) -> list[OsChangeOption]:
 # -- power and label -------------------------------------------------------------------------
 
 
-@mutation
+@mutation(Perm.SUBSCRIPTIONS)
 def start_server(ctx: ActionContext, server_id: str) -> None:
     """Powers the server on (a running server is restarted)."""
     perform(
@@ -114,7 +114,7 @@ def start_server(ctx: ActionContext, server_id: str) -> None:
     )
 
 
-@mutation
+@mutation(Perm.SUBSCRIPTIONS)
 def halt_server(ctx: ActionContext, server_id: str) -> None:
     """Hard power-off; the server is still billed."""
     perform(
@@ -129,7 +129,7 @@ def halt_server(ctx: ActionContext, server_id: str) -> None:
     )
 
 
-@mutation
+@mutation(Perm.SUBSCRIPTIONS)
 def reboot_server(ctx: ActionContext, server_id: str) -> None:
     """Hard reboot."""
     perform(
@@ -144,7 +144,7 @@ def reboot_server(ctx: ActionContext, server_id: str) -> None:
     )
 
 
-@mutation
+@mutation(Perm.SUBSCRIPTIONS)
 def set_server_label(ctx: ActionContext, server_id: str, label: str) -> None:
     """Renames the server; the audit entry names it by its old label."""
     perform(
@@ -163,7 +163,7 @@ def set_server_label(ctx: ActionContext, server_id: str, label: str) -> None:
 # -- destructive changes ---------------------------------------------------------------------
 
 
-@mutation
+@mutation(Perm.PROVISIONING)
 def reinstall_server(ctx: ActionContext, server_id: str, hostname: str | None = None) -> None:
     """Reinstalls the same OS: everything on the disk is lost; the IP addresses stay."""
     perform(
@@ -180,7 +180,7 @@ def reinstall_server(ctx: ActionContext, server_id: str, hostname: str | None = 
     )
 
 
-@mutation
+@mutation(Perm.PROVISIONING)
 def change_server_os(ctx: ActionContext, server_id: str, os_id: str) -> None:
     """Installs another OS from `os_change_list`: everything on the disk is lost."""
     perform(
@@ -197,7 +197,7 @@ def change_server_os(ctx: ActionContext, server_id: str, os_id: str) -> None:
     )
 
 
-@mutation
+@mutation(Perm.PROVISIONING)
 def destroy_server(ctx: ActionContext, server_id: str) -> None:
     """Deletes the server, its disk and its backups, and releases its addresses. Vultr
     refuses within 5 minutes of creation (reference §7)."""
@@ -214,7 +214,7 @@ def destroy_server(ctx: ActionContext, server_id: str) -> None:
     )
 
 
-@mutation
+@mutation(Perm.PROVISIONING)
 def create_server(
     ctx: ActionContext,
     region_id: str,

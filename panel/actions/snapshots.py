@@ -44,7 +44,7 @@ def snapshot_ids_taken_from(ctx: ActionContext, server_id: str) -> set[str]:
     return {params["snapshot_id"] for params in entries if params.get("snapshot_id")}
 
 
-@mutation
+@mutation(Perm.PROVISIONING)
 def create_snapshot(ctx: ActionContext, server_id: str, description: str = "") -> str:
     """Starts a snapshot of the server (it may keep running); returns the snapshot id. The
     snapshot is `pending` until Vultr has copied the disk."""
@@ -62,7 +62,7 @@ def create_snapshot(ctx: ActionContext, server_id: str, description: str = "") -
     )
 
 
-@mutation
+@mutation(Perm.PROVISIONING)
 def destroy_snapshot(ctx: ActionContext, snapshot_id: str) -> None:
     """Deletes the snapshot for good."""
     perform(
@@ -78,7 +78,7 @@ def destroy_snapshot(ctx: ActionContext, snapshot_id: str) -> None:
     )
 
 
-@mutation
+@mutation(Perm.PROVISIONING)
 def restore_snapshot(ctx: ActionContext, server_id: str, snapshot_id: str) -> None:
     """Overwrites the server's disk with the snapshot: what is on the disk now is lost."""
     perform(

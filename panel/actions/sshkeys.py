@@ -14,7 +14,7 @@ def list_sshkeys(ctx: ActionContext) -> list[SshKey]:
     return read(ctx, Perm.SUBSCRIPTIONS_VIEW, SSHKEYS, "list", lambda v: v.sshkey_list())
 
 
-@mutation
+@mutation(Perm.PROVISIONING)
 def create_sshkey(ctx: ActionContext, name: str, ssh_key: str) -> str:
     """Stores a public key (one authorized_keys line); returns its id."""
     return perform(
@@ -31,7 +31,7 @@ def create_sshkey(ctx: ActionContext, name: str, ssh_key: str) -> str:
     )
 
 
-@mutation
+@mutation(Perm.PROVISIONING)
 def update_sshkey(
     ctx: ActionContext, sshkey_id: str, name: str | None = None, ssh_key: str | None = None
 ) -> None:
@@ -49,7 +49,7 @@ def update_sshkey(
     )
 
 
-@mutation
+@mutation(Perm.PROVISIONING)
 def destroy_sshkey(ctx: ActionContext, sshkey_id: str) -> None:
     """Deletes the key at Vultr; servers that have it keep it."""
     perform(

@@ -231,6 +231,11 @@ def test_every_mutating_action_is_tested_for_its_audit_entry():
     assert mutating == set(CASES)
 
 
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_action_names_the_permission_it_checks(name):
+    assert getattr(actions, name).perm == CASES[name].perm
+
+
 def test_every_action_is_exported():
     assert set(_action_functions()) <= set(actions.__all__)
 
@@ -402,6 +407,21 @@ def test_it_refuses_another_teams_key(members, ctx_for, stored_key, make_user):
     with pytest.raises(actions.NotFound):
         actions.reboot_server(ctx, "12345678")
     assert AuditEntry.objects.get().outcome == "failed"
+
+
+def test_views_can_refuse_before_validating_input(members, ctx_for):
+    target = actions.base.Target("server", "123", "web-01")
+
+    with pytest.raises(actions.ActionDenied):
+        actions.base.check_allowed(ctx_for(members.auditor), actions.destroy_server, target)
+    actions.base.check_allowed(ctx_for(members.operator), actions.destroy_server, target)
+
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.outcome, entry.target_label) == (
+        "destroy_server",
+        "denied",
+        "web-01",
+    )
 
 
 def test_reads_need_the_view_permission_and_billing_needs_billing(members, ctx_for):
