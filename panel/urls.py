@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from panel.views import dashboard, server, servers, team
 from panel.views.health import healthz
 
 urlpatterns = [
@@ -7,3 +8,56 @@ urlpatterns = [
     # Sign-in, accounts, and teams under /t/<team>/ (accounts/urls.py).
     path("", include("accounts.urls")),
 ]
+
+# The Vultr pages (panel/views/): the team's slug in every URL, and each Vultr resource under
+# the API key (a key is a Vultr account) it belongs to.
+_server = "t/<slug:team>/k/<int:key_id>/servers/<str:server_id>/"
+panel_patterns = [
+    path("t/<slug:team>/dashboard/", dashboard.dashboard, name="dashboard"),
+    path("t/<slug:team>/settings/safety/", team.team_safety, name="team_safety"),
+    path("t/<slug:team>/servers/", servers.servers_home, name="servers_home"),
+    path("t/<slug:team>/k/<int:key_id>/servers/", servers.server_list, name="server_list"),
+    path(
+        "t/<slug:team>/k/<int:key_id>/servers/badges/",
+        servers.server_badges,
+        name="server_badges",
+    ),
+    path("t/<slug:team>/k/<int:key_id>/servers/bulk/", servers.server_bulk, name="server_bulk"),
+    path(_server, server.server_detail, name="server_detail"),
+    path(_server + "power/<str:op>/", server.server_power, name="server_power"),
+    path(_server + "ipv4/", server.server_ipv4, name="server_ipv4"),
+    path(_server + "ipv4/add/", server.server_ipv4_add, name="server_ipv4_add"),
+    path(_server + "ipv4/remove/", server.server_ipv4_remove, name="server_ipv4_remove"),
+    path(_server + "ipv4/reverse/", server.server_ipv4_reverse, name="server_ipv4_reverse"),
+    path(
+        _server + "ipv4/reverse/default/",
+        server.server_ipv4_reverse_default,
+        name="server_ipv4_reverse_default",
+    ),
+    path(_server + "ipv6/", server.server_ipv6, name="server_ipv6"),
+    path(_server + "ipv6/reverse/", server.server_ipv6_reverse, name="server_ipv6_reverse"),
+    path(
+        _server + "ipv6/reverse/delete/",
+        server.server_ipv6_reverse_delete,
+        name="server_ipv6_reverse_delete",
+    ),
+    path(_server + "bandwidth/", server.server_bandwidth, name="server_bandwidth"),
+    path(_server + "images/", server.server_images, name="server_images"),
+    path(_server + "images/snapshot/", server.server_snapshot, name="server_snapshot"),
+    path(
+        _server + "images/restore-snapshot/",
+        server.server_restore_snapshot,
+        name="server_restore_snapshot",
+    ),
+    path(
+        _server + "images/restore-backup/",
+        server.server_restore_backup,
+        name="server_restore_backup",
+    ),
+    path(_server + "settings/", server.server_settings, name="server_settings"),
+    path(_server + "settings/label/", server.server_label, name="server_label"),
+    path(_server + "settings/reinstall/", server.server_reinstall, name="server_reinstall"),
+    path(_server + "settings/os/", server.server_os, name="server_os"),
+    path(_server + "settings/destroy/", server.server_destroy, name="server_destroy"),
+]
+urlpatterns += [path("", include((panel_patterns, "panel")))]
