@@ -87,6 +87,12 @@ def negate(value: Decimal | None) -> Decimal | None:
     return None if value is None else -value
 
 
+@register.filter
+def absolute(value: Decimal | None) -> Decimal | None:
+    """v1 shows payments with either sign; people read them as amounts."""
+    return None if value is None else abs(value)
+
+
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes) -> str:
     """The current query string with `changes` applied (None removes a parameter); a change
