@@ -1,6 +1,16 @@
 from django.urls import include, path
 
-from panel.views import dashboard, server, servers, team
+from panel.views import (
+    account,
+    catalog,
+    dashboard,
+    scripts,
+    server,
+    servers,
+    snapshots,
+    sshkeys,
+    team,
+)
 from panel.views.health import healthz
 
 urlpatterns = [
@@ -59,5 +69,27 @@ panel_patterns = [
     path(_server + "settings/reinstall/", server.server_reinstall, name="server_reinstall"),
     path(_server + "settings/os/", server.server_os, name="server_os"),
     path(_server + "settings/destroy/", server.server_destroy, name="server_destroy"),
+]
+# The account-wide pages of a key: snapshots, SSH keys, startup scripts, billing and the
+# catalogue.
+_key = "t/<slug:team>/k/<int:key_id>/"
+panel_patterns += [
+    path(_key + "snapshots/", snapshots.snapshot_list, name="snapshot_list"),
+    path(_key + "snapshots/take/", snapshots.snapshot_take, name="snapshot_take"),
+    path(
+        _key + "snapshots/<str:snapshot_id>/delete/",
+        snapshots.snapshot_delete,
+        name="snapshot_delete",
+    ),
+    path(_key + "ssh-keys/", sshkeys.sshkey_list, name="sshkey_list"),
+    path(_key + "ssh-keys/add/", sshkeys.sshkey_add, name="sshkey_add"),
+    path(_key + "ssh-keys/<str:sshkey_id>/edit/", sshkeys.sshkey_edit, name="sshkey_edit"),
+    path(_key + "ssh-keys/<str:sshkey_id>/delete/", sshkeys.sshkey_delete, name="sshkey_delete"),
+    path(_key + "scripts/", scripts.script_list, name="script_list"),
+    path(_key + "scripts/add/", scripts.script_add, name="script_add"),
+    path(_key + "scripts/<str:script_id>/edit/", scripts.script_edit, name="script_edit"),
+    path(_key + "scripts/<str:script_id>/delete/", scripts.script_delete, name="script_delete"),
+    path(_key + "billing/", account.vultr_account, name="vultr_account"),
+    path(_key + "catalog/", catalog.catalog, name="catalog"),
 ]
 urlpatterns += [path("", include((panel_patterns, "panel")))]
