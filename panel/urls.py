@@ -4,6 +4,7 @@ from panel.views import (
     account,
     catalog,
     dashboard,
+    deploy,
     scripts,
     server,
     servers,
@@ -70,10 +71,13 @@ panel_patterns = [
     path(_server + "settings/os/", server.server_os, name="server_os"),
     path(_server + "settings/destroy/", server.server_destroy, name="server_destroy"),
 ]
-# The account-wide pages of a key: snapshots, SSH keys, startup scripts, billing and the
-# catalogue.
+# The account-wide pages of a key: deploy wizard, snapshots, SSH keys, startup scripts,
+# billing and the catalogue.
 _key = "t/<slug:team>/k/<int:key_id>/"
 panel_patterns += [
+    path(_key + "deploy/", deploy.deploy, name="deploy"),
+    path(_key + "deploy/create/", deploy.deploy_create, name="deploy_create"),
+    path(_key + "deploy/done/<str:server_id>/", deploy.deploy_done, name="deploy_done"),
     path(_key + "snapshots/", snapshots.snapshot_list, name="snapshot_list"),
     path(_key + "snapshots/take/", snapshots.snapshot_take, name="snapshot_take"),
     path(

@@ -1,0 +1,86 @@
+"""The billing page of a key's Vultr account: balance, pending charges, last payment; only for
+members with the billing permission. Against the simulator."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def url(members, stored_key):
+    return reverse(
+        "panel:vultr_account", kwargs={"team": members.team.slug, "key_id": stored_key.pk}
+    )
+
+
+def test_it_sends_anonymous_visitors_to_login(login_as, url):
+    response = login_as(None).get(url)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_it_hides_the_team_from_outsiders(members, login_as, url):
+    assert login_as(members.outsider).get(url).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["operator", "auditor", "viewer"])
+def test_it_rejects_members_without_billing(members, login_as, url, role):
+    response = login_as(members.with_role(role)).get(url)
+
+    assert response.status_code == 403
+    assert "see the account balance and charges" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["owner", "admin"])
+def test_it_shows_balance_charges_and_last_payment(members, login_as, url, vultr, role):
+    info = vultr.get("account/info").json()
+
+    page = login_as(members.with_role(role)).get(url).content.decode()
+
+    balance = -float(info["balance"])  # v1 shows credit as a negative balance
+    assert f"${balance:,.2f} credit" in page
+    assert f"${float(info['pending_charges']):,.2f}" in page
+    paid = -float(info["last_payment_amount"])
+    assert f"${paid:,.2f} on " in page
+
+
+def test_the_key_navigation_offers_billing_only_to_billing_members(members, login_as, url):
+    servers = url.replace("billing/", "servers/")
+
+    owner_page = login_as(members.owner).get(servers).content.decode()
+    operator_page = login_as(members.operator).get(servers).content.decode()
+
+    assert f'href="{url}"' in owner_page
+    assert f'href="{url}"' not in operator_page
+
+
+@pytest.mark.parametrize(
+    ("status", "shown"),
+    [
+        (403, "Vultr rejected the API key"),
+        (503, "rate limit was reached"),
+        (500, "Vultr failed: Internal server error"),
+        (412, "Vultr refused: Request failed"),
+    ],
+)
+def test_vultrs_errors_are_shown_in_the_page(members, login_as, url, vultr, status, shown):
+    vultr.sim.inject_fault(status=status, key=vultr.key, path="/v1/account/info")
+
+    response = login_as(members.owner).get(url)
+
+    assert response.status_code == 200
+    assert shown in response.content.decode()
+
+
+def test_a_timeout_is_shown_in_the_page(members, login_as, url, vultr, settings):
+    settings.PANEL_VULTR_TIMEOUT = 1
+    vultr.sim.inject_fault(delay=2, key=vultr.key, path="/v1/account/info")
+
+    response = login_as(members.owner).get(url)
+
+    assert response.status_code == 200
+    assert "Vultr did not answer in time." in response.content.decode()
