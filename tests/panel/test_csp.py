@@ -1,0 +1,111 @@
+"""Content-Security-Policy: every page the site serves (each URL pattern, signed in and not, as
+a whole page and as an htmx fragment, error pages too) carries the strict policy, and its HTML
+has nothing the policy would block: no inline script, no style element or attribute, no event
+handler attribute."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from tests.panel.helpers import Demo
+
+pytestmark = pytest.mark.django_db
+
+INLINE = {
+    "inline script": re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.I),
+    "style element": re.compile(r"<style[\s>]", re.I),
+    "style attribute": re.compile(r"<[a-z][^>]*\sstyle\s*=", re.I),
+    "event handler attribute": re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I),
+    "javascript: URL": re.compile(r"""(href|src|action)\s*=\s*["']?\s*javascript:""", re.I),
+}
+# GETs that would end the session the walk is using.
+SKIP = {"accounts:logout", "accounts:logout_everywhere"}
+
+
+def _named_patterns(resolver=None, namespace=""):
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace or ""
+            yield from _named_patterns(pattern, f"{namespace}{inner}:" if inner else namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}", list(pattern.pattern.converters)
+
+
+@pytest.fixture
+def every_url(members, stored_key, vultr):
+    demo = Demo(vultr)
+    owner = members.owner
+    values = {
+        "team": members.team.slug,
+        "key_id": stored_key.pk,
+        "server_id": demo.id("web-01"),
+        "snapshot_id": demo.snapshot_id("db-01 nightly"),
+        "sshkey_id": demo.sshkey_id("laptop"),
+        "script_id": demo.script_id("install-docker"),
+        "op": "reboot",
+        "member_id": members.membership(members.viewer).pk,
+        "uidb64": urlsafe_base64_encode(force_bytes(owner.pk)),
+        "token": default_token_generator.make_token(owner),
+    }
+    urls = []
+    for name, args in _named_patterns():
+        if name not in SKIP:
+            urls.append((name, reverse(name, kwargs={a: values.get(a, 1) for a in args})))
+    return urls
+
+
+def _check(response, where: str) -> None:
+    policy = response.get("Content-Security-Policy", "")
+    assert "default-src 'self'" in policy, where
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy, where
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy, where
+    if response.get("Content-Type", "").startswith("text/html"):
+        html = response.content.decode()
+        for what, pattern in INLINE.items():
+            found = pattern.search(html)
+            assert found is None, f"{where}: {what}: {found and found.group(0)}"
+
+
+def test_every_page_has_the_policy_and_nothing_inline(login_as, members, every_url):
+    assert len(every_url) > 70
+    for name, url in every_url:
+        for who in (members.owner, None):
+            client = login_as(who)
+            _check(client.get(url), f"GET {name} as {who or 'anonymous'}")
+
+
+def test_htmx_fragments_have_the_policy_and_nothing_inline(login_as, members, every_url):
+    client = login_as(members.owner)
+    targets = ["tab-panel", "wizard", "results", "snapshots", "sshkeys", "scripts"]
+    for name, url in every_url:
+        if name.startswith("panel:"):
+            for target in targets:
+                headers = {"HX-Request": "true", "HX-Target": target}
+                _check(client.get(url, headers=headers), f"GET {name} for #{target}")
+
+
+def test_forms_with_errors_have_nothing_inline(login_as, members, stored_key):
+    client = login_as(members.operator)
+    kwargs = {"team": members.team.slug, "key_id": stored_key.pk}
+
+    for name, data in [
+        ("panel:sshkey_add", {"name": "x", "ssh_key": "nope"}),
+        ("panel:script_add", {"name": "", "script": ""}),
+        ("panel:deploy", {"state": "tampered", "step": "plan"}),
+        ("panel:deploy_create", {"state": "tampered"}),
+    ]:
+        _check(client.post(reverse(name, kwargs=kwargs), data), f"POST {name}")
+
+
+def test_error_pages_have_the_policy(login_as, members):
+    client = login_as(members.outsider)
+
+    _check(client.get("/no/such/page/"), "404")
+    _check(client.get(f"/t/{members.team.slug}/"), "404 for an outsider")
+    _check(login_as(members.viewer).get(f"/t/{members.team.slug}/members/"), "403")
