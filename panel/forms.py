@@ -26,6 +26,9 @@ class ActionForm(forms.Form):
     compact = False
 
     def __init__(self, data=None, *, action: str, explanation: str = "", **kwargs):
+        # Several forms share a page (and field names such as "confirm"): ids must not clash.
+        # Compact forms repeat once per table row and have only hidden fields: no ids at all.
+        kwargs.setdefault("auto_id", False if self.compact else f"{self.form_id}-%s")
         super().__init__(data, **kwargs)
         self.action = action
         self.explanation = explanation

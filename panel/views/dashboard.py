@@ -75,7 +75,7 @@ def dashboard(request):
     # The team's whole history is for auditors; everyone else sees their own operations.
     everyone = membership.may(Perm.AUDIT_VIEW)
     if not everyone:
-        entries = entries.filter(actor=request.user)
+        entries = entries.filter(actor_id=request.user.pk)
     context = {
         "summaries": [summarise(request, key) for key in keys],
         "recent": entries[:RECENT],

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from panel.models import AuditEntry, TeamSettings
-from tests.panel.helpers import Demo
+from tests.panel.helpers import Demo, vultr_entries
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def operator(members, login_as):
 
 
 def _entry() -> AuditEntry:
-    return AuditEntry.objects.get()
+    return vultr_entries().get()
 
 
 def test_reboot_with_htmx_answers_with_hx_location(operator, url, demo):
@@ -105,7 +105,7 @@ def test_an_invalid_form_comes_back_with_its_error(operator, url, demo):
     page = response.content.decode()
     assert page.lstrip().startswith('<form id="form-label"')
     assert "This field is required." in page
-    assert not AuditEntry.objects.exists()
+    assert not vultr_entries().exists()
 
 
 @pytest.mark.parametrize(
@@ -154,7 +154,7 @@ def test_destroy_needs_the_label_typed(members, login_as, url, demo):
 
     assert "Type “mail” exactly to confirm." in wrong.content.decode()
     assert demo.server("mail") is not None
-    assert not AuditEntry.objects.exists()
+    assert not vultr_entries().exists()
 
     right = owner.post(url("server_destroy", "mail"), {"confirm": "mail"}, headers=HTMX)
 
@@ -270,7 +270,7 @@ def test_it_sets_and_resets_reverse_dns_of_an_ipv4_address(operator, url, demo):
 
     operator.post(url("server_ipv4_reverse_default", "web-02"), {"ip": ip}, headers=HTMX)
     assert demo.ipv4("web-02")[0]["reverse"] != "www.example.org"
-    assert list(AuditEntry.objects.values_list("action", flat=True)) == [
+    assert list(vultr_entries().values_list("action", flat=True)) == [
         "default_reverse_ipv4",
         "set_reverse_ipv4",
     ]

@@ -1,0 +1,204 @@
+"""The server pages in real headless Chromium (Debian's, driven by Playwright) against the live
+simulator: sign in, badges that change by themselves, reboot with confirmation, destroy with a
+typed label, a viewer without buttons, and a phone-width screen."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.fixtures.accounts import PASSWORD
+from tests.panel.helpers import Demo
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _browser_settings(settings):
+    # Plain http on localhost: cookies cannot be Secure-only here.
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    # Badges poll (and lists expire) every second, so that tests need not wait long.
+    settings.PANEL_CACHE_SECONDS = 1
+    settings.PANEL_BADGE_MAX_SECONDS = 2
+    settings.PANEL_VULTR_RETRIES = 0
+
+
+@pytest.fixture
+def demo(vultr) -> Demo:
+    return Demo(vultr)
+
+
+@pytest.fixture
+def sign_in(live_server, page: Page):
+    def go(user) -> Page:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("link", name="Servers")).to_be_visible()
+        return page
+
+    return go
+
+
+@pytest.fixture
+def servers_url(live_server, members, stored_key):
+    return f"{live_server.url}/t/{members.team.slug}/k/{stored_key.pk}/servers/"
+
+
+def _badge(page: Page, subid: str):
+    return page.locator(f"#badge-{subid}")
+
+
+def test_a_member_signs_in_and_finds_the_servers(sign_in, live_server, members, stored_key):
+    page = sign_in(members.operator)
+    page.goto(f"{live_server.url}/t/{members.team.slug}/")
+
+    page.get_by_role("navigation", name=members.team.name).get_by_role(
+        "link", name="Servers"
+    ).click()
+
+    expect(page.locator("table.servers tbody tr")).to_have_count(13)
+    page.get_by_label("Search").fill("web")
+    expect(page.locator("table.servers tbody tr")).to_have_count(3)
+    expect(page).to_have_url(re.compile(r"\?q=web"))
+
+
+def test_a_badge_changes_when_the_server_finishes_installing(sign_in, members, servers_url, demo):
+    pending = demo.id("web-03")
+    page = sign_in(members.viewer)
+    page.goto(servers_url)
+    expect(_badge(page, pending)).to_have_text("installing")
+
+    demo.vultr.sim.advance(demo.vultr.sim.config()["provisioning_seconds"] + 1)
+
+    expect(_badge(page, pending)).to_have_text("running", timeout=15_000)
+
+
+def test_reboot_asks_first_then_reboots(sign_in, members, servers_url, demo):
+    subid = demo.id("web-01")
+    page = sign_in(members.operator)
+    page.goto(f"{servers_url}{subid}/")
+    questions = []
+
+    def answer(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss() if len(questions) == 1 else dialog.accept()
+
+    page.on("dialog", answer)
+
+    page.get_by_role("button", name="Reboot").click()  # dismissed: nothing happens
+    page.wait_for_timeout(300)
+    assert demo.server(subid)["server_state"] == "ok"
+
+    page.get_by_role("button", name="Reboot").click()  # accepted
+    expect(page.get_by_text("web-01: rebooting.")).to_be_visible()
+    assert questions[0].startswith("Reboot web-01 now?")
+    assert demo.server(subid)["server_state"] == "installingbooting"
+    expect(_badge(page, subid)).to_have_text(re.compile("booting|running"))
+
+
+def test_destroy_needs_the_label_typed(sign_in, members, servers_url, demo):
+    subid = demo.id("mail")
+    page = sign_in(members.owner)
+    page.goto(f"{servers_url}{subid}/")
+    page.get_by_role("navigation", name="Server").get_by_role("link", name="Settings").click()
+
+    form = page.locator("#form-destroy")
+    button = form.get_by_role("button", name="Destroy this server")
+    expect(form).to_contain_text("are gone for good")
+    expect(button).to_be_disabled()
+    form.get_by_label("Type “mail” to confirm").fill("mai")
+    expect(button).to_be_disabled()
+    form.get_by_label("Type “mail” to confirm").fill("mail")
+    expect(button).to_be_enabled()
+    button.click()
+
+    expect(page.get_by_text("mail is destroyed.")).to_be_visible()
+    expect(page).to_have_url(servers_url)
+    expect(page.locator("table.servers tbody tr")).to_have_count(12)
+    assert demo.server(subid) is None
+
+
+def test_vultrs_refusal_appears_next_to_the_form(sign_in, members, servers_url, demo):
+    young = demo.vultr.create_active_server(label="young")
+    page = sign_in(members.owner)
+    page.goto(f"{servers_url}{young}/settings/")
+
+    form = page.locator("#form-destroy")
+    form.get_by_label("Type “young” to confirm").fill("young")
+    form.get_by_role("button", name="Destroy this server").click()
+
+    expect(page.locator("#form-destroy [role=alert]")).to_contain_text(
+        "Servers cannot be destroyed within 5 minutes"
+    )
+
+
+def test_a_viewer_finds_no_action_buttons(sign_in, members, servers_url, demo):
+    page = sign_in(members.viewer)
+    page.goto(servers_url)
+
+    expect(page.locator("table.servers tbody tr")).to_have_count(13)
+    expect(page.locator("input[name=server]")).to_have_count(0)
+    expect(page.locator("main button[name=op]")).to_have_count(0)
+
+    page.get_by_role("link", name="web-01").click()
+    expect(page.get_by_role("heading", name=re.compile("web-01"))).to_be_visible()
+    expect(page.locator("main form")).to_have_count(0)
+    server_tabs = page.get_by_role("navigation", name="Server")
+    expect(server_tabs.get_by_role("link", name="Settings")).to_have_count(0)
+    server_tabs.get_by_role("link", name="IPv4").click()
+    expect(page.locator("main table")).to_be_visible()
+    expect(page.locator("main form")).to_have_count(0)
+    expect(page.get_by_role("link", name="Remove…")).to_have_count(0)
+
+
+def test_bulk_halt_reports_each_server(sign_in, members, servers_url, demo):
+    page = sign_in(members.operator)
+    page.goto(servers_url)
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    page.get_by_label("Select web-01").check()
+    page.get_by_label("Select web-02").check()
+    page.get_by_role("button", name="Halt").click()
+
+    results = page.locator("#bulk-results")
+    expect(results).to_contain_text("web-01: done halted")
+    expect(results).to_contain_text("web-02: done halted")
+    expect(_badge(page, demo.id("web-01"))).to_have_text("stopped", timeout=10_000)
+
+
+def test_the_pages_fit_a_phone(sign_in, members, servers_url, demo, page: Page):
+    page.set_viewport_size({"width": 375, "height": 740})
+    sign_in(members.owner)
+
+    for url in [
+        servers_url,
+        f"{servers_url}{demo.id('web-01')}/",
+        f"{servers_url}{demo.id('web-01')}/ipv4/",
+        f"{servers_url}{demo.id('web-01')}/bandwidth/",
+        f"{servers_url}{demo.id('web-01')}/settings/",
+    ]:
+        page.goto(url)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 1, (url, overflow)
+
+
+def test_no_content_security_policy_violations(sign_in, members, servers_url, demo, page: Page):
+    violations = []
+    page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    sign_in(members.owner)
+
+    page.goto(servers_url)
+    page.goto(f"{servers_url}{demo.id('web-01')}/bandwidth/")
+    page.get_by_role("navigation", name="Server").get_by_role("link", name="Settings").click()
+    expect(page.locator("#form-destroy")).to_be_visible()
+
+    assert violations == []
