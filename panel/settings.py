@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Early, so that every response (errors included) carries the request id.
     "panel.middleware.RequestIdMiddleware",
+    # Lets audit entries written without a request at hand (accounts) find who, whence, which id.
+    "panel.audit.middleware.AuditRequestMiddleware",
     # Early too: every response, error pages included, gets the Content-Security-Policy.
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

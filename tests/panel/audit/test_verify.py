@@ -1,0 +1,186 @@
+"""audit_verify finds any change to any field of any entry, deleted entries, and a rewritten
+chain; it names the first broken entry and exits non-zero."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from panel.audit.chain import entry_hash, values_of
+from panel.audit.verify import verify
+from panel.models import AuditChain, AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+TABLE = AuditEntry._meta.db_table
+
+
+def raw(sql: str, params=()) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql.replace("{table}", TABLE), params)
+
+
+def column(name: str) -> str:
+    return connection.ops.quote_name(AuditEntry._meta.get_field(name).column)
+
+
+def tampered_value(entry: AuditEntry, name: str):
+    """A different value for the field, of the right type, as the database takes it."""
+    field = AuditEntry._meta.get_field(name)
+    value = getattr(entry, field.attname)
+    kind = field.get_internal_type()
+    if kind == "JSONField":
+        return json.dumps({"tampered": True})
+    if kind == "DateTimeField":
+        return field.get_db_prep_value(value - timedelta(seconds=1), connection)
+    if kind == "GenericIPAddressField":
+        return "198.51.100.66"
+    if kind in ("BigAutoField", "BigIntegerField", "PositiveBigIntegerField", "ForeignKey"):
+        return (value or 0) + 1000
+    return (value or "") + "x" if kind != "CharField" or name not in ("outcome",) else "denied"
+
+
+FIELDS = [f.name for f in AuditEntry._meta.concrete_fields]
+
+
+def test_an_untouched_chain_verifies(chain, members):
+    result = verify(members.team.pk)
+
+    assert result.ok, result.message
+    assert (result.checked, result.head_seq, result.head_hash) == (5, 5, chain[-1].hash)
+    head = AuditChain.objects.get(key=members.team.pk)
+    assert head.verified_ok is True and head.verified_at is not None
+    assert head.verified_hash == chain[-1].hash
+
+
+@pytest.mark.parametrize("name", FIELDS)
+def test_changing_any_field_of_an_entry_is_found(chain, members, name):
+    victim = chain[2]
+    value = tampered_value(victim, name)
+    raw(f"UPDATE {{table}} SET {column(name)} = %s WHERE id = %s", [value, victim.pk])
+
+    result = verify(members.team.pk)
+
+    assert not result.ok
+    if name == "id":
+        assert result.broken_entry_id == victim.pk + 1000
+    elif name == "team":
+        # The entry left the chain: the next one says what is missing before it.
+        assert result.broken_entry_id == chain[3].pk
+        assert "number 3 before it are missing" in result.message
+    else:
+        assert result.broken_entry_id == victim.pk, result.message
+        assert f"entry #{victim.pk}" in result.message
+
+
+@pytest.mark.parametrize("position", [0, 2, 4], ids=["first", "middle", "last"])
+def test_deleting_an_entry_is_found(chain, members, position):
+    raw("DELETE FROM {table} WHERE id = %s", [chain[position].pk])
+
+    result = verify(members.team.pk)
+
+    assert not result.ok
+    assert f"number {position + 1}" in result.message
+    assert "missing" in result.message
+
+
+def test_rewriting_an_entry_with_a_matching_hash_is_found_and_named(chain, members):
+    victim = chain[1]
+    victim.reason = "nothing to see"
+    new_hash = entry_hash(values_of(victim), victim.prev_hash)
+    raw(
+        "UPDATE {table} SET reason = %s, hash = %s WHERE id = %s",
+        ["nothing to see", new_hash, victim.pk],
+    )
+
+    result = verify(members.team.pk)
+
+    assert not result.ok
+    assert result.broken_entry_id == victim.pk
+    assert "changed" in result.message
+
+
+def test_rewriting_the_whole_chain_and_its_head_is_found_by_the_signature(chain, members):
+    prev = ""
+    for entry in AuditEntry.objects.filter(team=members.team).order_by("seq"):
+        entry.reason = "rewritten"
+        entry.prev_hash = prev
+        entry.hash = entry_hash(values_of(entry), prev)
+        raw(
+            "UPDATE {table} SET reason = %s, prev_hash = %s, hash = %s WHERE id = %s",
+            ["rewritten", entry.prev_hash, entry.hash, entry.pk],
+        )
+        prev = entry.hash
+    AuditChain.objects.filter(key=members.team.pk).update(head_hash=prev)
+
+    result = verify(members.team.pk)
+
+    assert not result.ok
+    assert "head is not signed" in result.message
+
+
+def test_other_teams_are_not_affected(chain, members, write):
+    from accounts.actions import create_team
+
+    other = create_team(members.owner, "Other")
+    write(team=other)
+    raw("DELETE FROM {table} WHERE id = %s", [chain[2].pk])
+
+    assert verify(other.pk).ok
+    assert not verify(members.team.pk).ok
+
+
+def test_the_command_says_ok_and_shows_the_head(chain, members, capsys):
+    call_command("audit_verify", "--team", members.team.slug)
+
+    out = capsys.readouterr().out
+    assert "OK" in out and "Acme Ops" in out and chain[-1].hash in out
+
+
+def test_the_command_names_the_first_broken_entry_and_fails(chain, members, capsys):
+    raw(f"UPDATE {{table}} SET {column('error')} = %s WHERE id = %s", ["", chain[2].pk])
+    raw(f"UPDATE {{table}} SET {column('reason')} = %s WHERE id = %s", ["x", chain[3].pk])
+
+    with pytest.raises(CommandError) as failed:
+        call_command("audit_verify")
+
+    assert failed.value.returncode == 1
+    err = capsys.readouterr().err
+    assert f"BROKEN  Acme Ops (acme-ops): entry #{chain[2].pk} (number 3" in err
+    assert "destroy_server" in err
+    assert AuditChain.objects.get(key=members.team.pk).verified_ok is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_exits_non_zero_from_the_shell(chain, members, tmp_path):
+    """The real exit status, through manage.py (CommandError's returncode)."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    raw("DELETE FROM {table} WHERE id = %s", [chain[1].pk])
+    db = settings.DATABASES["default"]["NAME"]
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "panel.settings"}
+    env.update({"DATABASE_URL": f"sqlite:///{db}", "PANEL_DATA_DIR": str(tmp_path)})
+    env["SECRET_KEY"] = settings.SECRET_KEY
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "audit_verify", "--team", members.team.slug],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "number 2 before it are missing" in result.stderr
+
+
+def test_an_unknown_team_is_an_error():
+    with pytest.raises(CommandError, match="No team"):
+        call_command("audit_verify", "--team", "nope")
