@@ -1,0 +1,140 @@
+"""Deploying a server through the wizard in real headless Chromium (Debian's, driven by
+Playwright) against the live simulator: each step swapped in by htmx, the order reviewed with
+its monthly cost, the new server's page reached from the end of the wizard."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.fixtures.accounts import PASSWORD
+from tests.panel.helpers import Demo
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Collects what the page's Content-Security-Policy blocked (Playwright's init scripts run
+# outside the page's policy).
+WATCH_CSP = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
+});
+"""
+
+
+@pytest.fixture(autouse=True)
+def _browser_settings(settings):
+    # Plain http on localhost: cookies cannot be Secure-only here.
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    settings.PANEL_CACHE_SECONDS = 1
+    settings.PANEL_BADGE_MAX_SECONDS = 2
+    settings.PANEL_VULTR_RETRIES = 0
+
+
+@pytest.fixture
+def demo(vultr) -> Demo:
+    return Demo(vultr)
+
+
+@pytest.fixture
+def sign_in(live_server, page: Page):
+    def go(user) -> Page:
+        page.add_init_script(WATCH_CSP)
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page).not_to_have_url(re.compile("/accounts/login/"))
+        return page
+
+    return go
+
+
+def test_deploying_through_the_wizard_shows_the_new_server(
+    sign_in, live_server, members, stored_key, demo
+):
+    page = sign_in(members.operator)
+    page_errors: list[str] = []
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    before = set(demo.servers())
+    page.goto(f"{live_server.url}/t/{members.team.slug}/k/{stored_key.pk}/servers/")
+    page.get_by_role("navigation", name=f"Vultr account {stored_key.label}").get_by_role(
+        "link", name="Deploy"
+    ).click()
+    wizard = page.locator("#wizard")
+
+    # 1. Region. Nothing chosen: the browser's own check keeps the form from going out.
+    expect(wizard.get_by_role("heading", name="Where should the server run?")).to_be_visible()
+    wizard.get_by_label("New Jersey (NJ)").check()
+    wizard.get_by_role("button", name="Next").click()
+
+    # 2. Plan: what New Jersey can deploy now, with prices.
+    expect(wizard.get_by_role("heading", name="Plans available in New Jersey now")).to_be_visible()
+    expect(wizard.locator("table.plans")).to_contain_text("$5.00/month")
+    wizard.locator('input[name="plan"][value="201"]').check()
+    wizard.get_by_role("button", name="Next").click()
+
+    # 3. Image.
+    wizard.get_by_label("Install").select_option(label="Ubuntu 20.04 x64")
+    wizard.get_by_role("button", name="Next").click()
+
+    # 4. Options; a bad hostname is named and the step stays.
+    wizard.get_by_label("laptop").check()
+    wizard.get_by_label("Automatic backups").check()
+    wizard.get_by_role("textbox", name="Label:", exact=True).fill("web-04")
+    wizard.get_by_label("Hostname").fill("not a host!")
+    wizard.get_by_role("button", name="Review").click()
+    expect(wizard.get_by_text("Not a host name")).to_be_visible()
+    expect(wizard.get_by_label("laptop")).to_be_checked()
+    wizard.get_by_label("Hostname").fill("web-04")
+    wizard.get_by_role("button", name="Review").click()
+
+    # 5. Review with the monthly cost: $5.00 plan + 20% for backups.
+    expect(wizard.get_by_role("heading", name="Review the order")).to_be_visible()
+    expect(wizard.locator(".cost .total")).to_have_text("$6.00 a month")
+    expect(wizard.locator("dl.review")).to_contain_text("laptop")
+    assert set(demo.servers()) == before  # nothing ordered yet
+    # The whole wizard stayed on one page: htmx swapped each step in.
+    expect(page).to_have_url(re.compile(r"/deploy/$"))
+
+    wizard.get_by_role("button", name="Create the server").click()
+
+    expect(page.get_by_text("Vultr accepted the order")).to_be_visible()
+    (new_id,) = set(demo.servers()) - before
+    expect(page.locator(".server-id")).to_have_text(new_id)
+    assert demo.server(new_id)["label"] == "web-04"
+
+    page.get_by_role("link", name="Go to the server").click()
+
+    expect(page.get_by_role("heading", name=re.compile("web-04"))).to_be_visible()
+    expect(page).to_have_url(re.compile(f"/servers/{new_id}/$"))
+    assert page.evaluate("window.__cspViolations") == []
+    assert page_errors == []
+
+
+def test_going_back_keeps_the_answers(sign_in, live_server, members, stored_key):
+    page = sign_in(members.operator)
+    page.goto(f"{live_server.url}/t/{members.team.slug}/k/{stored_key.pk}/deploy/")
+    wizard = page.locator("#wizard")
+    wizard.get_by_label("Frankfurt (DE)").check()
+    wizard.get_by_role("button", name="Next").click()
+    expect(wizard.get_by_role("heading", name="Plans available in Frankfurt now")).to_be_visible()
+
+    wizard.get_by_role("button", name="Back").click()
+
+    expect(wizard.get_by_label("Frankfurt (DE)")).to_be_checked()
+    assert page.evaluate("window.__cspViolations") == []
+
+
+def test_a_viewer_has_no_deploy_link_and_is_refused(sign_in, live_server, members, stored_key):
+    page = sign_in(members.viewer)
+    page.goto(f"{live_server.url}/t/{members.team.slug}/k/{stored_key.pk}/servers/")
+
+    key_nav = page.get_by_role("navigation", name=f"Vultr account {stored_key.label}")
+    expect(key_nav.get_by_role("link", name="Snapshots")).to_be_visible()
+    expect(key_nav.get_by_role("link", name="Deploy")).to_have_count(0)
+
+    response = page.goto(f"{live_server.url}/t/{members.team.slug}/k/{stored_key.pk}/deploy/")
+    assert response is not None and response.status == 403
