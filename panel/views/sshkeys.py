@@ -6,6 +6,10 @@ before anything is sent (panel/forms_resources.py).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -41,6 +45,24 @@ def _find(page: KeyPage, sshkey_id: str) -> SshKey:
     raise Http404("No such SSH key in this account")
 
 
+def describe(sshkey: SshKey) -> dict[str, str]:
+    """Type, SHA256 fingerprint (as `ssh-keygen -l` prints it) and comment of a key: the
+    start of every ed25519 key looks the same, the fingerprint tells keys apart."""
+    parts = sshkey.ssh_key.split(None, 2)
+    try:
+        blob = base64.b64decode(parts[1], validate=True)
+    except (IndexError, binascii.Error):
+        fingerprint = ""
+    else:
+        digest = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+        fingerprint = f"SHA256:{digest}"
+    return {
+        "type": parts[0] if parts else "",
+        "fingerprint": fingerprint,
+        "comment": parts[2] if len(parts) > 2 else "",
+    }
+
+
 def _list_page(request: HttpRequest, page: KeyPage, bound: Bound = None) -> HttpResponse:
     error = ""
     try:
@@ -52,7 +74,7 @@ def _list_page(request: HttpRequest, page: KeyPage, bound: Bound = None) -> Http
         add_form = (bound or {}).get("form-sshkey") or SshKeyForm(action=page.url("sshkey_add"))
     context = {
         **page.context(),
-        "sshkeys": sshkeys,
+        "sshkeys": [(k, describe(k)) for k in sshkeys],
         "error": error,
         "add_form": add_form,
         "may_change": page.may(Perm.PROVISIONING),

@@ -3,6 +3,9 @@ text checked as one authorized_keys line before Vultr is asked. Against the simu
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 import pytest
 from django.urls import reverse
 
@@ -112,7 +115,10 @@ def test_it_lists_the_accounts_keys(operator, url, demo):
     for sshkey_id, sshkey in demo.sshkeys().items():
         assert sshkey_id in page
         assert sshkey["name"] in page
-        assert sshkey["ssh_key"][:40] in page
+        blob = base64.b64decode(sshkey["ssh_key"].split()[1])
+        digest = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+        assert f"SHA256:{digest}" in page  # as ssh-keygen -l shows it
+        assert sshkey["ssh_key"].split()[2] in page  # the comment
 
 
 def test_adding_a_key(operator, url, demo):
