@@ -20,6 +20,7 @@ from django.views.decorators.debug import sensitive_variables
 from accounts import keys
 from accounts.models import ApiKey, Invitation, Membership, Team, User
 from accounts.roles import Role, may_grant
+from panel import audit
 
 
 class ActionError(Exception):
@@ -38,6 +39,7 @@ def log_out_everywhere(user: User) -> None:
     """End every session of the user, this one included (see User._get_session_auth_hash)."""
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     user.refresh_from_db(fields=["session_epoch"])
+    audit.account_event("signed_out_everywhere", user)
 
 
 # Teams
@@ -74,6 +76,14 @@ def transfer_ownership(team: Team, owner: Membership, to: Membership) -> None:
         raise ActionError("You already own this team; choose another member.")
     Membership.objects.filter(pk=to.pk).update(role=Role.OWNER)
     Membership.objects.filter(pk=owner.pk).update(role=Role.ADMIN)
+    audit.record(
+        "ownership_transferred",
+        team=team,
+        actor=owner.user,
+        target=audit.user_target(to.user),
+        before={"owner": owner.user.username, "role_of_new_owner": to.role},
+        after={"owner": to.user.username, "role_of_old_owner": Role.ADMIN},
+    )
 
 
 def delete_team(team: Team, confirm_name: str) -> None:
@@ -103,8 +113,16 @@ def change_role(actor: Membership, member: Membership, role: str) -> Membership:
         )
     if member.role == Role.OWNER and role != Role.OWNER:
         _keep_an_owner(member, "demoted")
-    member.role = role
+    before, member.role = member.role, role
     member.save(update_fields=["role"])
+    audit.record(
+        "member_role_changed",
+        team=member.team,
+        actor=actor.user,
+        target=audit.user_target(member.user),
+        before={"role": before},
+        after={"role": role},
+    )
     return member
 
 
@@ -119,6 +137,13 @@ def remove_member(actor: Membership, member: Membership) -> None:
             "you cannot remove someone above you."
         )
     member.delete()
+    audit.record(
+        "member_removed",
+        team=member.team,
+        actor=actor.user,
+        target=audit.user_target(member.user),
+        params={"role": member.role},
+    )
 
 
 @transaction.atomic
@@ -127,6 +152,13 @@ def leave_team(member: Membership) -> None:
     if member.role == Role.OWNER:
         _keep_an_owner(member, "leave")
     member.delete()
+    audit.record(
+        "member_left",
+        team=member.team,
+        actor=member.user,
+        target=audit.user_target(member.user),
+        params={"role": member.role},
+    )
 
 
 def _keep_an_owner(member: Membership, what: str) -> None:
@@ -193,6 +225,13 @@ def invite(actor: Membership, email: str, role: str, accept_url) -> Invitation:
             f"The invitation email to {email} could not be sent ({exc}); nothing was saved. "
             "Check the panel's EMAIL_* settings or try again later."
         ) from None
+    audit.record(
+        "invitation_sent",
+        team=team,
+        actor=actor.user,
+        target=("invitation", invitation.pk, email),
+        params={"email": email, "role": role, "expires_at": invitation.expires_at},
+    )
     return invitation
 
 
@@ -226,6 +265,13 @@ def accept_invitation(token: str, user: User) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit.record(
+        "invitation_accepted",
+        team=invitation.team,
+        actor=user,
+        target=audit.user_target(user),
+        params={"invitation": invitation.pk, "email": invitation.email, "role": invitation.role},
+    )
     return membership
 
 
@@ -249,6 +295,13 @@ def add_api_key(team: Team, user: User, label: str, api_url: str, plaintext: str
     except IntegrityError:
         # Someone added the same label while Vultr was answering.
         raise ActionError(_duplicate_label(team, label)) from None
+    audit.record(
+        "api_key_added",
+        team=team,
+        actor=user,
+        target=audit.key_target(api_key),
+        params={"label": label, "api_url": api_url},
+    )
     return api_key
 
 
@@ -258,17 +311,28 @@ def replace_api_key(api_key: ApiKey, user: User, plaintext: str) -> ApiKey:
     check = keys.check_key(plaintext, api_key.api_url)
     if not check.ok:
         raise ActionError(check.message)
+    before = {"masked": api_key.masked}
     api_key.set_secret(plaintext)
     api_key.replaced_by = user
     api_key.replaced_at = timezone.now()
     api_key.record_check(True)
     api_key.save()
+    audit.record(
+        "api_key_replaced",
+        team=api_key.team,
+        actor=user,
+        target=audit.key_target(api_key),
+        before=before,
+        after={"masked": api_key.masked},
+    )
     return api_key
 
 
 def remove_api_key(api_key: ApiKey) -> None:
     """Forget the key. It stays valid at Vultr; revoking it there is the user's call."""
+    target = audit.key_target(api_key)
     api_key.delete()
+    audit.record("api_key_removed", team=api_key.team, target=target)
 
 
 def _duplicate_label(team: Team, label: str) -> str:

@@ -52,6 +52,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.models import Membership, Team, User
 from accounts.roles import ROLE_PERMISSIONS, Perm, Role, may_grant, permissions_of
 from accounts.twofactor import has_two_factor
+from panel import audit
 
 __all__ = [
     "Perm",
@@ -97,10 +98,12 @@ def team_view(perm: Perm | str | None = None):
             if membership.team.require_2fa and not request.user.is_verified():
                 return _redirect(request, _two_factor_url(request, membership.team))
             if perm is not None and not membership.may(perm):
-                raise PermissionDenied(
+                message = (
                     f"Your role in {membership.team.name} ({membership.get_role_display()}) "
                     f"does not allow this: {perm.description.lower()}."
                 )
+                audit.denied(request, membership.team, perm, message)
+                raise PermissionDenied(message)
             request.team = membership.team
             request.membership = membership
             if request.user.last_team_id != membership.team_id:

@@ -19,6 +19,8 @@ from django_otp import devices_for_user, user_has_device, verify_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from panel import audit
+
 BACKUP_CODE_COUNT = 10
 APP_DEVICE_NAME = "Authenticator app"
 BACKUP_DEVICE_NAME = "Backup codes"
@@ -67,6 +69,7 @@ def confirm_app_device(device: TOTPDevice, code: str) -> list[str] | None:
     TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    audit.account_event("two_factor_enabled", device.user)
     return new_backup_codes(device.user)
 
 
@@ -101,3 +104,4 @@ def verify_code(user, code: str):
 def disable(user) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    audit.account_event("two_factor_disabled", user)

@@ -8,3 +8,6 @@ class PanelConfig(AppConfig):
     def ready(self):
         # Load the Celery app whenever Django starts, so that @shared_task binds to it.
         from panel import celery, checks  # noqa: F401
+
+        # Audit entries for sign-in, sign-out, lockouts and team settings (signal receivers).
+        from panel.audit import receivers  # noqa: F401

@@ -24,6 +24,7 @@ from accounts import lockout, twofactor
 from accounts.forms import CodeForm, LoginForm, SignupForm
 from accounts.models import Invitation, User
 from accounts.views._helpers import safe_next
+from panel import audit
 
 # Between the password and the code, the session holds who is signing in, for this long.
 PENDING_2FA = "accounts_pending_2fa"
@@ -125,6 +126,9 @@ def login_code(request):
         device = twofactor.verify_code(user, form.cleaned_data["code"])
         if device is None:
             form.add_error("code", _WRONG_CODE)
+            audit.account_event(
+                "sign_in_failed", user, actor=None, outcome="failed", error="Wrong two-factor code."
+            )
         else:
             del request.session[PENDING_2FA]
             auth_login(request, user, backend=pending["backend"])

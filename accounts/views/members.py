@@ -14,6 +14,7 @@ from accounts.forms import InviteForm, RoleForm
 from accounts.models import Invitation, Membership
 from accounts.permissions import Perm, get_team_object, may_grant, team_view
 from accounts.views.auth import PENDING_INVITATION
+from panel import audit
 
 
 def _members_page(request, invite_form=None):
@@ -137,6 +138,7 @@ def member_remove(request, member_id):
 def member_unlock(request, member_id):
     member = get_team_object(request, Membership.objects.select_related("user"), pk=member_id)
     lockout.unlock(member.user.username)
+    audit.record("member_unlocked", team=request.team, target=audit.user_target(member.user))
     messages.success(request, f"{member.user.username} can sign in again.")
     return redirect("accounts:members", team=request.team.slug)
 
@@ -146,6 +148,11 @@ def member_unlock(request, member_id):
 def invitation_revoke(request, invitation_id):
     invitation = get_team_object(request, Invitation.objects.pending(), pk=invitation_id)
     invitation.delete()
+    audit.record(
+        "invitation_revoked",
+        team=request.team,
+        target=("invitation", invitation_id, invitation.email),
+    )
     messages.success(request, f"The invitation for {invitation.email} is revoked.")
     return redirect("accounts:members", team=request.team.slug)
 

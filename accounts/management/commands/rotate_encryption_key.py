@@ -10,6 +10,7 @@ from django.db import transaction
 
 from accounts import encryption
 from accounts.models import ApiKey
+from panel import audit
 
 
 class Command(BaseCommand):
@@ -22,6 +23,13 @@ class Command(BaseCommand):
                 for api_key in ApiKey.objects.select_for_update().order_by("pk"):
                     api_key.ciphertext = encryption.rotate(api_key.ciphertext)
                     api_key.save(update_fields=["ciphertext"])
+                    audit.record(
+                        "api_key_rotated",
+                        team=api_key.team,
+                        target=audit.key_target(api_key),
+                        actor=None,
+                        actor_name="manage.py rotate_encryption_key",
+                    )
                     count += 1
         except encryption.DecryptionError as err:
             raise CommandError(str(err)) from None

@@ -1,0 +1,61 @@
+"""The names of what the log records besides the Vultr actions, for filters and for tests.
+
+Vultr actions are named after their function in panel.actions (``reboot_server``); these are
+the rest. Where each is written is noted, so that a reader can find it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+EVENTS: dict[str, str] = {
+    # panel/audit/receivers.py (Django's and django-axes' signals); in the user's personal team
+    "signed_in": "Signed in",
+    "signed_out": "Signed out",
+    "sign_in_failed": "Sign-in failed",
+    "locked_out": "Locked out after failed sign-ins",
+    # accounts/twofactor.py, accounts/actions.py; in the user's personal team
+    "two_factor_enabled": "Two-factor authentication turned on",
+    "two_factor_disabled": "Two-factor authentication turned off",
+    "signed_out_everywhere": "Signed out everywhere",
+    # accounts/actions.py, accounts/views/members.py, rotate_encryption_key
+    "api_key_added": "API key added",
+    "api_key_replaced": "API key replaced",
+    "api_key_removed": "API key removed",
+    "api_key_rotated": "API key re-encrypted under a new encryption key",
+    "invitation_sent": "Invitation sent",
+    "invitation_accepted": "Invitation accepted",
+    "invitation_revoked": "Invitation revoked",
+    "member_role_changed": "Role changed",
+    "member_removed": "Member removed",
+    "member_left": "Member left",
+    "member_unlocked": "Member's sign-in unlocked",
+    "ownership_transferred": "Ownership transferred",
+    # panel/audit/receivers.py (Team and TeamSettings saves)
+    "team_settings_changed": "Team settings changed",
+    # accounts/permissions.py (team_view)
+    "permission_denied": "Permission denied",
+    # panel/audit/
+    "audit_exported": "Audit log exported",
+    "audit_pruned": "Old audit entries pruned",
+}
+
+
+def vultr_actions() -> list[str]:
+    """The names of every mutating function of the action layer."""
+    from panel import actions
+
+    found = []
+    for name in actions.MODULES:
+        module = importlib.import_module(f"panel.actions.{name}")
+        for fname, fn in inspect.getmembers(module, inspect.isfunction):
+            if fn.__module__ == module.__name__ and getattr(fn, "action_kind", "") == "mutation":
+                found.append(fname)
+    return sorted(found)
+
+
+def action_choices() -> list[tuple[str, str]]:
+    vultr = [(name, name.replace("_", " ").capitalize()) for name in vultr_actions()]
+    others = sorted(EVENTS.items(), key=lambda item: item[1])
+    return [("", "Any action"), ("Vultr", vultr), ("Panel", others)]

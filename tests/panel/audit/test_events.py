@@ -1,0 +1,403 @@
+"""Every auth and account event writes exactly one entry with the right fields: who (id and
+name), from where (address, browser), under which request id, on what, and how it went."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import ApiKey, Invitation
+from accounts.roles import Role
+from panel.audit.events import EVENTS, vultr_actions
+from panel.audit.verify import verify
+from panel.models import AuditEntry, TeamSettings
+from tests.accounts.test_two_factor import code_for, enrol
+from tests.fixtures.accounts import PASSWORD
+from tests.fixtures.simulator import new_key as new_vultr_key
+
+pytestmark = pytest.mark.django_db
+
+BROWSER = {"User-Agent": "Mozilla/5.0 (audit test)"}
+LOGIN = "/accounts/login/"
+
+
+@pytest.fixture(autouse=True)
+def no_throttle_delay(settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+
+
+def only(action: str, **lookup) -> AuditEntry:
+    """The one entry of `action` (it fails if there are none or several)."""
+    found = list(AuditEntry.objects.filter(action=action, **lookup))
+    assert len(found) == 1, [(e.action, e.team_id, e.actor_name) for e in found]
+    return found[0]
+
+
+def from_request(entry: AuditEntry, response) -> None:
+    """The entry carries the request's id, the client's address and browser."""
+    assert entry.request_id == response["X-Request-ID"]
+    assert entry.ip == "127.0.0.1"
+    assert entry.user_agent == BROWSER["User-Agent"]
+    assert entry.created_at.utcoffset().total_seconds() == 0
+
+
+def url(name: str, members, **kwargs) -> str:
+    return reverse(f"accounts:{name}", kwargs={"team": members.team.slug, **kwargs})
+
+
+# -- signing in and out ----------------------------------------------------------------------
+
+
+def test_signing_in(client, members):
+    response = client.post(LOGIN, {"username": "vera", "password": PASSWORD}, headers=BROWSER)
+
+    entry = only("signed_in")
+    assert entry.team == members.viewer.personal_team
+    assert (entry.actor, entry.actor_name) == (members.viewer, "vera")
+    assert (entry.target_type, entry.target_id) == ("user", str(members.viewer.pk))
+    assert entry.outcome == "succeeded"
+    from_request(entry, response)
+
+
+def test_signing_out(login_as, members):
+    client = login_as(members.viewer)
+
+    response = client.post("/accounts/logout/", headers=BROWSER)
+
+    entry = only("signed_out")
+    assert (entry.team, entry.actor) == (members.viewer.personal_team, members.viewer)
+    from_request(entry, response)
+
+
+def test_a_wrong_password(client, members):
+    response = client.post(LOGIN, {"username": "vera", "password": "not it"}, headers=BROWSER)
+
+    entry = only("sign_in_failed")
+    assert entry.team == members.viewer.personal_team
+    assert (entry.actor_id, entry.actor_name) == (None, "")
+    assert (entry.target_type, entry.target_id, entry.target_label) == (
+        "user",
+        str(members.viewer.pk),
+        "vera",
+    )
+    assert (entry.outcome, entry.params) == ("failed", {"username": "vera"})
+    assert "password was wrong" in entry.error
+    from_request(entry, response)
+    assert "not it" not in str(entry.canonical())
+
+
+def test_an_unknown_username_goes_to_the_sites_chain(client, db):
+    client.post(LOGIN, {"username": "mallory", "password": "guess"}, headers=BROWSER)
+
+    entry = only("sign_in_failed")
+    assert entry.team_id is None
+    assert (entry.target_label, entry.error) == ("mallory", "No user has this username.")
+    assert verify(0).ok
+
+
+def test_a_lockout_is_one_entry_when_it_begins(client, members):
+    limit = settings.AXES_FAILURE_LIMIT
+    for _ in range(limit + 1):
+        response = client.post(LOGIN, {"username": "vera", "password": "wrong"}, headers=BROWSER)
+
+    assert response.status_code == 429
+    locked = only("locked_out")
+    assert locked.team == members.viewer.personal_team
+    assert (locked.outcome, locked.params) == ("denied", {"username": "vera", "failures": limit})
+    assert "127.0.0.1" in locked.error
+    failed = list(AuditEntry.objects.filter(action="sign_in_failed").order_by("seq"))
+    assert len(failed) == limit + 1
+    assert "locked out" in failed[-1].error and "locked out" not in failed[-2].error
+    assert locked.request_id == failed[limit - 1].request_id  # the failure that locked it
+
+
+def test_unlocking_a_member(client, login_as, members):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(LOGIN, {"username": "vera", "password": "wrong"})
+
+    response = login_as(members.admin).post(
+        url("member_unlock", members, member_id=members.membership(members.viewer).pk),
+        headers=BROWSER,
+    )
+
+    entry = only("member_unlocked")
+    assert (entry.team, entry.actor, entry.target_label) == (members.team, members.admin, "vera")
+    from_request(entry, response)
+
+
+# -- two-factor authentication ---------------------------------------------------------------
+
+
+def test_turning_two_factor_on_and_off(login_as, members):
+    client = login_as(members.viewer)
+
+    enrol(client, members.viewer)
+    entry = only("two_factor_enabled")
+    assert (entry.team, entry.actor) == (members.viewer.personal_team, members.viewer)
+    assert entry.ip == "127.0.0.1" and entry.request_id
+
+    response = client.post(
+        "/accounts/2fa/disable/",
+        {
+            "password": PASSWORD,
+            "code": code_for(TOTPDevice.objects.get(user=members.viewer), steps_ahead=1),
+        },
+        headers=BROWSER,
+    )
+    assert response.status_code == 302
+    entry = only("two_factor_disabled")
+    assert (entry.team, entry.actor) == (members.viewer.personal_team, members.viewer)
+    from_request(entry, response)
+
+
+def test_a_wrong_code_at_sign_in(client, login_as, members):
+    enrol(login_as(members.viewer), members.viewer)
+    client.post(LOGIN, {"username": "vera", "password": PASSWORD})
+
+    response = client.post("/accounts/login/code/", {"code": "000000"}, headers=BROWSER)
+
+    entry = only("sign_in_failed")
+    assert (entry.actor_id, entry.target_label) == (None, "vera")
+    assert entry.error == "Wrong two-factor code."
+    from_request(entry, response)
+
+
+def test_signing_out_everywhere(login_as, members):
+    response = login_as(members.viewer).post("/accounts/logout-everywhere/", headers=BROWSER)
+
+    entry = only("signed_out_everywhere")
+    assert (entry.team, entry.actor) == (members.viewer.personal_team, members.viewer)
+    from_request(entry, response)
+    assert only("signed_out").request_id == entry.request_id
+
+
+# -- API keys --------------------------------------------------------------------------------
+
+
+def test_adding_a_key(login_as, members, vultr_key):
+    response = login_as(members.admin).post(
+        url("key_add", members),
+        {"label": "Production", "api_url": vultr_key.url, "key": vultr_key.key},
+        headers=BROWSER,
+    )
+
+    api_key = ApiKey.objects.get()
+    entry = only("api_key_added")
+    assert (entry.team, entry.actor) == (members.team, members.admin)
+    assert (entry.target_type, entry.target_id) == ("api_key", str(api_key.pk))
+    assert entry.target_label == f"Production (…{vultr_key.key[-4:]})"
+    assert entry.params == {"label": "Production", "api_url": vultr_key.url}
+    from_request(entry, response)
+
+
+def test_replacing_a_key(login_as, members, stored_key, simulator):
+    old_last4 = stored_key.last4
+    new_key = new_vultr_key()
+    simulator.sim.add_account(new_key)
+
+    response = login_as(members.admin).post(
+        url("key_replace", members, key_id=stored_key.pk), {"key": new_key}, headers=BROWSER
+    )
+
+    entry = only("api_key_replaced")
+    assert (entry.team, entry.actor, entry.target_id) == (
+        members.team,
+        members.admin,
+        str(stored_key.pk),
+    )
+    assert (entry.before, entry.after) == (
+        {"masked": f"…{old_last4}"},
+        {"masked": f"…{new_key[-4:]}"},
+    )
+    from_request(entry, response)
+
+
+def test_removing_a_key(login_as, members, stored_key):
+    response = login_as(members.admin).post(
+        url("key_remove", members, key_id=stored_key.pk), headers=BROWSER
+    )
+
+    entry = only("api_key_removed")
+    assert (entry.team, entry.actor, entry.target_id) == (
+        members.team,
+        members.admin,
+        str(stored_key.pk),
+    )
+    from_request(entry, response)
+
+
+def test_re_encrypting_the_keys(members, stored_key):
+    call_command("rotate_encryption_key", stdout=open("/dev/null", "w"))
+
+    entry = only("api_key_rotated")
+    assert (entry.team, entry.target_id) == (members.team, str(stored_key.pk))
+    assert (entry.actor_id, entry.actor_name) == (None, "manage.py rotate_encryption_key")
+
+
+# -- invitations and members -----------------------------------------------------------------
+
+
+def test_an_invitation_sent_accepted_and_one_revoked(login_as, members, make_user, mailoutbox):
+    admin = login_as(members.admin)
+    response = admin.post(
+        url("member_invite", members),
+        {"email": "new@example.com", "role": Role.OPERATOR},
+        headers=BROWSER,
+    )
+    sent = only("invitation_sent")
+    invitation = Invitation.objects.get(email="new@example.com")
+    assert (sent.team, sent.actor, sent.target_id) == (
+        members.team,
+        members.admin,
+        str(invitation.pk),
+    )
+    assert sent.params["role"] == "operator" and sent.params["email"] == "new@example.com"
+    from_request(sent, response)
+    link = mailoutbox[-1].body.split("http://testserver")[1].split()[0]
+    assert link.split("/")[2] not in str(sent.canonical())  # the token is the credential
+
+    newbie = make_user("newbie", email="new@example.com")
+    login_as(newbie).post(link, headers=BROWSER)
+    accepted = only("invitation_accepted")
+    assert (accepted.team, accepted.actor, accepted.target_label) == (
+        members.team,
+        newbie,
+        "newbie",
+    )
+    assert accepted.params["role"] == "operator"
+
+    admin.post(url("member_invite", members), {"email": "late@example.com", "role": Role.VIEWER})
+    late = Invitation.objects.get(email="late@example.com")
+    response = admin.post(url("invitation_revoke", members, invitation_id=late.pk), headers=BROWSER)
+    revoked = only("invitation_revoked")
+    assert (revoked.target_id, revoked.target_label) == (str(late.pk), "late@example.com")
+    from_request(revoked, response)
+
+
+def test_a_role_change(login_as, members):
+    response = login_as(members.admin).post(
+        url("member_role", members, member_id=members.membership(members.viewer).pk),
+        {"role": Role.OPERATOR},
+        headers=BROWSER,
+    )
+
+    entry = only("member_role_changed")
+    assert (entry.team, entry.actor, entry.target_label) == (members.team, members.admin, "vera")
+    assert (entry.before, entry.after) == ({"role": "viewer"}, {"role": "operator"})
+    from_request(entry, response)
+
+
+def test_a_refused_role_change_leaves_no_entry(login_as, members):
+    login_as(members.admin).post(
+        url("member_role", members, member_id=members.membership(members.owner).pk),
+        {"role": Role.VIEWER},
+    )
+
+    assert not AuditEntry.objects.filter(action="member_role_changed").exists()
+
+
+def test_removing_a_member_and_leaving(login_as, members):
+    login_as(members.admin).post(
+        url("member_remove", members, member_id=members.membership(members.viewer).pk)
+    )
+    removed = only("member_removed")
+    assert (removed.actor, removed.target_label, removed.params) == (
+        members.admin,
+        "vera",
+        {"role": "viewer"},
+    )
+
+    login_as(members.operator).post(url("team_leave", members))
+    left = only("member_left")
+    assert (left.actor, left.target_label, left.team) == (members.operator, "oscar", members.team)
+
+
+def test_transferring_ownership(login_as, members):
+    new_owner = members.membership(members.operator)
+
+    login_as(members.owner).post(url("team_transfer", members), {"member": new_owner.pk})
+
+    entry = only("ownership_transferred")
+    assert (entry.actor, entry.target_label) == (members.owner, "oscar")
+    assert entry.before == {"owner": "olivia", "role_of_new_owner": "operator"}
+    assert entry.after == {"owner": "oscar", "role_of_old_owner": "admin"}
+
+
+# -- settings and permissions ----------------------------------------------------------------
+
+
+def test_team_settings(login_as, members):
+    response = login_as(members.admin).post(
+        url("team_settings", members), {"name": "Acme Platform"}, headers=BROWSER
+    )
+
+    entry = only("team_settings_changed")
+    assert (entry.team, entry.actor) == (members.team, members.admin)
+    assert (entry.before, entry.after) == ({"name": "Acme Ops"}, {"name": "Acme Platform"})
+    from_request(entry, response)
+
+
+def test_saving_settings_unchanged_writes_nothing(login_as, members):
+    login_as(members.admin).post(url("team_settings", members), {"name": "Acme Ops"})
+
+    assert not AuditEntry.objects.filter(action="team_settings_changed").exists()
+
+
+def test_panel_settings_from_anywhere(members):
+    settings_row = TeamSettings.objects.create(team=members.team, require_reason=True)
+    settings_row.audit_retention_days = 90
+    settings_row.save()
+
+    first, second = AuditEntry.objects.filter(action="team_settings_changed").order_by("seq")
+    assert (first.before, first.after) == ({"require_reason": False}, {"require_reason": True})
+    assert (second.before, second.after) == (
+        {"audit_retention_days": None},
+        {"audit_retention_days": 90},
+    )
+    assert (second.actor_id, second.actor_name) == (None, "")  # the shell: nobody signed in
+
+
+def test_a_permission_denial(login_as, members):
+    response = login_as(members.viewer).get(url("members", members), headers=BROWSER)
+
+    assert response.status_code == 403
+    entry = only("permission_denied")
+    assert (entry.team, entry.actor, entry.outcome) == (members.team, members.viewer, "denied")
+    assert (entry.target_type, entry.target_id) == ("page", "accounts:members")
+    assert entry.params == {"permission": "manage_users", "method": "GET"}
+    assert "does not allow this" in entry.error
+    from_request(entry, response)
+
+
+def test_an_outsider_leaves_no_trace_in_the_team(login_as, members):
+    response = login_as(members.outsider).get(url("members", members))
+
+    assert response.status_code == 404
+    assert not AuditEntry.objects.filter(team=members.team, action="permission_denied").exists()
+
+
+# -- the catalogue ---------------------------------------------------------------------------
+
+
+def test_every_vultr_action_is_audited_by_the_action_layer():
+    """tests/panel/test_actions.py runs each of these and checks its one entry; this checks
+    that the list it runs is every mutating action there is."""
+    from tests.panel.test_actions import CASES
+
+    assert set(vultr_actions()) == set(CASES)
+
+
+def test_event_names_do_not_clash_with_vultr_actions():
+    assert not set(EVENTS) & set(vultr_actions())
+
+
+def test_every_event_here_leaves_the_chains_intact(login_as, members, client):
+    client.post(LOGIN, {"username": "vera", "password": PASSWORD})
+    login_as(members.admin).post(url("team_settings", members), {"name": "Renamed"})
+    login_as(members.viewer).get(url("members", members))
+
+    for team_id in set(AuditEntry.objects.values_list("team_id", flat=True)):
+        assert verify(team_id or 0).ok
