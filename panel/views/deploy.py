@@ -296,7 +296,11 @@ def deploy_create(request, key_id):
     claim = _claim(page, state["order"])
     if claim is not None:
         if claim:
-            return done(request, page.url("deploy_done", server_id=claim), "Already ordered.")
+            return done(
+                request,
+                page.url("deploy_done", server_id=claim),
+                f"This order was placed already: server {claim}. Nothing more was ordered.",
+            )
         return _show(
             request, page, offer, state, "review", error="This order is being placed already."
         )

@@ -357,6 +357,7 @@ def test_a_double_submit_orders_one_server(wizard, demo):
 
     assert len(demo.servers()) == before + 1
     assert first["Location"] == second["Location"]
+    assert "This order was placed already" in _text(wizard.client.get(second["Location"]))
     assert _entries().filter(action="create_server").count() == 1
 
 
