@@ -9,5 +9,6 @@ class PanelConfig(AppConfig):
         # Load the Celery app whenever Django starts, so that @shared_task binds to it.
         from panel import celery, checks  # noqa: F401
 
-        # Audit entries for sign-in, sign-out, lockouts and team settings (signal receivers).
-        from panel.audit import receivers  # noqa: F401
+        # Audit entries for sign-in, sign-out, lockouts and team settings (signal receivers);
+        # the audit log's daily task.
+        from panel.audit import receivers, tasks  # noqa: F401

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from panel.views import (
     account,
+    audit,
     catalog,
     dashboard,
     deploy,
@@ -95,5 +96,13 @@ panel_patterns += [
     path(_key + "scripts/<str:script_id>/delete/", scripts.script_delete, name="script_delete"),
     path(_key + "billing/", account.vultr_account, name="vultr_account"),
     path(_key + "catalog/", catalog.catalog, name="catalog"),
+]
+# The team's audit log (panel/views/audit.py). A server's history is the log filtered to it:
+# {% url 'panel:audit' team.slug %}?target_type=server&target_id={{ server.id }}
+panel_patterns += [
+    path("t/<slug:team>/audit/", audit.audit_log, name="audit"),
+    path("t/<slug:team>/audit/<int:entry_id>/", audit.audit_entry, name="audit_entry"),
+    path("t/<slug:team>/audit/export.<str:fmt>", audit.audit_export, name="audit_export"),
+    path("t/<slug:team>/audit/retention/", audit.audit_retention, name="audit_retention"),
 ]
 urlpatterns += [path("", include((panel_patterns, "panel")))]
