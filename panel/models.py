@@ -210,3 +210,7 @@ class TeamSettings(models.Model):
         """The team's settings; unsaved defaults if it has none yet."""
         found = cls.objects.filter(team=team).first()
         return found if found is not None else cls(team=team)
+
+
+# The long operations' models (panel/operations/models.py), registered with this app.
+from panel.operations.models import *  # noqa: E402,F403

@@ -257,6 +257,36 @@ PANEL_VULTR_RETRIES = env_int("PANEL_VULTR_RETRIES", 1, minimum=0)
 # Badges poll every PANEL_CACHE_SECONDS at first and slow down to this while nothing changes.
 PANEL_BADGE_MAX_SECONDS = env_int("PANEL_BADGE_MAX_SECONDS", 60, minimum=1)
 
+# Long operations (panel/operations/, panel/tasks.py). Every request made with a key takes a
+# token from the key's bucket in Redis first: this many requests per second (Vultr v1 allows an
+# average of 2, reference §3) with this burst; a page waits at most PANEL_VULTR_BUDGET_WAIT
+# seconds for one. A key can have its own rate and poll interval (KeyBudget, budget page).
+PANEL_VULTR_RATE_LIMIT = float(env_str("PANEL_VULTR_RATE_LIMIT", "2"))
+PANEL_VULTR_RATE_BURST = env_int("PANEL_VULTR_RATE_BURST", 2, minimum=1)
+PANEL_VULTR_BUDGET_WAIT = env_int("PANEL_VULTR_BUDGET_WAIT", 10, minimum=0)
+if PANEL_VULTR_RATE_LIMIT <= 0:
+    raise ImproperlyConfigured("PANEL_VULTR_RATE_LIMIT must be a positive number")
+# Running operations of a key are checked with one server_list every this many seconds.
+PANEL_OPERATION_POLL_SECONDS = float(env_str("PANEL_OPERATION_POLL_SECONDS", "5"))
+# An operation step nobody has run for this long is resumed by the beat job (its worker died).
+PANEL_OPERATION_STALE_SECONDS = env_int("PANEL_OPERATION_STALE_SECONDS", 60, minimum=1)
+# How long a worker holds an operation for one step (longer than a request can take).
+PANEL_OPERATION_LEASE_SECONDS = env_int("PANEL_OPERATION_LEASE_SECONDS", 90, minimum=1)
+# After a lost answer, how long to watch for the request's effect before saying it failed.
+PANEL_OPERATION_RECONCILE_SECONDS = env_int("PANEL_OPERATION_RECONCILE_SECONDS", 120, minimum=0)
+# A reinstall or restore never seen busy counts as done once this long after Vultr's answer.
+PANEL_OPERATION_SETTLE_SECONDS = env_int("PANEL_OPERATION_SETTLE_SECONDS", 30, minimum=0)
+# A create with "wait for SSH" fails if port 22 does not answer this long after "ready".
+PANEL_OPERATION_SSH_PROBE_SECONDS = env_int("PANEL_OPERATION_SSH_PROBE_SECONDS", 300, minimum=1)
+# Webhooks may reach loopback and private addresses only if this is true (SSRF otherwise).
+PANEL_WEBHOOK_ALLOW_PRIVATE = env_bool("PANEL_WEBHOOK_ALLOW_PRIVATE", False)
+CELERY_BEAT_SCHEDULE = {
+    "resume-operations": {
+        "task": "panel.tasks.resume_operations",
+        "schedule": float(env_int("PANEL_OPERATION_RESUME_SECONDS", 30, minimum=1)),
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

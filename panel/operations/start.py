@@ -1,0 +1,295 @@
+"""Starting long operations, and retrying or cancelling them: what actions and views call.
+
+    op = start_reinstall_server(ctx, server_id, hostname="web-02")   # returns at once
+    # ... answer with the operation's panel; a worker does the rest
+
+Starting checks what the action itself would check, so that a refusal comes back at once as
+`ActionDenied` (403, with a `denied` audit entry) or `ActionError` (a missing reason, a key of
+another team), then writes the `Operation` with its first step and enqueues the task when the
+transaction commits (STYLE item 8). The request to Vultr, with its audit entry, is made by the
+worker, as the same actor and with the same request id.
+
+Who may retry or cancel: the person who started the operation, or an admin of the team
+(`manage_users`), and in both cases only while they still hold the permission of the action.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import encryption
+from accounts.models import ApiKey
+from accounts.permissions import Perm, may
+from panel.actions import ActionContext, ActionDenied, ActionError, NotFound
+from panel.actions.base import Target, check_allowed, clean_params, server_target
+from panel.models import TeamSettings
+
+from . import kinds, runner
+from .kinds import spec_for
+from .models import Operation
+
+logger = logging.getLogger("panel.operations")
+
+Kind = Operation.Kind
+
+
+def enqueue_advance(operation_id: int, countdown: float = 0.0) -> str:
+    """Queue the next step of an operation once the current transaction commits."""
+    from panel.tasks import advance_operation
+
+    task_id = str(uuid.uuid4())
+    runner.mark_due(operation_id, countdown, task_id)
+
+    def send() -> None:
+        try:
+            advance_operation.apply_async((operation_id,), countdown=countdown, task_id=task_id)
+        except Exception:
+            # The row is committed and overdue soon: the resumer (beat) queues it again.
+            logger.exception("could not queue operation %s", operation_id)
+
+    transaction.on_commit(send)
+    return task_id
+
+
+def start_operation(
+    ctx: ActionContext,
+    kind: str,
+    target: Target,
+    params: dict[str, Any] | None = None,
+    *,
+    secret_params: dict[str, Any] | None = None,
+) -> Operation:
+    """Check, record and enqueue an operation (see the module docstring)."""
+    spec = spec_for(kind)
+    # The action's own check, so that the refusal is recorded under the action's name.
+    check_allowed(ctx, spec.action, target)
+    if not may(ctx.user, ctx.team, spec.perm):
+        raise ActionDenied(
+            f"Your role in {ctx.team.name} does not allow this: {spec.perm.description.lower()}."
+        )
+    if spec.destructive and not ctx.reason and TeamSettings.for_team(ctx.team).require_reason:
+        raise ActionError(f"{ctx.team.name} asks for a written reason for this action.")
+    if not ApiKey.objects.filter(pk=ctx.api_key_id, team=ctx.team).exists():
+        raise NotFound(f"The API key {ctx.api_key_id} is not one of {ctx.team.name}'s keys.")
+    secret = {k: v for k, v in (secret_params or {}).items() if v}
+    now = timezone.now()
+    with transaction.atomic():
+        op = Operation.objects.create(
+            kind=kind,
+            team=ctx.team,
+            api_key_id=ctx.api_key_id,
+            actor=ctx.user if getattr(ctx.user, "pk", None) else None,
+            actor_name=getattr(ctx.user, "username", "") or "",
+            target_type=target.type,
+            target_id=target.id,
+            target_label=target.label[:255],
+            params=clean_params(params or {}),
+            secret_params=encryption.encrypt(json.dumps(secret)) if secret else "",
+            reason=ctx.reason,
+            request_id=ctx.request_id[:64],
+            ip=ctx.ip,
+            user_agent=ctx.user_agent[:300],
+            deadline=now + spec.time_limit,
+            heartbeat_at=now,
+        )
+        runner.save(op, [("queued", f"Queued by {op.actor_name or 'the panel'}")])
+        op.task_id = enqueue_advance(op.pk)
+    return op
+
+
+# -- one function per long action -------------------------------------------------------------
+
+
+def start_create_server(
+    ctx: ActionContext,
+    region_id: str,
+    plan_id: str,
+    os_id: str,
+    *,
+    label: str | None = None,
+    hostname: str | None = None,
+    tag: str | None = None,
+    ssh_key_ids: Iterable[str] = (),
+    script_id: str | None = None,
+    snapshot_id: str | None = None,
+    iso_id: str | None = None,
+    enable_ipv6: bool = False,
+    enable_private_network: bool = False,
+    auto_backups: bool = False,
+    ddos_protection: bool = False,
+    userdata: str | None = None,
+    probe_ssh: bool = False,
+) -> Operation:
+    """Create a server and wait until it is ready (and, with `probe_ssh`, answers on 22)."""
+    params = {
+        "region_id": str(region_id),
+        "plan_id": str(plan_id),
+        "os_id": str(os_id),
+        "label": label or "",
+        "hostname": hostname or "",
+        "tag": tag or "",
+        "ssh_key_ids": [str(k) for k in ssh_key_ids],
+        "script_id": script_id or "",
+        "snapshot_id": snapshot_id or "",
+        "iso_id": iso_id or "",
+        "enable_ipv6": bool(enable_ipv6),
+        "enable_private_network": bool(enable_private_network),
+        "auto_backups": bool(auto_backups),
+        "ddos_protection": bool(ddos_protection),
+        "probe_ssh": bool(probe_ssh),
+    }
+    if userdata:
+        params["userdata"] = userdata  # clean_params keeps only its length
+    return start_operation(
+        ctx,
+        Kind.CREATE_SERVER,
+        Target("server", "", label or ""),
+        {k: v for k, v in params.items() if v not in ("", [], None)},
+        secret_params={"userdata": userdata},
+    )
+
+
+def start_create_snapshot(ctx: ActionContext, server_id: str, description: str = "") -> Operation:
+    return start_operation(
+        ctx,
+        Kind.CREATE_SNAPSHOT,
+        server_target(ctx, server_id),
+        {"description": description},
+    )
+
+
+def start_reinstall_server(
+    ctx: ActionContext, server_id: str, hostname: str | None = None
+) -> Operation:
+    params = {"hostname": hostname} if hostname else {}
+    return start_operation(ctx, Kind.REINSTALL_SERVER, server_target(ctx, server_id), params)
+
+
+def start_change_server_os(ctx: ActionContext, server_id: str, os_id: str) -> Operation:
+    return start_operation(
+        ctx, Kind.CHANGE_SERVER_OS, server_target(ctx, server_id), {"os_id": str(os_id)}
+    )
+
+
+def start_restore_snapshot(ctx: ActionContext, server_id: str, snapshot_id: str) -> Operation:
+    return start_operation(
+        ctx, Kind.RESTORE_SNAPSHOT, server_target(ctx, server_id), {"snapshot_id": snapshot_id}
+    )
+
+
+def start_restore_backup(ctx: ActionContext, server_id: str, backup_id: str) -> Operation:
+    return start_operation(
+        ctx, Kind.RESTORE_BACKUP, server_target(ctx, server_id), {"backup_id": backup_id}
+    )
+
+
+def start_destroy_server(ctx: ActionContext, server_id: str) -> Operation:
+    return start_operation(ctx, Kind.DESTROY_SERVER, server_target(ctx, server_id))
+
+
+def start_create_ipv4(ctx: ActionContext, server_id: str) -> Operation:
+    """Add an IPv4 address with a reboot, and wait until it is listed and the server is ok.
+    (Without a reboot there is nothing to wait for: call `actions.create_ipv4`.)"""
+    return start_operation(ctx, Kind.CREATE_IPV4, server_target(ctx, server_id), {"reboot": True})
+
+
+# -- retry and cancel ---------------------------------------------------------------------------
+
+
+def may_manage(user, op: Operation) -> bool:
+    """The starter or an admin, holding the action's permission either way."""
+    if not may(user, op.team, spec_for(op).perm):
+        return False
+    return op.actor_id == getattr(user, "pk", None) or may(user, op.team, Perm.MANAGE_USERS)
+
+
+def retry_operation(user, op: Operation) -> bool:
+    """Queue a failed or cancelled operation again; False if it is not in such a state."""
+    with transaction.atomic():
+        if not runner.retry(op, user.username):
+            return False
+        op.task_id = enqueue_advance(op.pk)
+    return True
+
+
+def cancel_operation(user, op: Operation) -> bool:
+    """Stop an operation that has not ended; False if it already had."""
+    return runner.cancel(op, user.username)
+
+
+# -- following a long action that was sent directly -------------------------------------------
+
+
+def watch_operation(
+    ctx: ActionContext,
+    kind: str,
+    target: Target,
+    params: dict[str, Any] | None = None,
+    result: dict[str, Any] | None = None,
+) -> Operation | None:
+    """An operation that follows a long action an action function has just sent itself (its
+    audit entry is written already), so that the server's pages show it until it is done.
+
+    Does nothing when the action was called by an operation (which watches it already), and
+    never makes the action fail: the request has been carried out whatever happens here.
+    """
+    if kinds.is_sending():
+        return None
+    try:
+        return _watch(ctx, kind, target, params or {}, result or {})
+    except Exception:
+        logger.exception("could not start watching %s of %s", kind, target.id)
+        return None
+
+
+def _watch(ctx, kind, target, params, result) -> Operation:
+    spec = spec_for(kind)
+    now = timezone.now()
+    with transaction.atomic():
+        op = Operation.objects.create(
+            kind=kind,
+            team=ctx.team,
+            api_key_id=ctx.api_key_id,
+            actor=ctx.user if getattr(ctx.user, "pk", None) else None,
+            actor_name=getattr(ctx.user, "username", "") or "",
+            target_type=target.type,
+            target_id=target.id,
+            target_label=target.label[:255],
+            params=clean_params(params),
+            reason=ctx.reason,
+            request_id=ctx.request_id[:64],
+            ip=ctx.ip,
+            user_agent=ctx.user_agent[:300],
+            status=Operation.Status.RUNNING,
+            phase=Operation.Phase.WAITING,
+            confirmed=True,
+            attempts=1,
+            result=result,
+            created_at=now,
+            started_at=now,
+            sending_at=now,
+            sent_at=now,
+            heartbeat_at=now,
+            deadline=now + spec.time_limit,
+        )
+        who = op.actor_name or "the panel"
+        runner.save(op, [("queued", f"Started by {who}"), ("sent", "Sent to Vultr")])
+        key_id = op.api_key_id
+
+        def poll() -> None:
+            from .polling import schedule_poll
+
+            try:
+                schedule_poll(key_id)
+            except Exception:  # the resumer starts the poll later
+                logger.exception("could not schedule the poll of key %s", key_id)
+
+        transaction.on_commit(poll)
+    return op
