@@ -106,3 +106,5 @@ panel_patterns += [
     path("t/<slug:team>/audit/retention/", audit.audit_retention, name="audit_retention"),
 ]
 urlpatterns += [path("", include((panel_patterns, "panel")))]
+# Long operations: their live panels, the team's list, budgets, alerts (panel/operations/urls.py).
+urlpatterns += [path("", include("panel.operations.urls"))]

@@ -27,6 +27,7 @@ from django.utils import timezone
 from accounts import encryption
 from accounts.models import ApiKey
 from accounts.permissions import Perm, may
+from panel import actions
 from panel.actions import ActionContext, ActionDenied, ActionError, NotFound
 from panel.actions.base import Target, check_allowed, clean_params, server_target
 from panel.models import TeamSettings
@@ -107,6 +108,18 @@ def start_operation(
 # -- one function per long action -------------------------------------------------------------
 
 
+def _server(ctx: ActionContext, server_id: str) -> Target:
+    """The server as a target, named by its label; `NotFound` at once for a server the
+    account does not have (rather than an operation that fails a moment later)."""
+    try:
+        server = actions.get_server(ctx, server_id)
+    except NotFound:
+        raise
+    except ActionError:  # Vultr unreachable now: the operation will say so itself
+        return server_target(ctx, server_id)
+    return Target("server", server.id, server.label)
+
+
 def start_create_server(
     ctx: ActionContext,
     region_id: str,
@@ -160,7 +173,7 @@ def start_create_snapshot(ctx: ActionContext, server_id: str, description: str =
     return start_operation(
         ctx,
         Kind.CREATE_SNAPSHOT,
-        server_target(ctx, server_id),
+        _server(ctx, server_id),
         {"description": description},
     )
 
@@ -169,35 +182,35 @@ def start_reinstall_server(
     ctx: ActionContext, server_id: str, hostname: str | None = None
 ) -> Operation:
     params = {"hostname": hostname} if hostname else {}
-    return start_operation(ctx, Kind.REINSTALL_SERVER, server_target(ctx, server_id), params)
+    return start_operation(ctx, Kind.REINSTALL_SERVER, _server(ctx, server_id), params)
 
 
 def start_change_server_os(ctx: ActionContext, server_id: str, os_id: str) -> Operation:
     return start_operation(
-        ctx, Kind.CHANGE_SERVER_OS, server_target(ctx, server_id), {"os_id": str(os_id)}
+        ctx, Kind.CHANGE_SERVER_OS, _server(ctx, server_id), {"os_id": str(os_id)}
     )
 
 
 def start_restore_snapshot(ctx: ActionContext, server_id: str, snapshot_id: str) -> Operation:
     return start_operation(
-        ctx, Kind.RESTORE_SNAPSHOT, server_target(ctx, server_id), {"snapshot_id": snapshot_id}
+        ctx, Kind.RESTORE_SNAPSHOT, _server(ctx, server_id), {"snapshot_id": snapshot_id}
     )
 
 
 def start_restore_backup(ctx: ActionContext, server_id: str, backup_id: str) -> Operation:
     return start_operation(
-        ctx, Kind.RESTORE_BACKUP, server_target(ctx, server_id), {"backup_id": backup_id}
+        ctx, Kind.RESTORE_BACKUP, _server(ctx, server_id), {"backup_id": backup_id}
     )
 
 
 def start_destroy_server(ctx: ActionContext, server_id: str) -> Operation:
-    return start_operation(ctx, Kind.DESTROY_SERVER, server_target(ctx, server_id))
+    return start_operation(ctx, Kind.DESTROY_SERVER, _server(ctx, server_id))
 
 
 def start_create_ipv4(ctx: ActionContext, server_id: str) -> Operation:
     """Add an IPv4 address with a reboot, and wait until it is listed and the server is ok.
     (Without a reboot there is nothing to wait for: call `actions.create_ipv4`.)"""
-    return start_operation(ctx, Kind.CREATE_IPV4, server_target(ctx, server_id), {"reboot": True})
+    return start_operation(ctx, Kind.CREATE_IPV4, _server(ctx, server_id), {"reboot": True})
 
 
 # -- retry and cancel ---------------------------------------------------------------------------

@@ -1,0 +1,36 @@
+"""URLs of the operations pages (namespace "operations"); included by panel/urls.py.
+
+Team pages live under ``t/<slug:team>/`` and are served by `team_view` (accounts.permissions);
+notices belong to the user, whatever the team.
+"""
+
+from django.urls import path
+
+from panel.views import operations as views
+
+app_name = "operations"
+
+_ops = "t/<slug:team>/operations/"
+
+urlpatterns = [
+    path(_ops, views.operation_list, name="list"),
+    path(_ops + "<int:operation_id>/", views.operation_detail, name="detail"),
+    path(_ops + "<int:operation_id>/retry/", views.operation_retry, name="retry"),
+    path(_ops + "<int:operation_id>/cancel/", views.operation_cancel, name="cancel"),
+    path(_ops + "budget/", views.budget_page, name="budget"),
+    path(_ops + "budget/<int:key_id>/", views.budget_set, name="budget_set"),
+    path(_ops + "alerts/", views.alert_list, name="alerts"),
+    path(_ops + "alerts/<int:alert_id>/delete/", views.alert_delete, name="alert_delete"),
+    path(
+        "t/<slug:team>/k/<int:key_id>/operations/start/<str:kind>/",
+        views.operation_start,
+        name="start",
+    ),
+    path(
+        "t/<slug:team>/k/<int:key_id>/servers/<str:server_id>/operations/",
+        views.server_operations,
+        name="server",
+    ),
+    path("notices/", views.notices, name="notices"),
+    path("notices/<int:notice_id>/dismiss/", views.notice_dismiss, name="notice_dismiss"),
+]

@@ -1,0 +1,241 @@
+"""The operations pages: who may see and do what (anonymous → login, outsider → 404, member
+without the permission → 403), the live panel and its polling, starting, retrying and
+cancelling, the list's filters, a server's operations, the budget and the alerts."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from accounts.roles import Perm
+from panel.operations import runner, start
+from panel.operations.models import AlertTarget, KeyBudget, Notice, Operation
+from tests.panel.helpers import Demo
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operation(op_ctx, vultr):
+    return start.start_reinstall_server(op_ctx, Demo(vultr).id("web-01"))
+
+
+def urls(members, stored_key, operation, vultr):
+    team, key = members.team.slug, stored_key.pk
+    server = Demo(vultr).id("web-01")
+    op = operation.pk
+    return [
+        # (url, method, permission needed)
+        (reverse("operations:list", args=[team]), "get", Perm.SUBSCRIPTIONS_VIEW),
+        (reverse("operations:detail", args=[team, op]), "get", Perm.SUBSCRIPTIONS_VIEW),
+        (reverse("operations:server", args=[team, key, server]), "get", Perm.SUBSCRIPTIONS_VIEW),
+        (reverse("operations:budget", args=[team]), "get", Perm.SUBSCRIPTIONS_VIEW),
+        (reverse("operations:budget_set", args=[team, key]), "post", Perm.MANAGE_KEYS),
+        (reverse("operations:alerts", args=[team]), "get", Perm.MANAGE_USERS),
+        (
+            reverse("operations:start", args=[team, key, "reinstall_server"])
+            + f"?server_id={server}",
+            "get",
+            Perm.PROVISIONING,
+        ),
+        (
+            reverse("operations:start", args=[team, key, "create_ipv4"]),
+            "post",
+            Perm.SUBSCRIPTIONS,
+        ),
+    ]
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(login_as, members, stored_key, operation, vultr):
+    for url, method, _ in urls(members, stored_key, operation, vultr):
+        response = getattr(login_as(None), method)(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("accounts:login")), url
+
+
+def test_outsiders_get_404(login_as, members, stored_key, operation, vultr):
+    client = login_as(members.outsider)
+    for url, method, _ in urls(members, stored_key, operation, vultr):
+        assert getattr(client, method)(url).status_code == 404, url
+
+
+def test_members_without_the_permission_get_403(login_as, members, stored_key, operation, vultr):
+    for url, method, perm in urls(members, stored_key, operation, vultr):
+        for role in ("viewer", "auditor", "operator"):
+            user = members.with_role(role)
+            allowed = members.membership(user).may(perm)
+            status = getattr(login_as(user), method)(url).status_code
+            if allowed:
+                assert status in (200, 302, 400), (url, role, status)
+            else:
+                assert status == 403, (url, role, status)
+
+
+def test_another_teams_operation_is_404(login_as, members, operation, make_user):
+    from accounts import actions as account_actions
+
+    other = account_actions.create_team(make_user("olga"), "Other Co")
+    url = reverse("operations:detail", args=[other.slug, operation.pk])
+    assert login_as(other.memberships.get().user).get(url).status_code == 404
+
+
+def test_the_panel_polls_while_running_and_stops_at_the_end(login_as, members, operation):
+    client = login_as(members.viewer)
+    url = reverse("operations:detail", args=[members.team.slug, operation.pk])
+    page = client.get(url).content.decode()
+    assert f'id="op-{operation.pk}"' in page and 'hx-trigger="every 2s"' in page
+    assert "Queued by oscar" in page
+
+    fragment = client.get(url, headers={"HX-Request": "true", "HX-Target": f"op-{operation.pk}"})
+    html = fragment.content.decode()
+    assert html.lstrip().startswith("<section") and "<html" not in html
+
+    runner.fail(Operation.objects.get(pk=operation.pk), "Vultr refused: no")
+    html = client.get(url, headers={"HX-Request": "true", "HX-Target": f"op-{operation.pk}"})
+    html = html.content.decode()
+    assert "hx-trigger" not in html and "Vultr refused: no" in html
+
+
+def test_starting_answers_with_the_live_panel(login_as, members, stored_key, vultr):
+    server = Demo(vultr).id("web-01")
+    url = reverse("operations:start", args=[members.team.slug, stored_key.pk, "create_snapshot"])
+    client = login_as(members.operator)
+
+    response = client.post(
+        url, {"server_id": server, "description": "x"}, headers={"HX-Request": "true"}
+    )
+
+    op = Operation.objects.get()
+    assert (op.kind, op.target_id, op.params) == ("create_snapshot", server, {"description": "x"})
+    assert response["HX-Push-Url"] == reverse("operations:detail", args=[members.team.slug, op.pk])
+    assert 'hx-trigger="every 2s"' in response.content.decode()
+
+    plain = client.post(url, {"server_id": server, "description": "y"})
+    assert plain.status_code == 302 and "/operations/" in plain["Location"]
+
+
+def test_the_create_form_offers_the_catalogue_and_starts_a_create(login_as, members, stored_key):
+    url = reverse("operations:start", args=[members.team.slug, stored_key.pk, "create_server"])
+    client = login_as(members.operator)
+    page = client.get(url).content.decode()
+    assert 'name="region_id"' in page and "New Jersey" in page
+
+    response = client.post(url, {"region_id": "1", "plan_id": "201", "os_id": "387", "label": "x"})
+    op = Operation.objects.get()
+    assert response.status_code == 302
+    assert (op.kind, op.params["plan_id"], op.target_label) == ("create_server", "201", "x")
+
+
+def test_a_destructive_start_asks_for_the_reason_the_team_requires(
+    login_as, members, stored_key, vultr
+):
+    from panel.models import TeamSettings
+
+    TeamSettings.objects.create(team=members.team, require_reason=True)
+    server = Demo(vultr).id("web-01")
+    url = reverse("operations:start", args=[members.team.slug, stored_key.pk, "destroy_server"])
+    client = login_as(members.operator)
+    assert client.post(url, {"server_id": server}).status_code == 200
+    assert not Operation.objects.exists()
+    client.post(url, {"server_id": server, "reason": "decommissioned"})
+    assert Operation.objects.get().reason == "decommissioned"
+
+
+def test_starter_and_admins_may_cancel_and_retry_others_may_not(
+    login_as, members, operation, make_user
+):
+    team = members.team.slug
+    cancel = reverse("operations:cancel", args=[team, operation.pk])
+    retry = reverse("operations:retry", args=[team, operation.pk])
+    from accounts.models import Membership
+    from accounts.roles import Role
+
+    other_operator = make_user("otis")
+    Membership.objects.create(team=members.team, user=other_operator, role=Role.OPERATOR)
+
+    assert login_as(other_operator).post(cancel).status_code == 403
+    assert login_as(members.viewer).post(cancel).status_code == 403
+    assert login_as(members.operator).post(cancel).status_code == 302
+    assert Operation.objects.get(pk=operation.pk).status == "cancelled"
+
+    assert login_as(other_operator).post(retry).status_code == 403
+    assert login_as(members.admin).post(retry).status_code == 302
+    op = Operation.objects.get(pk=operation.pk)
+    assert op.status == "queued"
+    assert [s.name for s in op.steps.all()][-2:] == ["cancelled", "retried"]
+
+
+def test_the_list_filters(login_as, members, op_ctx, vultr):
+    demo = Demo(vultr)
+    reinstall = start.start_reinstall_server(op_ctx, demo.id("web-01"))
+    snapshot = start.start_create_snapshot(op_ctx, demo.id("db-01"))
+    runner.fail(Operation.objects.get(pk=snapshot.pk), "no")
+    client = login_as(members.viewer)
+    url = reverse("operations:list", args=[members.team.slug])
+
+    def shown(**query):
+        html = client.get(url, query).content.decode()
+        return {
+            op.pk
+            for op in (reinstall, snapshot)
+            if reverse("operations:detail", args=[members.team.slug, op.pk]) in html
+        }
+
+    assert shown() == {reinstall.pk, snapshot.pk}
+    assert shown(status="active") == {reinstall.pk}
+    assert shown(status="failed") == {snapshot.pk}
+    assert shown(kind="create_snapshot") == {snapshot.pk}
+    assert shown(target="web-01") == {reinstall.pk}
+    assert shown(mine="on") == set()  # the viewer started none
+
+
+def test_a_servers_page_fragment_shows_its_running_operations(
+    login_as, members, stored_key, operation, vultr
+):
+    url = reverse("operations:server", args=[members.team.slug, stored_key.pk, operation.target_id])
+    html = login_as(members.viewer).get(url).content.decode()
+    assert "Reinstall server" in html and "hx-trigger" in html
+
+
+def test_budget_page_and_per_key_rate(login_as, members, stored_key):
+    client = login_as(members.admin)
+    page = client.get(reverse("operations:budget", args=[members.team.slug]))
+    assert page.status_code == 200 and "Production" in page.content.decode()
+
+    url = reverse("operations:budget_set", args=[members.team.slug, stored_key.pk])
+    prefix = f"key{stored_key.pk}-"
+    client.post(url, {prefix + "requests_per_second": "1.5", prefix + "burst": "1"})
+    assert KeyBudget.objects.get(api_key=stored_key).requests_per_second == 1.5
+    client.post(url, {"reset": "1"})
+    assert not KeyBudget.objects.exists()
+
+
+def test_alerts_refuse_private_webhooks(login_as, members, settings):
+    settings.PANEL_WEBHOOK_ALLOW_PRIVATE = False
+    client = login_as(members.admin)
+    url = reverse("operations:alerts", args=[members.team.slug])
+    for address in ["http://127.0.0.1:8000/hook", "http://169.254.169.254/", "ftp://x.example/"]:
+        response = client.post(
+            url, {"channel": "webhook", "address": address, "on_ready": "on", "on_failed": "on"}
+        )
+        assert response.status_code == 400, address
+    assert not AlertTarget.objects.exists()
+
+    client.post(url, {"channel": "email", "address": "ops@example.com", "on_failed": "on"})
+    assert AlertTarget.objects.get().address == "ops@example.com"
+
+
+def test_notices_are_shown_and_dismissed(login_as, members, operation):
+    runner.fail(Operation.objects.get(pk=operation.pk), "Vultr refused: no")
+    notice = Notice.objects.get(user=members.operator)
+    client = login_as(members.operator)
+    html = client.get(reverse("operations:notices")).content.decode()
+    assert "failed: Vultr refused: no" in html
+    client.post(reverse("operations:notice_dismiss", args=[notice.pk]))
+    assert "Vultr refused" not in client.get(reverse("operations:notices")).content.decode()
+    assert (
+        login_as(members.viewer)
+        .post(reverse("operations:notice_dismiss", args=[notice.pk]))
+        .status_code
+        == 404
+    )
