@@ -109,13 +109,12 @@ def start_operation(
 
 
 def _server(ctx: ActionContext, server_id: str) -> Target:
-    """The server as a target, named by its label; `NotFound` at once for a server the
-    account does not have (rather than an operation that fails a moment later)."""
+    """The server as a target, named by its label in the (cached) server list. A server not
+    in the list yet, or a Vultr that cannot be reached now, is no reason to refuse: the
+    request itself will tell."""
     try:
         server = actions.get_server(ctx, server_id)
-    except NotFound:
-        raise
-    except ActionError:  # Vultr unreachable now: the operation will say so itself
+    except ActionError:
         return server_target(ctx, server_id)
     return Target("server", server.id, server.label)
 
