@@ -24,7 +24,13 @@ TARGET_TYPES = [
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.CharField(required=False, max_length=150, label="Who")
+    actor = forms.CharField(
+        required=False,
+        max_length=150,
+        label="Who",
+        # Offers the current members; anyone who ever acted can be typed (names are kept).
+        widget=forms.TextInput({"list": "audit-actors", "autocomplete": "off"}),
+    )
     action = forms.ChoiceField(required=False, label="Action")
     target_type = forms.ChoiceField(required=False, choices=TARGET_TYPES, label="On")
     target_id = forms.CharField(required=False, max_length=64, label="Id")

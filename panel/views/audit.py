@@ -40,6 +40,9 @@ def audit_log(request):
         "query": filters.as_query(),
         "page": found,
         "head": AuditChain.objects.filter(key=request.team.pk).first(),
+        "actors": request.team.memberships.order_by("user__username").values_list(
+            "user__username", flat=True
+        ),
         "may_set_retention": request.membership.may(Perm.OWNERSHIP),
         "retention_days": TeamSettings.for_team(request.team).audit_retention_days,
     }
