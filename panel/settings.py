@@ -285,6 +285,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "panel.tasks.resume_operations",
         "schedule": float(env_int("PANEL_OPERATION_RESUME_SECONDS", 30, minimum=1)),
     },
+    # The audit log: prune by each team's retention, then verify every chain (panel/audit/).
+    "audit-daily": {"task": "panel.audit.tasks.audit_daily", "schedule": timedelta(days=1)},
 }
 
 LOGGING = {
