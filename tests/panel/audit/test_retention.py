@@ -181,3 +181,10 @@ def test_only_owners_set_the_retention(login_as, members, role):
 
     assert response.status_code == 403
     assert TeamSettings.for_team(members.team).audit_retention_days is None
+
+
+def test_beat_runs_the_daily_task(settings):
+    from panel.celery import app
+
+    assert settings.CELERY_BEAT_SCHEDULE["audit-daily"]["task"] == "panel.audit.tasks.audit_daily"
+    assert "panel.audit.tasks.audit_daily" in app.tasks
