@@ -17,6 +17,11 @@ How:
   scope increments its generation (atomic in Redis), so a fetch that began before the change
   and finishes after it writes under the old generation, where nobody looks any more: no stale
   list can come back after an action.
+- **A copy in each process.** Unpickling a list of 1,000 servers costs more than the rest of
+  the list page, so each web process keeps what it read from Redis until the entry's own
+  expiry. That copy is found by the full entry key, generation included, and the generation
+  is read from Redis on every call: an invalidation is seen at once by every process.
+  Values handed out are shared: callers must not change them.
 - **Single flight.** On a miss, the first caller takes a lock with ``cache.add`` (atomic SET
   NX in Redis) and fetches; everyone else polls for the value the leader stores. A failure is
   stored for a short while too, so that followers report the leader's error instead of each
@@ -51,6 +56,9 @@ GENERATION_SECONDS = 7 * 24 * 3600
 LABELS_SECONDS = 24 * 3600
 # Followers re-check for the leader's value this often (seconds), backing off to the cap.
 _POLL_START, _POLL_CAP = 0.01, 0.1
+# Entries kept in each process (see "A copy in each process"); a few keys' lists and tabs.
+_LOCAL_MAX = 256
+_local: dict[str, tuple[float, Any]] = {}
 
 
 def lists_seconds() -> float:
@@ -98,9 +106,12 @@ class VultrCache:
         """
         seconds = lists_seconds() if seconds is None else seconds
         key = self._entry_key(scope, self._generation(scope), name)
+        local = _local.get(key)
+        if local is not None and local[0] > time.time():
+            return local[1]
         found = cache.get(key)
         if found is not None:
-            return _unwrap(found)
+            return _unwrap(found, key)
         lock_key, token = f"{key}:lock", uuid.uuid4().hex
         wait = _POLL_START
         deadline = time.monotonic() + lock_seconds()
@@ -111,7 +122,7 @@ class VultrCache:
             wait = min(wait * 2, _POLL_CAP)
             found = cache.get(key)
             if found is not None:
-                return _unwrap(found)
+                return _unwrap(found, key)
             if time.monotonic() > deadline:
                 # The leader is stuck beyond its own timeouts; do the work ourselves rather
                 # than fail the page. Not cached: the leader may still write.
@@ -126,7 +137,9 @@ class VultrCache:
             except Exception as err:
                 cache.set(key, _Failure(err), timeout=FAILURE_SECONDS)
                 raise
-            cache.set(key, _Stored(value), timeout=seconds)
+            stored = _Stored(value, time.time() + seconds)
+            cache.set(key, stored, timeout=seconds)
+            _remember(key, stored)
             return value
         finally:
             # Only our own lock: if we overran it, another leader may hold a new one.
@@ -135,7 +148,11 @@ class VultrCache:
 
     def peek(self, scope: str, name: str) -> Any | None:
         """The cached value if there is one; never fetches."""
-        found = cache.get(self._entry_key(scope, self._generation(scope), name))
+        key = self._entry_key(scope, self._generation(scope), name)
+        local = _local.get(key)
+        if local is not None and local[0] > time.time():
+            return local[1]
+        found = cache.get(key)
         if isinstance(found, _Stored):
             return found.value
         return None
@@ -165,9 +182,23 @@ class VultrCache:
 class _Stored:
     # Wrapped so that a legitimately empty or falsy answer ([] for "no servers") is a hit.
     value: Any
+    # When Redis forgets it (epoch seconds); the copy in each process goes at the same time.
+    expires_at: float = 0.0
 
 
-def _unwrap(found: Any) -> Any:
+def _unwrap(found: Any, key: str) -> Any:
     if isinstance(found, _Failure):
         raise found.error
+    _remember(key, found)
     return found.value
+
+
+def _remember(key: str, stored: _Stored) -> None:
+    if len(_local) >= _LOCAL_MAX:
+        # Expired copies first; if none, the oldest. Dict order is insertion order.
+        now = time.time()
+        for old in [k for k, (until, _) in list(_local.items()) if until <= now] or [
+            next(iter(_local), None)
+        ]:
+            _local.pop(old, None)
+    _local[key] = (stored.expires_at, stored.value)

@@ -48,7 +48,7 @@ from panel.vultr import (
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from accounts.models import User
+    from accounts.models import Membership, User
 
 logger = logging.getLogger("panel.actions")
 
@@ -78,10 +78,20 @@ class ActionContext:
     ip: str | None = None
     user_agent: str = ""
     reason: str = ""
+    # What the request already loaded, so that reads need not query it again: the member's
+    # membership (as `team_view` found it) and the key row. Used only if they match the ids
+    # above; a context without them (a task's) looks both up.
+    membership: Membership | None = dataclasses.field(default=None, repr=False, compare=False)
+    api_key: ApiKey | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_request(
-        cls, request: HttpRequest, api_key_id: int | None = None, *, reason: str = ""
+        cls,
+        request: HttpRequest,
+        api_key_id: int | None = None,
+        *,
+        reason: str = "",
+        api_key: ApiKey | None = None,
     ) -> ActionContext:
         """The context of a request that `team_view` has admitted (``request.team`` is set)."""
         return cls(
@@ -92,6 +102,8 @@ class ActionContext:
             ip=request.META.get("REMOTE_ADDR") or None,
             user_agent=request.headers.get("User-Agent", "")[:300],
             reason=reason.strip(),
+            membership=getattr(request, "membership", None),
+            api_key=api_key,
         )
 
     def with_reason(self, reason: str) -> ActionContext:
@@ -265,6 +277,9 @@ def query(fn: Callable[..., T]) -> Callable[..., T]:
 def _find_key(ctx: ActionContext) -> ApiKey | None:
     if ctx.api_key_id is None:
         return None
+    known = ctx.api_key
+    if known is not None and known.pk == ctx.api_key_id and known.team_id == ctx.team.pk:
+        return known
     # Scoped to the context's team: an id from another team is treated as gone.
     return ApiKey.objects.filter(pk=ctx.api_key_id, team=ctx.team).first()
 
@@ -299,6 +314,22 @@ def _deny_message(ctx: ActionContext, perm: Perm) -> str:
 # -- reads -----------------------------------------------------------------------------------
 
 
+def _may_read(ctx: ActionContext, perm: Perm) -> bool:
+    # The membership the request loaded a moment ago answers as well as a query would. Changes
+    # always ask the database (`perform`, `check_allowed`).
+    member = ctx.membership
+    user = ctx.user
+    if (
+        member is not None
+        and user is not None
+        and user.is_active
+        and member.team_id == ctx.team.pk
+        and member.user_id == user.pk
+    ):
+        return member.may(perm)
+    return may(user, ctx.team, perm)
+
+
 def read(
     ctx: ActionContext,
     perm: Perm,
@@ -310,7 +341,7 @@ def read(
     after_fetch: Callable[[VultrCache, T], None] | None = None,
 ) -> T:
     """`fetch(client)`'s answer, from the key's cache when fresh (see panel/cache.py)."""
-    if not may(ctx.user, ctx.team, perm):
+    if not _may_read(ctx, perm):
         raise ActionDenied(_deny_message(ctx, perm))
     api_key = _require_key(ctx)
     store = _cache_for(api_key)

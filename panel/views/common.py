@@ -27,7 +27,7 @@ from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseLocation
 
 from accounts.models import ApiKey
-from accounts.permissions import Perm, get_team_object
+from accounts.permissions import Perm
 from panel import actions
 from panel.actions.base import Target, check_allowed
 from panel.forms import ActionForm
@@ -85,14 +85,18 @@ class ServerPage(KeyPage):
 
 
 def key_page(request: HttpRequest, key_id: int) -> KeyPage:
-    """The key in the URL, if it is this team's (another team's key: 404)."""
-    api_key = get_team_object(request, ApiKey, pk=key_id)
-    return KeyPage(
-        request,
-        api_key,
-        actions.ActionContext.from_request(request, api_key.pk),
-        list(request.team.api_keys.all()),
-    )
+    """The key in the URL, if it is this team's (another team's key: 404).
+
+    The team's keys are loaded anyway for the key switcher; the one in the URL is looked up
+    among them, which is `get_team_object`'s rule (scoped to ``request.team``) without a
+    second query.
+    """
+    api_keys = list(request.team.api_keys.all())
+    api_key = next((k for k in api_keys if k.pk == key_id), None)
+    if api_key is None:
+        raise Http404("No such API key in this team")
+    ctx = actions.ActionContext.from_request(request, api_key.pk, api_key=api_key)
+    return KeyPage(request, api_key, ctx, api_keys)
 
 
 def server_page(request: HttpRequest, key_id: int, server_id: str) -> ServerPage:

@@ -1,0 +1,306 @@
+"""Benchmark the server list page; the last line printed is one JSON object.
+
+Everything runs as in production: the simulator (holding 1,000 servers for one key, with v1's
+rate limit of 2 requests/s) and gunicorn are their own processes, with a private Redis and a
+SQLite database in a temporary folder. The load generators are processes too, so that they do
+not share an interpreter lock with anything they measure.
+
+- ``p50_ms_warm``: median time of the server list page (50 rows of 1,000), cache warm, one
+  request at a time. Target: <= 50 ms.
+- ``upstream_calls_50_viewers``: 50 viewers each reload the list once per badge interval
+  (PANEL_CACHE_SECONDS) for 30 s; the simulator counts the server/list calls that reached it.
+  ``ticks`` is the number of intervals in those 30 s. Target: upstream calls <= ticks + 1.
+- ``page_rps`` and ``baseline_rps``: pages per second with several keep-alive clients for the
+  list page and for a trivial view (the sign-in page: one template, no database query) on the
+  same gunicorn in the same run. Target: page_rps >= 0.25 x baseline_rps.
+
+    python bench/list_page.py [--servers 1000] [--viewers 50] [--viewer-seconds 30]
+                              [--load-seconds 10] [--clients 4] [--workers 2] [--threads 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import multiprocessing
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from panel.local_stack import child_env, free_port, start_redis, stop, wait_for_port  # noqa: E402
+
+KEY = "BENCH" + "0" * 31  # a v1 key has 36 upper-case letters and digits
+USER, PASSWORD = "bench", "bench-password-1234"
+INTERVAL = 5  # PANEL_CACHE_SECONDS: the list cache's lifetime and the fastest badge interval
+
+SETUP = """
+from accounts import actions
+user = actions.create_user({user!r}, "bench@example.com", {password!r})
+team = user.personal_team
+key = actions.add_api_key(team, user, "Bench", {url!r}, {key!r})
+print(f"{{team.slug}} {{key.pk}}")
+"""
+
+
+def start_simulator(servers: int) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "panel.simulator", "--port", "0", "--key", KEY,
+         "--servers", str(servers)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    line = proc.stdout.readline().strip()
+    prefix = "Vultr v1 simulator listening on "
+    if not line.startswith(prefix):
+        proc.kill()
+        raise RuntimeError(f"simulator did not start: {line!r}")
+    return proc, line.removeprefix(prefix)
+
+
+def simulator_list_calls(url: str) -> int:
+    with urllib.request.urlopen(url + "/_sim/stats", timeout=10) as response:
+        return json.load(response)["by_path"].get("/v1/server/list", 0)
+
+
+class Browser:
+    """One signed-in client on a keep-alive connection (http.client: little overhead)."""
+
+    def __init__(self, port: int, cookie: str = "") -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookie = cookie
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        try:
+            return self._get(path)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # gunicorn closes keep-alive connections idle for a few seconds (its --keep-alive);
+            # a viewer waiting for the next badge interval reconnects, as a browser would.
+            self.conn.close()
+            return self._get(path)
+
+    def _get(self, path: str) -> tuple[int, bytes]:
+        self.conn.request("GET", path, headers={"Cookie": self.cookie})
+        response = self.conn.getresponse()
+        return response.status, response.read()
+
+    def sign_in(self) -> None:
+        self.conn.request("GET", "/accounts/login/")
+        response = self.conn.getresponse()
+        response.read()
+        csrf = _cookie(response, "csrftoken")
+        body = urllib.parse.urlencode(
+            {"username": USER, "password": PASSWORD, "csrfmiddlewaretoken": csrf}
+        )
+        headers = {
+            "Cookie": f"csrftoken={csrf}",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": f"http://127.0.0.1:{self.conn.port}/accounts/login/",
+        }
+        self.conn.request("POST", "/accounts/login/", body=body, headers=headers)
+        response = self.conn.getresponse()
+        response.read()
+        session = _cookie(response, "sessionid")
+        if response.status != 302 or not session:
+            raise RuntimeError(f"sign-in failed: {response.status}")
+        self.cookie = f"sessionid={session}; csrftoken={csrf}"
+
+
+def _cookie(response: http.client.HTTPResponse, name: str) -> str:
+    for header in response.headers.get_all("Set-Cookie") or []:
+        first = header.split(";", 1)[0]
+        if first.startswith(name + "="):
+            return first.split("=", 1)[1]
+    return ""
+
+
+def p50_warm(port: int, cookie: str, path: str, requests: int) -> float:
+    browser = Browser(port, cookie)
+    status, body = browser.get(path)  # warms the cache
+    assert status == 200 and body.count(b'<tr id="server-') == 50, status
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        status, _ = browser.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        assert status == 200, status
+    return statistics.median(times)
+
+
+def viewers(port: int, cookie: str, path: str, count: int, seconds: float) -> int:
+    """`count` viewers, each reloading `path` once per INTERVAL, starting at random offsets.
+    Returns how many reloads failed."""
+    failures = [0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def view() -> None:
+        browser = Browser(port, cookie)
+        next_at = time.monotonic() + random.uniform(0, INTERVAL)
+        while next_at < deadline:
+            time.sleep(max(0.0, next_at - time.monotonic()))
+            status, _ = browser.get(path)
+            if status != 200:
+                with lock:
+                    failures[0] += 1
+            next_at += INTERVAL
+
+    threads = [threading.Thread(target=view) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures[0]
+
+
+def _hammer(port: int, cookie: str, path: str, seconds: float, results) -> None:
+    browser = Browser(port, cookie)
+    done = errors = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status, _ = browser.get(path)
+        if status == 200:
+            done += 1
+        else:
+            errors += 1
+    results.put((done, errors))
+
+
+def rps(port: int, cookie: str, path: str, seconds: float, clients: int) -> float:
+    results: multiprocessing.Queue = multiprocessing.Queue()
+    procs = [
+        multiprocessing.Process(target=_hammer, args=(port, cookie, path, seconds, results))
+        for _ in range(clients)
+    ]
+    started = time.monotonic()
+    for proc in procs:
+        proc.start()
+    counts = [results.get(timeout=seconds + 120) for _ in procs]
+    elapsed = time.monotonic() - started
+    for proc in procs:
+        proc.join()
+    errors = sum(c[1] for c in counts)
+    if errors:
+        raise RuntimeError(f"{errors} requests to {path} failed")
+    return sum(c[0] for c in counts) / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--servers", type=int, default=1000)
+    parser.add_argument("--viewers", type=int, default=50)
+    parser.add_argument("--viewer-seconds", type=float, default=30.0)
+    parser.add_argument("--load-seconds", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--samples", type=int, default=200)
+    args = parser.parse_args()
+
+    procs: list[subprocess.Popen] = []
+    with tempfile.TemporaryDirectory(prefix="bench-list-") as tmp:
+        try:
+            redis_port, web_port = free_port(), free_port()
+            procs.append(start_redis(redis_port, Path(tmp) / "redis"))
+            simulator, sim_url = start_simulator(args.servers)
+            procs.append(simulator)
+            env = child_env(
+                DJANGO_SETTINGS_MODULE="panel.settings",
+                PANEL_DATA_DIR=str(Path(tmp) / "data"),
+                REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
+                VULTR_API_URLS=sim_url,
+                SESSION_COOKIE_SECURE="false",
+                PANEL_CACHE_SECONDS=str(INTERVAL),
+                LOG_LEVEL="WARNING",
+                DEBUG="false",
+            )
+            manage = [sys.executable, "manage.py"]
+            subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+            setup = SETUP.format(user=USER, password=PASSWORD, url=sim_url, key=KEY)
+            out = subprocess.run(
+                [*manage, "shell", "-c", setup],
+                cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+            ).stdout.split()  # fmt: skip
+            team, key_id = out[-2], out[-1]
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "gunicorn",
+                        "panel.wsgi:application",
+                        "--bind",
+                        f"127.0.0.1:{web_port}",
+                        "--workers",
+                        str(args.workers),
+                        "--worker-class",
+                        "gthread",
+                        "--threads",
+                        str(args.threads),
+                        "--log-level",
+                        "warning",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                )  # fmt: skip
+            )
+            wait_for_port(web_port, timeout=30, proc=procs[-1])
+
+            browser = Browser(web_port)
+            browser.sign_in()
+            page = f"/t/{team}/k/{key_id}/servers/"
+
+            p50 = p50_warm(web_port, browser.cookie, page, args.samples)
+
+            before = simulator_list_calls(sim_url)
+            failed = viewers(web_port, browser.cookie, page, args.viewers, args.viewer_seconds)
+            upstream = simulator_list_calls(sim_url) - before
+            ticks = math.ceil(args.viewer_seconds / INTERVAL)
+
+            # Alternating short rounds, so that whatever else the machine is doing weighs on
+            # both measurements alike.
+            rounds, slice_s = 5, args.load_seconds / 5
+            page_rps = baseline_rps = 0.0
+            for _ in range(rounds):
+                page_rps += rps(web_port, browser.cookie, page, slice_s, args.clients) / rounds
+                baseline_rps += (
+                    rps(web_port, "", "/accounts/login/", slice_s, args.clients) / rounds
+                )
+        finally:
+            stop(procs)
+
+    result = {
+        "p50_ms_warm": round(p50, 1),
+        "upstream_calls_50_viewers": upstream,
+        "ticks": ticks,
+        "viewer_reloads_failed": failed,
+        "page_rps": round(page_rps, 1),
+        "baseline_rps": round(baseline_rps, 1),
+        "page_to_baseline": round(page_rps / baseline_rps, 2),
+        "servers": args.servers,
+        "viewers": args.viewers,
+        "viewer_seconds": args.viewer_seconds,
+        "interval_seconds": INTERVAL,
+        "gunicorn": f"{args.workers} workers x {args.threads} threads",
+        "load_clients": args.clients,
+    }
+    print(f"list page p50 (warm): {result['p50_ms_warm']} ms (target <= 50)")
+    print(f"upstream server/list calls, {args.viewers} viewers: {upstream} (ticks {ticks})")
+    print(f"page {result['page_rps']} req/s, baseline {result['baseline_rps']} req/s")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
