@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
+from kombu import Queue
 
 from accounts.encryption import encryption_keys_from_environment
 from panel.env import (
@@ -262,7 +263,9 @@ PANEL_BADGE_MAX_SECONDS = env_int("PANEL_BADGE_MAX_SECONDS", 60, minimum=1)
 # average of 2, reference §3) with this burst; a page waits at most PANEL_VULTR_BUDGET_WAIT
 # seconds for one. A key can have its own rate and poll interval (KeyBudget, budget page).
 PANEL_VULTR_RATE_LIMIT = float(env_str("PANEL_VULTR_RATE_LIMIT", "2"))
-PANEL_VULTR_RATE_BURST = env_int("PANEL_VULTR_RATE_BURST", 2, minimum=1)
+# A burst of 1: at the full rate, Vultr's own bucket then keeps a spare token for requests that
+# arrive closer together than they were sent (network jitter); a bigger burst drew 503s.
+PANEL_VULTR_RATE_BURST = env_int("PANEL_VULTR_RATE_BURST", 1, minimum=1)
 PANEL_VULTR_BUDGET_WAIT = env_int("PANEL_VULTR_BUDGET_WAIT", 10, minimum=0)
 if PANEL_VULTR_RATE_LIMIT <= 0:
     raise ImproperlyConfigured("PANEL_VULTR_RATE_LIMIT must be a positive number")
@@ -280,6 +283,13 @@ PANEL_OPERATION_SETTLE_SECONDS = env_int("PANEL_OPERATION_SETTLE_SECONDS", 30, m
 PANEL_OPERATION_SSH_PROBE_SECONDS = env_int("PANEL_OPERATION_SSH_PROBE_SECONDS", 300, minimum=1)
 # Webhooks may reach loopback and private addresses only if this is true (SSRF otherwise).
 PANEL_WEBHOOK_ALLOW_PRIVATE = env_bool("PANEL_WEBHOOK_ALLOW_PRIVATE", False)
+# The poll chains and the resumer have a queue of their own, which workers consume beside the
+# default one: a key's poll must not wait behind a hundred queued creates.
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("operations.polls"))
+CELERY_TASK_ROUTES = {
+    "panel.tasks.poll_operations": {"queue": "operations.polls"},
+    "panel.tasks.resume_operations": {"queue": "operations.polls"},
+}
 CELERY_BEAT_SCHEDULE = {
     "resume-operations": {
         "task": "panel.tasks.resume_operations",

@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
                 (
                     "burst",
                     models.PositiveSmallIntegerField(
-                        default=2,
+                        default=1,
                         help_text="How many requests may go out at once after a quiet spell.",
                         validators=[
                             django.core.validators.MinValueValidator(1),

@@ -167,7 +167,7 @@ class KeyBudget(models.Model):
         help_text="Vultr v1 allows an average of 2 requests a second per key.",
     )
     burst = models.PositiveSmallIntegerField(
-        default=2,
+        default=1,
         validators=[MinValueValidator(1), MaxValueValidator(20)],
         help_text="How many requests may go out at once after a quiet spell.",
     )

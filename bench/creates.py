@@ -1,0 +1,182 @@
+"""Benchmark create-and-wait operations under Vultr's rate limit; the last line printed is one
+JSON object.
+
+100 create-server operations are started at once on one API key against the simulator (rate
+limit 2 requests per wall-clock second, provisioning 60 simulated seconds, clock at 10x), with
+two Celery workers, and the script waits until all of them have ended. Everything runs as in
+production, as processes of its own: a private Redis, the simulator, two `celery worker`
+processes; this process starts the operations (as the web would) and watches the database.
+
+Printed: ``ops``, ``succeeded``, ``duplicates`` (servers beyond one per operation token),
+``rate_limited_503`` (counted by the simulator), ``create_calls`` (server/create requests),
+``poll_calls`` (server/list requests), ``poll_interval_s``, ``all_ready_s`` (wall seconds from
+the first start to the last operation's end), ``lower_bound_s`` (ops / rate + provisioning in
+wall seconds: what the rate limit alone forces).
+
+Targets (issue 5): all succeed, 0 duplicates, 0 rate-limited, all_ready_s <= 1.5 x
+lower_bound_s, poll_calls <= all_ready_s / poll_interval_s + 2.
+
+    python bench/creates.py [--ops 100] [--rate 2] [--speed 10] [--provisioning 60]
+                            [--workers 2] [--poll 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from panel.local_stack import free_port, start_celery, start_redis, stop  # noqa: E402
+
+PREFIX = "Vultr v1 simulator listening on "
+
+
+def start_simulator(key: str, rate: float, speed: float, provisioning: float):
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "panel.simulator", "--port", "0", "--key", key,
+            "--rate-limit", str(rate), "--speed", str(speed),
+            "--provisioning-seconds", str(provisioning),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    line = proc.stdout.readline().strip()
+    if not line.startswith(PREFIX):
+        proc.kill()
+        raise RuntimeError(f"simulator did not start: {line!r}")
+    return proc, line.removeprefix(PREFIX)
+
+
+def control(url: str, path: str, method: str = "GET") -> dict:
+    request = urllib.request.Request(
+        f"{url}/_sim/{path}", method=method, data=b"" if method == "POST" else None
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)
+
+
+def vultr_get(url: str, key: str, path: str) -> dict:
+    request = urllib.request.Request(f"{url}/v1/{path}", headers={"API-Key": key})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.load(answer) or {}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ops", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=2.0, help="requests/s, Vultr and budget")
+    parser.add_argument("--speed", type=float, default=10.0, help="simulated seconds per second")
+    parser.add_argument("--provisioning", type=float, default=60.0, help="simulated seconds")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--poll", type=float, default=5.0, help="seconds between polls of a key")
+    parser.add_argument("--timeout", type=float, default=600.0)
+    options = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-creates-"))
+    key = secrets.token_hex(18).upper()
+    procs: list[subprocess.Popen] = []
+    result: dict = {}
+    log = open(tmp / "workers.log", "w")  # noqa: SIM115 (open until the workers stop)
+    try:
+        redis_port = free_port()
+        procs.append(start_redis(redis_port, tmp / "redis"))
+        sim, sim_url = start_simulator(key, options.rate, options.speed, options.provisioning)
+        procs.append(sim)
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "panel.settings",
+            "PANEL_DATA_DIR": str(tmp / "data"),
+            "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+            "VULTR_API_URL": sim_url,
+            "PANEL_VULTR_RATE_LIMIT": str(options.rate),
+            "PANEL_OPERATION_POLL_SECONDS": str(options.poll),
+            "LOG_LEVEL": "WARNING",
+        }
+        os.environ.update(env)
+
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)
+        from accounts import actions as account_actions
+        from accounts.models import User
+        from panel.actions import ActionContext
+        from panel.operations import start
+        from panel.operations.models import Operation
+
+        user = User.objects.create_user("bench", "bench@example.com", secrets.token_urlsafe())
+        team = account_actions.create_team(user, "Bench")
+        api_key = account_actions.add_api_key(team, user, "Bench", sim_url, key)
+        ctx = ActionContext(user=user, team=team, api_key_id=api_key.pk, request_id="bench")
+
+        worker_args = ("--pool=solo", "--without-mingle", "--without-gossip", "--loglevel=WARNING")
+        for n in range(options.workers):
+            procs.append(
+                start_celery(env, *worker_args, f"--hostname=bench{n}@%h", stdout=log, stderr=log)
+            )
+        from panel.celery import app
+
+        deadline = time.monotonic() + 60
+        while len(app.control.ping(timeout=0.5) or []) < options.workers:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the workers did not start")
+        time.sleep(1.5)  # the simulator's bucket refills after the key check
+        control(sim_url, "stats/reset", "POST")
+
+        started = time.monotonic()
+        t0 = time.time()
+        ops = [
+            start.start_create_server(ctx, "1", "201", "387", label=f"bench-{n:03d}")
+            for n in range(options.ops)
+        ]
+        ids = [op.pk for op in ops]
+        while Operation.objects.filter(pk__in=ids, status__in=Operation.ACTIVE).exists():
+            if time.monotonic() - started > options.timeout:
+                raise RuntimeError("the operations did not end in time")
+            time.sleep(0.25)
+
+        ended = Operation.objects.filter(pk__in=ids)
+        last = max(op.finished_at.timestamp() for op in ended)
+        stats = control(sim_url, "stats")
+        servers = vultr_get(sim_url, key, "server/list")
+        tags = Counter(s["tag"] for s in servers.values() if s["tag"].startswith("op-"))
+        failed = [op.error for op in ended if op.status != Operation.Status.SUCCEEDED]
+        for error in failed[:3]:
+            print("failed:", error)
+        result = {
+            "ops": options.ops,
+            "succeeded": ended.filter(status=Operation.Status.SUCCEEDED).count(),
+            "duplicates": sum(n - 1 for n in tags.values() if n > 1),
+            "rate_limited_503": stats["rate_limited"],
+            "create_calls": stats["by_path"].get("/v1/server/create", 0),
+            # Counted before the script's own server/list above (stats are a snapshot).
+            "poll_calls": stats["by_path"].get("/v1/server/list", 0),
+            "poll_interval_s": options.poll,
+            "all_ready_s": round(last - t0, 1),
+            "lower_bound_s": round(
+                options.ops / options.rate + options.provisioning / options.speed, 1
+            ),
+        }
+    finally:
+        stop(procs)
+    # Last, after every process has stopped, so that nothing prints after it.
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
