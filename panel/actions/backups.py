@@ -16,6 +16,7 @@ from .base import (
     server_scope,
     server_scopes,
     server_target,
+    watch,
 )
 
 
@@ -48,3 +49,4 @@ def restore_backup(ctx: ActionContext, server_id: str, backup_id: str) -> None:
         ),
         lambda vultr: vultr.server_restore_backup(server_id, backup_id),
     )
+    watch(ctx, "restore_backup", server_id)

@@ -33,6 +33,7 @@ from accounts.models import ApiKey, Team
 from accounts.permissions import Perm, may
 from panel.cache import VultrCache, namespace
 from panel.models import AuditEntry, TeamSettings
+from panel.operations import budget
 from panel.vultr import (
     AuthenticationError,
     ConnectionFailedError,
@@ -304,6 +305,8 @@ def _client(api_key: ApiKey) -> VultrClient:
     return api_key.client(
         timeout=(min(5, settings.PANEL_VULTR_TIMEOUT), settings.PANEL_VULTR_TIMEOUT),
         max_retries=settings.PANEL_VULTR_RETRIES,
+        # Every request first takes a token from the key's budget, shared by all processes.
+        **budget.client_options(api_key),
     )
 
 
@@ -465,3 +468,15 @@ def clean_params(params: Mapping[str, Any]) -> dict[str, Any]:
         else:
             cleaned[name] = str(value)
     return cleaned
+
+
+# -- long actions ----------------------------------------------------------------------------
+
+
+def watch(ctx: ActionContext, kind: str, server_id: str, **result: Any):
+    """After a long action's request (reinstall, restore, destroy, ...): an Operation follows it
+    until Vultr has finished, so that the server's pages show its progress. Returns it, or
+    None when the action was sent by an operation already (panel/operations/start.py)."""
+    from panel.operations.start import watch_operation
+
+    return watch_operation(ctx, kind, server_target(ctx, server_id), result=result)

@@ -19,6 +19,7 @@ from .base import (
     server_scope,
     server_scopes,
     server_target,
+    watch,
 )
 
 
@@ -61,7 +62,7 @@ def list_reverse_ipv6(ctx: ActionContext, server_id: str) -> list[ReverseDns]:
 def create_ipv4(ctx: ActionContext, server_id: str, *, reboot: bool = True) -> str | None:
     """Adds a billed IPv4 address; the server reboots unless `reboot` is False (the OS must
     then be told about the address). Returns the address when Vultr says which."""
-    return perform(
+    ip = perform(
         ctx,
         Change(
             "create_ipv4",
@@ -73,6 +74,9 @@ def create_ipv4(ctx: ActionContext, server_id: str, *, reboot: bool = True) -> s
         ),
         lambda vultr: vultr.server_create_ipv4(server_id, reboot),
     )
+    if reboot:
+        watch(ctx, "create_ipv4", server_id, **({"ip": ip} if ip else {}))
+    return ip
 
 
 @mutation(Perm.SUBSCRIPTIONS)

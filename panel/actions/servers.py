@@ -24,6 +24,7 @@ from .base import (
     server_scope,
     server_scopes,
     server_target,
+    watch,
 )
 
 # Bandwidth is counted per day; a minute is fresh enough for a chart.
@@ -178,6 +179,7 @@ def reinstall_server(ctx: ActionContext, server_id: str, hostname: str | None = 
         ),
         lambda vultr: vultr.server_reinstall(server_id, hostname),
     )
+    watch(ctx, "reinstall_server", server_id)
 
 
 @mutation(Perm.PROVISIONING)
@@ -195,6 +197,7 @@ def change_server_os(ctx: ActionContext, server_id: str, os_id: str) -> None:
         ),
         lambda vultr: vultr.server_os_change(server_id, os_id),
     )
+    watch(ctx, "change_server_os", server_id)
 
 
 @mutation(Perm.PROVISIONING)
@@ -212,6 +215,7 @@ def destroy_server(ctx: ActionContext, server_id: str) -> None:
         ),
         lambda vultr: vultr.server_destroy(server_id),
     )
+    watch(ctx, "destroy_server", server_id)
 
 
 @mutation(Perm.PROVISIONING)
@@ -257,7 +261,7 @@ def create_server(
         "ddos_protection": ddos_protection,
         "userdata": userdata,
     }
-    return perform(
+    subid = perform(
         ctx,
         Change(
             "create_server",
@@ -286,3 +290,5 @@ def create_server(
             userdata=userdata,
         ),
     )
+    watch(ctx, "create_server", subid)
+    return subid

@@ -23,6 +23,7 @@ from .base import (
     read,
     server_scopes,
     server_target,
+    watch,
 )
 
 
@@ -48,7 +49,7 @@ def snapshot_ids_taken_from(ctx: ActionContext, server_id: str) -> set[str]:
 def create_snapshot(ctx: ActionContext, server_id: str, description: str = "") -> str:
     """Starts a snapshot of the server (it may keep running); returns the snapshot id. The
     snapshot is `pending` until Vultr has copied the disk."""
-    return perform(
+    snapshot_id = perform(
         ctx,
         Change(
             "create_snapshot",
@@ -60,6 +61,8 @@ def create_snapshot(ctx: ActionContext, server_id: str, description: str = "") -
         ),
         lambda vultr: vultr.snapshot_create(server_id, description or None),
     )
+    watch(ctx, "create_snapshot", server_id, snapshot_id=snapshot_id)
+    return snapshot_id
 
 
 @mutation(Perm.PROVISIONING)
@@ -93,6 +96,7 @@ def restore_snapshot(ctx: ActionContext, server_id: str, snapshot_id: str) -> No
         ),
         lambda vultr: vultr.server_restore_snapshot(server_id, snapshot_id),
     )
+    watch(ctx, "restore_snapshot", server_id)
 
 
 def _description(ctx: ActionContext, snapshot_id: str) -> str:

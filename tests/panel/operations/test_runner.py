@@ -121,3 +121,26 @@ def test_add_ipv4_runs_until_listed_and_ok(op_ctx, drive, vultr):
     assert names(op) == ["queued", "sent", "busy", "ready", "listed", "succeeded"]
     assert op.result["ip"] not in before
     assert op.result["ip"] in {a["ip"] for a in demo.ipv4("web-01")}
+
+
+def test_a_long_action_called_directly_is_followed_by_an_operation(op_ctx, drive, vultr):
+    from panel import actions
+
+    server_id = Demo(vultr).id("web-01")
+    actions.reinstall_server(op_ctx, server_id)  # as a page that sends it itself would
+    op = Operation.objects.get()
+    assert (op.kind, op.status, op.phase, op.target_id) == (
+        "reinstall_server",
+        Status.RUNNING,
+        Operation.Phase.WAITING,
+        server_id,
+    )
+    assert names(op) == ["queued", "sent"]
+    op = drive(op, tick=5)
+    assert op.status == Status.SUCCEEDED, op.error
+    assert AuditEntry.objects.filter(action="reinstall_server").count() == 1
+
+
+def test_an_operation_does_not_start_another_to_watch_itself(op_ctx, drive, vultr):
+    drive(start.start_create_snapshot(op_ctx, Demo(vultr).id("web-01")), tick=20)
+    assert Operation.objects.count() == 1
