@@ -131,12 +131,16 @@ def _op(request: HttpRequest, operation_id: int) -> Operation:
 def operation_detail(request, operation_id):
     """The operation's page; its panel alone for htmx (the panel's own polling)."""
     op = _op(request, operation_id)
-    return render_page(
+    response = render_page(
         request,
         "panel/operations/detail.html",
         panel_context(request, op),
         {f"op-{op.pk}": "panel"},
     )
+    if request.htmx and not op.is_active:
+        # The panel's last refresh: the header's notices have news too.
+        response["HX-Trigger"] = "operation-ended"
+    return response
 
 
 @team_view(Perm.SUBSCRIPTIONS_VIEW)

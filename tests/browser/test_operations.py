@@ -1,0 +1,80 @@
+"""Creating a server and waiting for it, in real headless Chromium (Debian's, driven by
+Playwright) with a real Celery worker: the start answers with the live panel, the person
+leaves the page while the server is built, comes back, and finds the whole timeline."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from panel.operations.models import KeyBudget, Operation
+from tests.fixtures.accounts import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Collects what the page's Content-Security-Policy blocked.
+WATCH_CSP = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
+});
+"""
+
+
+@pytest.fixture(autouse=True)
+def _browser_settings(settings):
+    # Plain http on localhost: cookies cannot be Secure-only here.
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+
+
+def test_start_a_create_leave_come_back_and_see_the_timeline(
+    live_server, page: Page, celery_worker, members, stored_key, vultr
+):
+    KeyBudget.objects.create(api_key=stored_key, requests_per_second=100, poll_seconds=0.3)
+    page_errors: list[str] = []
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    page.add_init_script(WATCH_CSP)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(members.operator.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).not_to_have_url(re.compile("/accounts/login/"))
+
+    team, key = members.team.slug, stored_key.pk
+    page.goto(f"{live_server.url}/t/{team}/k/{key}/operations/start/create_server/")
+    page.get_by_label("Region").select_option(label="New Jersey (US)")
+    page.get_by_label("Plan").select_option(value="201")
+    page.get_by_label("Operating system").select_option(label="Ubuntu 20.04 x64")
+    page.get_by_label("Label").fill("browser-made")
+    page.get_by_role("button", name="Start").click()
+
+    # The answer is the operation's panel, in place of the form, at the operation's address.
+    panel = page.locator("section.op-panel")
+    expect(panel).to_contain_text("Create server · browser-made")
+    expect(page).to_have_url(re.compile(r"/operations/\d+/$"))
+    operation_url = page.url
+    expect(panel.locator(".op-timeline")).to_contain_text("Sent to Vultr", timeout=15_000)
+    op = Operation.objects.get()
+
+    # Leave while Vultr builds the server (60 simulated seconds, moved on at once).
+    page.get_by_role("link", name="Operations").first.click()
+    expect(page.get_by_role("heading", name="Operations")).to_be_visible()
+    vultr.sim.advance(61)
+
+    # Come back: the timeline is complete, and the panel has stopped asking for news.
+    page.goto(operation_url)
+    panel = page.locator("section.op-panel")
+    expect(panel.locator(".op-status")).to_have_text("Succeeded", timeout=20_000)
+    timeline = panel.locator(".op-timeline")
+    for step in ["Queued by oscar", "Sent to Vultr", "Ready: active, running, state ok", "Done"]:
+        expect(timeline).to_contain_text(step)
+    op.refresh_from_db()
+    expect(panel).to_contain_text(op.result["main_ip"])
+    expect(panel).not_to_have_attribute("hx-trigger", re.compile("every"))
+    expect(panel.locator("progress")).to_have_attribute("value", "100")
+    # The notice in the header says so too.
+    expect(page.locator("#op-notices")).to_contain_text("Server browser-made is ready")
+    assert page.evaluate("window.__cspViolations") == []
+    assert page_errors == []
