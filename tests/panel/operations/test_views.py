@@ -239,3 +239,31 @@ def test_notices_are_shown_and_dismissed(login_as, members, operation):
         .status_code
         == 404
     )
+
+
+def test_server_pages_and_the_dashboard_load_the_operations_fragments(
+    login_as, members, stored_key, operation, vultr
+):
+    client = login_as(members.viewer)
+    server = Demo(vultr).id("web-01")
+    page = client.get(
+        reverse("panel:server_detail", args=[members.team.slug, stored_key.pk, server])
+    ).content.decode()
+    loader = reverse("operations:server", args=[members.team.slug, stored_key.pk, server])
+    assert f'hx-get="{loader}"' in page
+
+    dashboard = client.get(reverse("panel:dashboard", args=[members.team.slug])).content.decode()
+    assert f'hx-get="{reverse("operations:budget", args=[members.team.slug])}"' in dashboard
+    usage = client.get(
+        reverse("operations:budget", args=[members.team.slug]),
+        headers={"HX-Request": "true", "HX-Target": "budget-usage"},
+    ).content.decode()
+    assert usage.lstrip().startswith("<section") and "Production" in usage
+    assert "1 running" in usage
+
+
+def test_a_server_without_operations_shows_nothing(login_as, members, stored_key, vultr):
+    server = Demo(vultr).id("db-01")
+    url = reverse("operations:server", args=[members.team.slug, stored_key.pk, server])
+    html = login_as(members.viewer).get(url).content.decode()
+    assert html.strip().endswith('<div id="server-operations"></div>')
