@@ -14,7 +14,7 @@ import logging
 from celery import shared_task
 
 from panel.operations import notify, polling, runner
-from panel.operations.start import enqueue_advance
+from panel.operations.start import enqueue_advance, follow_up
 
 logger = logging.getLogger("panel.operations")
 
@@ -23,10 +23,7 @@ logger = logging.getLogger("panel.operations")
 def advance_operation(operation_id: int) -> None:
     """Run the next step of an operation; then queue the step after, or the key's poll."""
     following = runner.advance(operation_id, task_id=advance_operation.request.id or "")
-    if following.again is not None:
-        enqueue_advance(operation_id, countdown=following.again)
-    if following.poll_key is not None:
-        polling.schedule_poll(following.poll_key)
+    follow_up(operation_id, following)
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -166,6 +166,10 @@ class KindSpec:
     def check(self, op: Operation, ctx: actions.ActionContext, vultr: VultrClient) -> CheckResult:
         return CheckResult("succeeded")
 
+    def after_sent(self, op: Operation, ctx: actions.ActionContext) -> CheckResult | None:
+        """Work right after Vultr's answer (its failure is left for `check`)."""
+        return None
+
     def refusal_retry(self, err: VultrError) -> tuple[float, str] | None:
         """(seconds, explanation) when Vultr's refusal means "not yet" for this kind."""
         return None
@@ -266,7 +270,20 @@ class CreateServer(KindSpec):
         return obs
 
     def _needs_check(self, op: Operation) -> bool:
-        return bool(op.params.get("probe_ssh") or op.params.get("tag"))
+        return bool(
+            op.params.get("probe_ssh") or (op.params.get("tag") and not op.result.get("tag_set"))
+        )
+
+    def after_sent(self, op, ctx):
+        # The token has done its job once the server's id is saved: the user's own tag can
+        # replace it at once. If Vultr refuses now, `check` tries again once the server is ready.
+        tag = op.params.get("tag")
+        if not tag:
+            return None
+        _set_tag(ctx, op, tag)
+        return CheckResult(
+            "succeeded", steps=[("tagged", f"Tag set to “{tag}”")], result={"tag_set": True}
+        )
 
     def check(self, op, ctx, vultr):
         found = CheckResult("succeeded")

@@ -179,9 +179,11 @@ def finish(
     error: str = "",
     steps: Iterable[tuple[str, str]] = (),
     only_if: dict[str, Any] | None = None,
+    quiet: bool = False,
     **fields: Any,
 ) -> bool:
-    """End the operation (if nobody ended it first), then tell the people who want to know."""
+    """End the operation (if nobody ended it first), then tell the people who want to know
+    (unless `quiet`: the person is looking at the outcome already)."""
     steps = list(steps)
     if status == Status.SUCCEEDED:
         fields.update(phase=Phase.DONE, progress=100, secret_params="")
@@ -200,7 +202,7 @@ def finish(
         lease_owner="",
         **fields,
     )
-    if ended:
+    if ended and not quiet:
         from . import notify
 
         logger.info("operation %s (%s) %s %s", op.pk, op.kind, status, error)
@@ -318,7 +320,7 @@ def _retry_later(op: Operation, message: str) -> Next:
         fail(op, f"{message} (gave up after {op.attempts} attempts)")
         return Next()
     delay = backoff(op.attempts or 1)
-    save(op, [("retrying", f"{message}; trying again in {delay:.0f} s")])
+    save(op, [("retrying", f"{message}; trying again in {delay:.0f} s")], error=message)
     return Next(again=delay)
 
 
@@ -391,6 +393,14 @@ def send(op: Operation) -> Next:
     if sent.get("result"):
         fields["result"] = {**op.result, **sent["result"]}
     save(op, [("sent", label)], **fields)
+    try:
+        with budget.patience(TASK_PATIENCE_SECONDS), kinds.sending():
+            after = spec.after_sent(op, ctx_for(op))
+    except (ActionError, VultrError) as err:
+        logger.info("operation %s: after sending: %s (left for later)", op.pk, err)
+        after = None
+    if after is not None:
+        save(op, after.steps, result={**op.result, **after.result})
     return Next(poll_key=op.api_key_id)
 
 

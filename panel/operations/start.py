@@ -59,6 +59,24 @@ def enqueue_advance(operation_id: int, countdown: float = 0.0) -> str:
     return task_id
 
 
+def follow_up(operation_id: int, following: runner.Next) -> None:
+    """Queue what `runner.advance` said comes next: the step again later, or the key's poll."""
+    if following.again is not None:
+        enqueue_advance(operation_id, countdown=following.again)
+    if following.poll_key is not None:
+        key_id = following.poll_key
+
+        def poll() -> None:
+            from .polling import schedule_poll
+
+            try:
+                schedule_poll(key_id)
+            except Exception:  # the resumer starts the poll later
+                logger.exception("could not schedule the poll of key %s", key_id)
+
+        transaction.on_commit(poll)
+
+
 def start_operation(
     ctx: ActionContext,
     kind: str,
@@ -66,6 +84,7 @@ def start_operation(
     params: dict[str, Any] | None = None,
     *,
     secret_params: dict[str, Any] | None = None,
+    enqueue: bool = True,
 ) -> Operation:
     """Check, record and enqueue an operation (see the module docstring)."""
     spec = spec_for(kind)
@@ -101,7 +120,8 @@ def start_operation(
             heartbeat_at=now,
         )
         runner.save(op, [("queued", f"Queued by {op.actor_name or 'the panel'}")])
-        op.task_id = enqueue_advance(op.pk)
+        if enqueue:
+            op.task_id = enqueue_advance(op.pk)
     return op
 
 
@@ -138,6 +158,7 @@ def start_create_server(
     ddos_protection: bool = False,
     userdata: str | None = None,
     probe_ssh: bool = False,
+    enqueue: bool = True,
 ) -> Operation:
     """Create a server and wait until it is ready (and, with `probe_ssh`, answers on 22)."""
     params = {
@@ -165,6 +186,49 @@ def start_create_server(
         Target("server", "", label or ""),
         {k: v for k, v in params.items() if v not in ("", [], None)},
         secret_params={"userdata": userdata},
+        enqueue=enqueue,
+    )
+
+
+class OrderInDoubt(ActionError):
+    """Vultr's answer to a create was lost: the server may exist. The operation is looking for
+    it by its tag, and the order must not be placed again meanwhile."""
+
+    def __init__(self, message: str, operation: Operation) -> None:
+        super().__init__(message)
+        self.operation = operation
+
+
+def create_server_now(ctx: ActionContext, **order: Any) -> Operation:
+    """`start_create_server`, with the request sent in this process, for a person waiting
+    for Vultr's answer (the deploy wizard): still recorded first and reconciled by its tag if
+    the answer is lost, and followed by workers until the server is ready.
+
+    Returns the operation once Vultr has answered with the server's id. Raises `ActionError`
+    when nothing was ordered (Vultr refused, or the request could not go out: the order may be
+    placed again), or `OrderInDoubt` when the answer was lost.
+    """
+    op = start_create_server(ctx, **order, enqueue=False)
+    follow_up(op.pk, runner.advance(op.pk))
+    op = Operation.objects.select_related("team", "actor").get(pk=op.pk)
+    if op.target_id:
+        return op
+    if op.status == Operation.Status.FAILED:
+        raise ActionError(op.error)
+    if op.sending_at is None:
+        # Not sent (a 503, no connection): the person is right here and may try again.
+        message = op.error or "The order could not be sent to Vultr."
+        runner.finish(
+            op,
+            Operation.Status.CANCELLED,
+            steps=[("cancelled", "Not sent; the order may be placed again")],
+            quiet=True,
+        )
+        raise ActionError(message)
+    raise OrderInDoubt(
+        f"{op.error} The panel is looking for the server by this order's tag: follow it "
+        "under Operations before ordering again.",
+        op,
     )
 
 
@@ -293,15 +357,5 @@ def _watch(ctx, kind, target, params, result) -> Operation:
         )
         who = op.actor_name or "the panel"
         runner.save(op, [("queued", f"Started by {who}"), ("sent", "Sent to Vultr")])
-        key_id = op.api_key_id
-
-        def poll() -> None:
-            from .polling import schedule_poll
-
-            try:
-                schedule_poll(key_id)
-            except Exception:  # the resumer starts the poll later
-                logger.exception("could not schedule the poll of key %s", key_id)
-
-        transaction.on_commit(poll)
+        follow_up(op.pk, runner.Next(poll_key=op.api_key_id))
     return op

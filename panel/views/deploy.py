@@ -37,6 +37,7 @@ from panel.forms_deploy import (
     snapshot_name,
     split_image,
 )
+from panel.operations import start as operations
 from panel.vultr import Plan
 
 from .common import KeyPage, done, key_page, render_page, server_page, vultr_page
@@ -305,7 +306,12 @@ def deploy_create(request, key_id):
             request, page, offer, state, "review", error="This order is being placed already."
         )
     try:
-        server_id = actions.create_server(page.ctx, **_order(state))
+        # An operation sends the order (recorded before it goes out, found again by its tag if
+        # Vultr's answer is lost) and follows the server until it is ready (panel/operations).
+        server_id = operations.create_server_now(page.ctx, **_order(state)).target_id
+    except operations.OrderInDoubt as err:
+        # Vultr may have made the server: the order stays claimed, so it is never placed twice.
+        return _show(request, page, offer, state, "review", error=str(err))
     except actions.ActionError as err:
         cache.delete(_claim_key(page, state["order"]))
         return _show(request, page, offer, state, "review", error=str(err))
