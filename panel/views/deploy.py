@@ -6,9 +6,10 @@ and is a chain of plain forms without JavaScript; htmx only swaps the wizard in 
 step is checked against what Vultr offers now before the next one is shown, and the create
 view checks the whole order again, so a tampered, stale or skipped step never reaches Vultr.
 
-Creating is one call to `actions.create_server` in `deploy_create` (a later issue turns it into
-an operation with live progress). A double click must not order two servers: each order has an
-id, and the first request to place it claims that id in the cache (see `_claim`).
+Creating goes through a create-server operation in `deploy_create` (panel/operations: the
+request is sent while the person waits, then workers follow the server until it is ready, shown
+live on the done page). A double click must not order two servers: each order has an id, and
+the first request to place it claims that id in the cache (see `_claim`).
 """
 
 from __future__ import annotations
