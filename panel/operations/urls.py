@@ -31,6 +31,11 @@ urlpatterns = [
         views.server_operations,
         name="server",
     ),
+    path(
+        "t/<slug:team>/k/<int:key_id>/snapshots/operations/",
+        views.key_snapshot_operations,
+        name="snapshots",
+    ),
     path("notices/", views.notices, name="notices"),
     path("notices/<int:notice_id>/dismiss/", views.notice_dismiss, name="notice_dismiss"),
 ]

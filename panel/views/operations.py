@@ -93,13 +93,18 @@ def running_operations(team: Team, server_id: str) -> list[Operation]:
     )
 
 
-def snapshot_operations(team: Team, snapshot_id: str) -> list[Operation]:
-    """Operations that take or restore this snapshot and have not ended."""
-    return list(
-        Operation.objects.filter(team=team, status__in=Operation.ACTIVE).filter(
-            Q(result__snapshot_id=snapshot_id) | Q(params__snapshot_id=snapshot_id)
-        )
+SNAPSHOT_KINDS = (Operation.Kind.CREATE_SNAPSHOT, Operation.Kind.RESTORE_SNAPSHOT)
+
+
+def snapshot_operations(team: Team, api_key_id: int, snapshot_id: str | None = None):
+    """Operations of the key that take or restore a snapshot (this one, if given) and have
+    not ended."""
+    ops = Operation.objects.filter(
+        team=team, api_key_id=api_key_id, kind__in=SNAPSHOT_KINDS, status__in=Operation.ACTIVE
     )
+    if snapshot_id is not None:
+        ops = ops.filter(Q(result__snapshot_id=snapshot_id) | Q(params__snapshot_id=snapshot_id))
+    return list(ops.order_by("-created_at")[:20])
 
 
 def budget_context(team: Team) -> dict[str, Any]:
@@ -318,6 +323,15 @@ def server_operations(request, key_id, server_id):
     response = render(request, "panel/operations/server_operations.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+def key_snapshot_operations(request, key_id):
+    """The fragment of the snapshots page that lists snapshots being taken or restored."""
+    get_team_object(request, ApiKey, pk=key_id)
+    ops = snapshot_operations(request.team, key_id)
+    context = {"operations": ops, "key_id": key_id, "list_seconds": LIST_SECONDS}
+    return render(request, "panel/operations/snapshot_operations.html", context)
 
 
 # -- the API budget ----------------------------------------------------------------------------

@@ -30,6 +30,7 @@ def urls(members, stored_key, operation, vultr):
         (reverse("operations:detail", args=[team, op]), "get", Perm.SUBSCRIPTIONS_VIEW),
         (reverse("operations:server", args=[team, key, server]), "get", Perm.SUBSCRIPTIONS_VIEW),
         (reverse("operations:budget", args=[team]), "get", Perm.SUBSCRIPTIONS_VIEW),
+        (reverse("operations:snapshots", args=[team, key]), "get", Perm.SUBSCRIPTIONS_VIEW),
         (reverse("operations:budget_set", args=[team, key]), "post", Perm.MANAGE_KEYS),
         (reverse("operations:alerts", args=[team]), "get", Perm.MANAGE_USERS),
         (
@@ -267,3 +268,18 @@ def test_a_server_without_operations_shows_nothing(login_as, members, stored_key
     url = reverse("operations:server", args=[members.team.slug, stored_key.pk, server])
     html = login_as(members.viewer).get(url).content.decode()
     assert html.strip().endswith('<div id="server-operations"></div>')
+
+
+def test_the_snapshots_page_shows_snapshots_being_taken(
+    login_as, members, stored_key, op_ctx, vultr
+):
+    op = start.start_create_snapshot(op_ctx, Demo(vultr).id("web-01"), "nightly")
+    client = login_as(members.viewer)
+    page = client.get(
+        reverse("panel:snapshot_list", args=[members.team.slug, stored_key.pk])
+    ).content.decode()
+    loader = reverse("operations:snapshots", args=[members.team.slug, stored_key.pk])
+    assert f'hx-get="{loader}"' in page
+    fragment = client.get(loader).content.decode()
+    assert reverse("operations:detail", args=[members.team.slug, op.pk]) in fragment
+    assert "Take snapshot" in fragment and "hx-trigger" in fragment
