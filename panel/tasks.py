@@ -27,9 +27,9 @@ def advance_operation(operation_id: int) -> None:
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def poll_operations(api_key_id: int, chain: str) -> None:
+def poll_operations(api_key_id: int, chain: str, tick: int = 0) -> None:
     """One tick of a key's poll chain: one server_list for every operation waiting on it."""
-    polling.run_chain(api_key_id, chain)
+    polling.run_chain(api_key_id, chain, tick)
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -78,7 +78,7 @@ def schedule_poll(key_id: int, *, countdown: float | None = None, force: bool = 
     if not client.set(_marker(key_id), chain, nx=not force, ex=_marker_ttl(interval)):
         return False
     poll_operations.apply_async(
-        (key_id, chain), countdown=interval if countdown is None else countdown
+        (key_id, chain, 0), countdown=interval if countdown is None else countdown
     )
     return True
 
@@ -91,9 +91,10 @@ class PollResult:
     error: str = ""
 
 
-def run_chain(key_id: int, chain: str) -> PollResult | None:
-    """One tick of a poll chain (the body of the `poll_operations` task); re-queues itself.
-    Returns None if this chain is not (or no longer) the key's chain."""
+def run_chain(key_id: int, chain: str, tick: int = 0) -> PollResult | None:
+    """One tick of a poll chain (the body of the `poll_operations` task); re-queues itself
+    as tick + 1. Returns None if this chain is not (or no longer) the key's chain, or if this
+    tick already ran (a message delivered twice, after a worker died holding it)."""
     from panel.tasks import poll_operations
 
     from .start import enqueue_advance
@@ -107,13 +108,15 @@ def run_chain(key_id: int, chain: str) -> PollResult | None:
             return None
     elif current.decode() != chain:
         return None
+    if not client.set(f"ops:poll:{key_id}:{chain}:{tick}", 1, nx=True, ex=ttl):
+        return None
     client.expire(_marker(key_id), ttl)
 
     last = client.get(_last(key_id))
     since = time.time() - float(last) if last else interval
     if since < interval - 0.05 or not client.set(_lock(key_id), chain, nx=True, ex=ttl):
         # Too early (another chain ticked a moment ago), or a tick is running right now.
-        poll_operations.apply_async((key_id, chain), countdown=max(0.2, interval - since))
+        poll_operations.apply_async((key_id, chain, tick + 1), countdown=max(0.2, interval - since))
         return PollResult(waiting=-1)
     try:
         client.set(_last(key_id), repr(time.time()), ex=ttl)
@@ -125,7 +128,7 @@ def run_chain(key_id: int, chain: str) -> PollResult | None:
         enqueue_advance(operation_id)
     if result.waiting:
         client.expire(_marker(key_id), ttl)
-        poll_operations.apply_async((key_id, chain), countdown=interval)
+        poll_operations.apply_async((key_id, chain, tick + 1), countdown=interval)
     else:
         _release(_marker(key_id), chain)
         if runner.waiting_count(key_id):

@@ -53,7 +53,8 @@ def test_one_chain_per_key(queued, stored_key):
     assert polling.schedule_poll(stored_key.pk)
     assert not polling.schedule_poll(stored_key.pk)
     assert len(queued) == 1
-    (key_id, chain), countdown = queued[0]
+    (key_id, chain, tick), countdown = queued[0]
+    assert tick == 0
     assert key_id == stored_key.pk and countdown == budget.config_for(stored_key.pk).poll_seconds
 
     # The resumer replaces a chain it believes dead; the old chain's next task then exits.
@@ -65,21 +66,24 @@ def test_a_chain_polls_while_operations_wait_and_ends_after(queued, op_ctx, vult
     op = start.start_reinstall_server(op_ctx, vultr.create_active_server())
     runner.advance(op.pk)
     polling.schedule_poll(stored_key.pk, countdown=0)
-    (_, chain), _ = queued.pop()
+    (_, chain, _), _ = queued.pop()
 
-    result = polling.run_chain(stored_key.pk, chain)
+    result = polling.run_chain(stored_key.pk, chain, 0)
     assert result.polled and result.waiting == 1
-    assert queued.pop() == ((stored_key.pk, chain), budget.config_for(stored_key.pk).poll_seconds)
+    interval = budget.config_for(stored_key.pk).poll_seconds
+    assert queued.pop() == ((stored_key.pk, chain, 1), interval)
+    # The same tick delivered twice (its worker died holding it) runs once.
+    assert polling.run_chain(stored_key.pk, chain, 0) is None
 
-    # Called again at once (another chain ticked a moment ago): no poll, just later.
+    # The next tick called at once (another chain ticked a moment ago): no poll, just later.
     before = key_calls(vultr)
-    assert polling.run_chain(stored_key.pk, chain).polled is False
+    assert polling.run_chain(stored_key.pk, chain, 1).polled is False
     assert key_calls(vultr) == before
-    queued.clear()
+    assert queued.pop()[0] == (stored_key.pk, chain, 2)
 
     runner.fail(Operation.objects.get(pk=op.pk), "stop")
     budget.redis_client().delete(f"ops:poll:{stored_key.pk}:last")
-    assert polling.run_chain(stored_key.pk, chain).waiting == 0
+    assert polling.run_chain(stored_key.pk, chain, 2).waiting == 0
     assert queued == [] and budget.redis_client().get(f"ops:poll:{stored_key.pk}:chain") is None
 
 
