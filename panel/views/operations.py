@@ -313,6 +313,10 @@ def server_operations(request, key_id, server_id):
     there are some)."""
     get_team_object(request, ApiKey, pk=key_id)
     ops = running_operations(request.team, server_id)
+    if request.GET.get("panels"):
+        # Each operation's whole panel (timeline and all), each refreshing itself.
+        panels = [panel_context(request, op) for op in ops if op.is_active or ops[0] == op]
+        return render(request, "panel/operations/server_panels.html", {"panels": panels})
     context = {
         "operations": ops,
         "any_active": any(op.is_active for op in ops),

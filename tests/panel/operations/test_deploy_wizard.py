@@ -43,7 +43,10 @@ def test_the_wizard_orders_through_an_operation_and_shows_it(wizard, members, st
     assert [s.name for s in op.steps.all()] == ["queued", "sent", "tagged"]
     done = wizard.client.get(response["Location"]).content.decode()
     loader = reverse("operations:server", args=[members.team.slug, stored_key.pk, op.target_id])
-    assert loader in done
+    assert f'hx-get="{loader}?panels=1"' in done
+    panels = wizard.client.get(loader, {"panels": "1"}).content.decode()
+    assert f'id="op-{op.pk}"' in panels and "Sent to Vultr: server" in panels
+    assert 'hx-trigger="every 2s"' in panels
 
     # The workers' part: watched until ready.
     vultr.sim.advance(61)
