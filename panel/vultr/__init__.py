@@ -16,6 +16,7 @@ from .domain import (
     Ipv6,
     Ipv6Network,
     Iso,
+    NewServer,
     OperatingSystem,
     OsChangeOption,
     Plan,
@@ -36,14 +37,18 @@ from .errors import (
     InvalidLocationError,
     InvalidParameterError,
     MethodNotAllowedError,
+    NotFoundError,
     RateLimitedError,
     RequestFailedError,
     ServerError,
+    ServerLockedError,
     UnexpectedResponseError,
     VultrError,
     VultrTimeoutError,
 )
 from .transports.http import RawResponse
+from .transports.v1 import V1Transport
+from .transports.v2 import V2Transport
 
 __all__ = [
     "Account",
@@ -61,6 +66,8 @@ __all__ = [
     "Ipv6Network",
     "Iso",
     "MethodNotAllowedError",
+    "NewServer",
+    "NotFoundError",
     "OperatingSystem",
     "OsChangeOption",
     "Plan",
@@ -73,12 +80,15 @@ __all__ = [
     "ScriptType",
     "Server",
     "ServerError",
+    "ServerLockedError",
     "ServerState",
     "ServerStatus",
     "Snapshot",
     "SshKey",
     "StartupScript",
     "UnexpectedResponseError",
+    "V1Transport",
+    "V2Transport",
     "VultrClient",
     "VultrError",
     "VultrTimeoutError",

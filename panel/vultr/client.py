@@ -2,8 +2,10 @@
 
 It is version-neutral: it checks what each argument means (a label is not blank, an address
 is an address, an SSH key is a public key) and hands over to a transport that knows the wire
-format. Today that is always `V1Transport`; a v2 transport can be slotted in beside it without
-changing any caller (DESIGN: "its provider layer is version-neutral").
+format: `V1Transport` or `V2Transport`, chosen by `api_version`. Callers do not change with
+the version (DESIGN: "its provider layer is version-neutral"); ids are strings in both (v1
+decimal SUBIDs, v2 UUIDs), and each transport refuses ids of the other version's shape where
+it can tell.
 
 Every method returns domain objects or plain values and raises only `VultrError` subclasses.
 Nothing here waits for a server to become ready; that loop lives in one place in the
@@ -41,15 +43,23 @@ from .errors import InvalidParameterError, UnexpectedResponseError
 from .transports import Transport
 from .transports.http import RateLimiter, RawResponse, ResponseHook
 from .transports.v1 import V1Transport
+from .transports.v2 import V2Transport
 
 DEFAULT_BASE_URL = "https://api.vultr.com"
+DEFAULT_API_VERSION = "v1"
+TRANSPORTS: dict[str, type[V1Transport] | type[V2Transport]] = {
+    "v1": V1Transport,
+    "v2": V2Transport,
+}
 
 
 class VultrClient:
     """A Vultr account, reached with one API key over one keep-alive session.
 
-    `timeout` is (connect, read) seconds, or one number for both. `max_retries` bounds the
-    retries of requests that are safe to repeat (see `transports.http`). `rate_limiter` is
+    `base_url` is the API host (`https://api.vultr.com`); the transport adds `/v1` or `/v2`.
+    `api_version` is "v1" or "v2" (the API the key is meant for). `timeout` is (connect,
+    read) seconds, or one number for both. `max_retries` bounds the retries of requests that
+    are safe to repeat (see `transports.http`). `rate_limiter` is
     called before every attempt, retries included, and blocks until a request may go out.
     `on_response(method, path, status, elapsed_s)` is called after every attempt, with
     status None when no answer came. `sleep` is how retries wait; tests pass a fake.
@@ -62,6 +72,7 @@ class VultrClient:
         api_key: str,
         *,
         base_url: str = DEFAULT_BASE_URL,
+        api_version: str = DEFAULT_API_VERSION,
         timeout: float | tuple[float, float] = (5.0, 30.0),
         max_retries: int = 3,
         rate_limiter: RateLimiter | None = None,
@@ -72,7 +83,12 @@ class VultrClient:
         check.text("api_key", api_key)
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise InvalidParameterError("max_retries", "must be an int >= 0")
-        self._transport: Transport = V1Transport(
+        transport_class = TRANSPORTS.get(api_version) if isinstance(api_version, str) else None
+        if transport_class is None:
+            raise InvalidParameterError(
+                "api_version", f"must be one of {', '.join(TRANSPORTS)}, got {api_version!r}"
+            )
+        self._transport: Transport = transport_class(
             api_key,
             base_url=check.http_url("base_url", base_url),
             timeout=timeout,
@@ -101,14 +117,19 @@ class VultrClient:
 
     # -- raw escape hatch (the seed's this_get / this_post) ---------------------------------
 
+    @property
+    def api_version(self) -> str:
+        return self._transport.api_version
+
     def get(self, path: str, **params: str) -> RawResponse:
-        """GET `path` ("server/list", relative to the API version's root) and return the
-        answer whatever its status. Raises only on transport failures."""
+        """GET `path` ("server/list" in v1, "instances" in v2: relative to the API version's
+        root) and return the answer whatever its status. Raises only on transport failures."""
         return self._transport.raw("GET", path, params)
 
     def post(self, path: str, **data: str) -> RawResponse:
-        """POST a form to `path` and return the answer whatever its status. Never retried
-        unless the request certainly did not reach Vultr."""
+        """POST `data` to `path` (a form in v1, a JSON object in v2) and return the answer
+        whatever its status. Never retried unless the request certainly did not reach
+        Vultr."""
         return self._transport.raw("POST", path, data)
 
     # -- account and catalogue --------------------------------------------------------------
@@ -142,7 +163,9 @@ class VultrClient:
         label: str | None = None,
         main_ip: str | None = None,
     ) -> list[Server]:
-        """All servers, or those matching one filter (API v1 allows only one at a time)."""
+        """All servers, or those matching one filter (API v1 allows only one at a time; v2
+        combines them). An unknown `subid` raises `RequestFailedError` (v1: "Invalid server.";
+        v2: its subclass `NotFoundError`)."""
         return self._transport.server_list(
             subid=check.optional_identifier("subid", subid),
             tag=check.optional_text("tag", tag),
@@ -168,6 +191,7 @@ class VultrClient:
         label: str | None = None,
         hostname: str | None = None,
         tag: str | None = None,
+        tags: Iterable[str] = (),
         ssh_key_ids: Iterable[str] = (),
         script_id: str | None = None,
         snapshot_id: str | None = None,
@@ -189,7 +213,9 @@ class VultrClient:
         Billing starts at once and the request is never retried after it may have reached
         Vultr: on a timeout, look for the server (for example by label) before trying again.
         `userdata` is the raw cloud-init content. `snapshot_id`, `iso_id`/`ipxe_chain_url`
-        and `app_id` go with the matching special `os_id` (reference §7).
+        and `app_id` go with the matching special `os_id` (reference §7; v2 needs no special
+        `os_id`, and ignores the v1 ones). `tags` is v2's list (v1 takes one tag in all);
+        v2 installs every key of `ssh_key_ids`.
         """
         new = NewServer(
             region_id=check.identifier("region_id", region_id),
@@ -198,6 +224,7 @@ class VultrClient:
             label=check.optional_text("label", label),
             hostname=check.optional_hostname("hostname", hostname),
             tag=check.optional_text("tag", tag),
+            tags=check.texts("tags", tags),
             ssh_key_ids=check.identifiers("ssh_key_ids", ssh_key_ids),
             script_id=check.optional_identifier("script_id", script_id),
             snapshot_id=check.optional_identifier("snapshot_id", snapshot_id),

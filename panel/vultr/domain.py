@@ -34,6 +34,8 @@ class ServerStatus(_TolerantEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
     CLOSED = "closed"
+    RESIZING = "resizing"
+    """API v2 only: a plan change is under way (v2 reference §3.1)."""
     UNKNOWN = "unknown"
 
 
@@ -46,7 +48,8 @@ class PowerStatus(_TolerantEnum):
 
 
 class ServerState(_TolerantEnum):
-    """Installation detail while active; `OK` is the final state (reference §6)."""
+    """Installation detail while active; `OK` is the final state (reference §6). v1 calls it
+    `server_state`, v2 `server_status`, with the same values (v2 reference §3)."""
 
     NONE = "none"
     LOCKED = "locked"
@@ -184,10 +187,22 @@ class Server:
     current_bandwidth_gb: float
     allowed_bandwidth_gb: int
     auto_backups: bool
-    tag: str | None
+    tags: tuple[str, ...]
+    """v2's `tags`; v1's one `tag` as a one-element tuple (empty when it has none)."""
+    hostname: str | None
+    """v2 only (v1 does not report it)."""
+    features: tuple[str, ...]
+    """v2's `features` ("auto_backups", "ipv6", "ddos_protection"); for v1 the first two are
+    derived from its fields."""
     default_password: str = field(repr=False)
+    """Only in the answer to a create (v2); "" in lists."""
     kvm_url: str | None = field(repr=False)
     """Console URL; it changes over time, so do not cache it (reference §4)."""
+
+    @property
+    def tag(self) -> str:
+        """The first tag, or "" when there is none (v1 has exactly one tag field)."""
+        return self.tags[0] if self.tags else ""
 
     @property
     def is_ready(self) -> bool:
@@ -300,8 +315,13 @@ class StartupScript:
 class NewServer:
     """Everything `server_create` accepts, already checked by the client.
 
-    A transport turns this into its own request (v1: the form fields of reference §7).
-    `userdata` is the raw cloud-init content; transports encode it as their API wants.
+    A transport turns this into its own request (v1: the form fields of reference §7; v2: the
+    JSON body of v2 reference §4.1). `userdata` is the raw cloud-init content; transports
+    encode it as their API wants.
+
+    `tags` is v2's list of tags; `tag` is kept for v1 callers. v2 sends `tag` first and then
+    `tags`; v1 has one tag, so it refuses more than one in all. v2 takes every SSH key in
+    `ssh_key_ids`; v1 sends them comma-separated (v1 reference §4).
     """
 
     region_id: str
@@ -310,6 +330,7 @@ class NewServer:
     label: str | None = None
     hostname: str | None = None
     tag: str | None = None
+    tags: tuple[str, ...] = ()
     ssh_key_ids: tuple[str, ...] = ()
     script_id: str | None = None
     snapshot_id: str | None = None
@@ -325,3 +346,8 @@ class NewServer:
     notify_activate: bool = True
     firewall_group_id: str | None = None
     reserved_ip_v4: str | None = None
+
+    @property
+    def all_tags(self) -> tuple[str, ...]:
+        """`tag` and `tags` together, in order, without repeats."""
+        return tuple(dict.fromkeys(([self.tag] if self.tag else []) + list(self.tags)))

@@ -6,8 +6,9 @@ against the rate limit (reference §3), and some mistakes are costly: a `server/
 `InvalidParameterError` naming the parameter. Every helper returns the value to send, so call
 sites read `subid = numeric_id("subid", subid)`.
 
-The helpers here are version-neutral except `numeric_id`, which encodes v1's decimal ids and is
-only called by the v1 transport.
+The helpers here are version-neutral except `numeric_id`, which encodes v1's decimal ids (also
+v2's integer OS and application ids), and `uuid_id`, v2's object ids, called by the
+transports.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ _LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
 # Ids of both versions: v1 decimal and hex ids and "net539626f0798d7"; v2 UUIDs and codes
 # such as "vc2-1c-1gb" (reference §4, §9).
 _ID = re.compile(r"[A-Za-z0-9_-]+")
+# v2 object ids (instances, snapshots, backups, SSH keys, startup scripts, ISOs) are UUIDs
+# (v2 reference §1.6); Vultr answers any other shape with 400 "Invalid UUID format.".
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 # Public key types OpenSSH accepts in authorized_keys (sshd(8), "AUTHORIZED_KEYS FILE FORMAT").
 _SSH_KEY_TYPES = frozenset(
@@ -54,6 +58,14 @@ def optional_text(name: str, value: object) -> str | None:
     return None if value is None else text(name, value)
 
 
+def texts(name: str, values: object) -> tuple[str, ...]:
+    """A collection of non-empty strings (tags). A bare string is refused, as in
+    `identifiers`."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidParameterError(name, "must be a list of strings")
+    return tuple(text(name, v) for v in values)
+
+
 def identifier(name: str, value: object) -> str:
     """An id as sent on the wire. Ints are accepted for convenience; bools are not (a bool is
     an int in Python, and `True` as an id is always a bug)."""
@@ -73,6 +85,14 @@ def numeric_id(name: str, value: object) -> str:
     result = identifier(name, value)
     if not result.isdecimal():
         raise InvalidParameterError(name, f"must be a numeric id, got {value!r}")
+    return result
+
+
+def uuid_id(name: str, value: object) -> str:
+    """A v2 object id: a UUID such as "cb676a46-66fd-4dfb-b839-443f2e6c0b60"."""
+    result = identifier(name, value)
+    if not _UUID.fullmatch(result):
+        raise InvalidParameterError(name, f"must be an API v2 id (a UUID), got {value!r}")
     return result
 
 
@@ -133,11 +153,10 @@ def http_url(name: str, value: object) -> str:
 
 
 def script_type(value: object) -> ScriptType:
-    try:
+    if isinstance(value, str) and value in ScriptType._value2member_map_:
         return ScriptType(value)
-    except ValueError:
-        allowed = ", ".join(t.value for t in ScriptType)
-        raise InvalidParameterError("type", f"must be one of {allowed}, got {value!r}") from None
+    allowed = ", ".join(t.value for t in ScriptType)
+    raise InvalidParameterError("type", f"must be one of {allowed}, got {value!r}")
 
 
 def ssh_public_key(name: str, value: object) -> str:

@@ -276,7 +276,7 @@ def test_server_list_parses_recorded_answer_with_its_quirks(api, client):
     assert installing.current_bandwidth_gb == 0.026
     assert installing.tag == "Web"
     assert installing.server_state is ServerState.INSTALLINGBOOTING
-    assert locked.tag is None  # "" means no tag
+    assert locked.tag == "" and locked.tags == ()  # "" means no tag
     assert locked.v6_networks == (
         Ipv6Network(
             main_ip="2001:19f0:6801:1cc8:5400:03ff:fe03:5478",
@@ -330,7 +330,7 @@ def test_server_list_accepts_seed_example_with_old_single_ipv6_fields(api, clien
         Ipv6Network(main_ip="2001:DB8:1000::100", network="2001:DB8:1000::", network_size=64),
     )
     assert server.current_bandwidth_gb == 131.512
-    assert server.tag is None
+    assert server.tag == ""
     assert server.default_password == "nreqnusibni"
 
 

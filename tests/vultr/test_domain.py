@@ -47,7 +47,9 @@ def server(**changes) -> Server:
         current_bandwidth_gb=0.0,
         allowed_bandwidth_gb=1000,
         auto_backups=False,
-        tag=None,
+        tags=(),
+        hostname=None,
+        features=(),
         default_password="secret",
         kvm_url=None,
     )

@@ -3,8 +3,8 @@
 A transport takes arguments the client has already checked for meaning (a label is not empty, an
 address is an address) and does everything version-specific: checks id formats, builds the
 request, maps status codes to errors and parses answers into domain objects. `V1Transport`
-speaks API v1; a `V2Transport` for `/v2` (reference §9) would implement the same protocol, and
-no caller of `VultrClient` would change.
+speaks API v1 and `V2Transport` API v2; each module checks with mypy that its class satisfies
+this protocol, so no caller of `VultrClient` changes with the version.
 """
 
 from __future__ import annotations
@@ -34,8 +34,15 @@ from .http import Params, RawResponse
 
 
 class Transport(Protocol):
-    api_version: str
-    base_url: str
+    @property
+    def api_version(self) -> str:
+        """ "v1" or "v2"."""
+        ...
+
+    @property
+    def base_url(self) -> str:
+        """The API host, without the version's path."""
+        ...
 
     def close(self) -> None: ...
 

@@ -14,6 +14,11 @@ Retry policy (DESIGN: "retries only where safe"):
   A POST that timed out, lost its connection or got a 500 is *not* retried: it may have
   been carried out, and the caller has to look before trying again.
 
+A 429 (v2) may name a `Retry-After`; the retry waits at least that long, and a request told to
+wait longer than `MAX_RETRY_AFTER_SECONDS` is not retried here at all: the error (with its
+`retry_after`) goes to the caller, whose budget can pause every request instead of this one
+blocking a worker.
+
 The API key travels only in a request header. Redirects are not followed, because `requests`
 would forward a custom header such as `API-Key` to whatever host the redirect names. Text taken
 from an answer or a transport failure is scrubbed of the key before it goes into an error, so
@@ -54,6 +59,9 @@ Check = Callable[["RawResponse", str, str], None]
 # 0.6 s (reference §3), which suits a limit of 2 requests/s. Doubling from there, capped.
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 8.0
+
+# A Retry-After longer than this is handed to the caller rather than slept through here.
+MAX_RETRY_AFTER_SECONDS = 10.0
 
 REDACTED = "[redacted]"
 
@@ -106,9 +114,17 @@ class HttpClient:
             self._session.close()
 
     def request(
-        self, method: str, path: str, params: Params, *, check: Check | None
+        self,
+        method: str,
+        path: str,
+        params: Params,
+        *,
+        check: Check | None,
+        json_body: Any = None,
     ) -> RawResponse:
-        """Sends `params` (query string for GET, form body for POST) and returns the answer.
+        """Sends `params` (query string for GET, form body for other methods) and returns the
+        answer. With `json_body`, `params` go in the query string and `json_body` is sent as
+        JSON (API v2).
 
         With `check`, unsuccessful answers raise and are retried when safe. Without it every
         answer is returned as is; only transport failures raise (and are retried when safe).
@@ -116,7 +132,7 @@ class HttpClient:
         attempt = 0
         while True:
             try:
-                response = self._attempt(method, path, params)
+                response = self._attempt(method, path, params, json_body)
                 if check is not None:
                     # Error messages quote the body; the body must not carry the key into them.
                     scrubbed = replace(response, body_text=self.redact(response.body_text))
@@ -125,8 +141,11 @@ class HttpClient:
             except VultrError as err:
                 if not err.retryable or attempt >= self._max_retries:
                     raise
+                retry_after = getattr(err, "retry_after", None) or 0.0
+                if retry_after > MAX_RETRY_AFTER_SECONDS:
+                    raise
                 attempt += 1
-                delay = _backoff(attempt)
+                delay = max(_backoff(attempt), retry_after)
                 logger.warning(
                     "%s %s failed (%s, status %s); retry %d of %d in %.2fs",
                     method,
@@ -139,10 +158,16 @@ class HttpClient:
                 )
                 self._sleep(delay)
 
-    def _attempt(self, method: str, path: str, params: Params) -> RawResponse:
+    def _attempt(self, method: str, path: str, params: Params, json_body: Any) -> RawResponse:
         if self._rate_limiter is not None:
             self._rate_limiter()
-        payload = {"params": params} if method == "GET" else {"data": params}
+        payload: dict[str, Any]
+        if json_body is not None:
+            payload = {"params": params, "json": json_body}
+        elif method == "GET":
+            payload = {"params": params}
+        else:
+            payload = {"data": params}
         started = time.monotonic()
         try:
             response = self._session.request(
@@ -155,7 +180,7 @@ class HttpClient:
             )
         except requests.RequestException as exc:
             self._report(method, path, None, time.monotonic() - started)
-            # Not chained: `exc.request` holds the prepared request, API-Key header included.
+            # Not chained: `exc.request` holds the prepared request, key header included.
             raise self._transport_error(exc, method, path) from None
         self._report(method, path, response.status_code, time.monotonic() - started)
         return RawResponse(
@@ -209,5 +234,5 @@ def _never_sent(exc: requests.RequestException) -> bool:
 def _backoff(attempt: int) -> float:
     """Capped exponential backoff with "equal jitter": at least half the step, so workers
     sharing a rate limit spread out without any of them retrying straight into it."""
-    step = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))
+    step = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2.0 ** (attempt - 1))
     return step / 2 + random.uniform(0, step / 2)

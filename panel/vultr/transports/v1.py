@@ -60,6 +60,7 @@ from ..errors import (
     VultrError,
 )
 from ..validation import numeric_id
+from . import Transport
 from .http import HttpClient, Params, RateLimiter, RawResponse, ResponseHook
 
 T = TypeVar("T")
@@ -286,10 +287,13 @@ class V1Transport:
             "ddos_protection": _yes_no(new.ddos_protection),
             "notify_activate": _yes_no(new.notify_activate),
         }
+        tags = new.all_tags
+        if len(tags) > 1:
+            raise InvalidParameterError("tags", "API v1 gives a server one tag only")
         optional = {
             "label": new.label,
             "hostname": new.hostname,
-            "tag": new.tag,
+            "tag": tags[0] if tags else None,
             "SCRIPTID": _optional_numeric_id("script_id", new.script_id),
             "SNAPSHOTID": new.snapshot_id,
             "ISOID": _optional_numeric_id("iso_id", new.iso_id),
@@ -413,6 +417,10 @@ class V1Transport:
 
     def startupscript_destroy(self, script_id: str) -> None:
         self._act("startupscript/destroy", SCRIPTID=numeric_id("script_id", script_id))
+
+
+# Checked by mypy: V1Transport implements the whole protocol the client relies on.
+_: type[Transport] = V1Transport
 
 
 # -- answers ------------------------------------------------------------------------------------
@@ -675,12 +683,15 @@ def _v6_networks(d: Mapping[str, Any]) -> tuple[Ipv6Network, ...]:
 
 
 def _server(d: Mapping[str, Any]) -> Server:
+    auto_backups = _bool(d.get("auto_backups"))
+    tag = _none_if_empty(d.get("tag"))
+    v6_main_ip = _none_if_empty(d.get("v6_main_ip"))
     return Server(
         id=str(d["SUBID"]),
         label=str(d.get("label", "")),
-        status=ServerStatus(d.get("status")),
-        power_status=PowerStatus(d.get("power_status")),
-        server_state=ServerState(d.get("server_state")),
+        status=ServerStatus(d.get("status") or ""),
+        power_status=PowerStatus(d.get("power_status") or ""),
+        server_state=ServerState(d.get("server_state") or ""),
         region_id=str(d.get("DCID", "")),
         location=str(d.get("location", "")),
         plan_id=str(d.get("VPSPLANID", "")),
@@ -694,7 +705,7 @@ def _server(d: Mapping[str, Any]) -> Server:
         main_ip=_assigned_ip(d.get("main_ip")),
         netmask_v4=_none_if_empty(d.get("netmask_v4")),
         gateway_v4=_assigned_ip(d.get("gateway_v4")),
-        v6_main_ip=_none_if_empty(d.get("v6_main_ip")),
+        v6_main_ip=v6_main_ip,
         v6_networks=_v6_networks(d),
         internal_ip=_none_if_empty(d.get("internal_ip")),
         date_created=_datetime(d.get("date_created")),
@@ -702,8 +713,14 @@ def _server(d: Mapping[str, Any]) -> Server:
         cost_per_month=_decimal(d.get("cost_per_month")),
         current_bandwidth_gb=_float(d.get("current_bandwidth_gb")),
         allowed_bandwidth_gb=_int(d.get("allowed_bandwidth_gb")),
-        auto_backups=_bool(d.get("auto_backups")),
-        tag=_none_if_empty(d.get("tag")),
+        auto_backups=auto_backups,
+        tags=(tag,) if tag else (),
+        hostname=None,
+        features=tuple(
+            name
+            for name, present in (("auto_backups", auto_backups), ("ipv6", v6_main_ip is not None))
+            if present
+        ),
         default_password=str(d.get("default_password", "")),
         kvm_url=_none_if_empty(d.get("kvm_url")),
     )
@@ -731,7 +748,7 @@ def _ipv4(d: Mapping[str, Any]) -> Ipv4:
         ip=str(d["ip"]),
         netmask=str(d.get("netmask", "")),
         gateway=_none_if_empty(d.get("gateway")),
-        type=IpType(d.get("type")),
+        type=IpType(d.get("type") or ""),
         reverse=_none_if_empty(d.get("reverse")),
         mac_address=_none_if_empty(d.get("mac_address")),
     )
@@ -742,7 +759,7 @@ def _ipv6(d: Mapping[str, Any]) -> Ipv6:
         ip=str(d["ip"]),
         network=str(d.get("network", "")),
         network_size=_int(d.get("network_size")),
-        type=IpType(d.get("type")),
+        type=IpType(d.get("type") or ""),
     )
 
 
@@ -759,7 +776,7 @@ def _snapshot(d: Mapping[str, Any]) -> Snapshot:
         id=str(d["SNAPSHOTID"]),
         description=str(d.get("description") or ""),
         size_bytes=_int(d.get("size")),
-        status=ImageStatus(d.get("status")),
+        status=ImageStatus(d.get("status") or ""),
         date_created=_datetime(d.get("date_created")),
         os_id=_none_if_empty(d.get("OSID")),
         app_id=_none_if_zero(d.get("APPID")),
@@ -771,7 +788,7 @@ def _backup(d: Mapping[str, Any]) -> Backup:
         id=str(d["BACKUPID"]),
         description=str(d.get("description") or ""),
         size_bytes=_int(d.get("size")),
-        status=ImageStatus(d.get("status")),
+        status=ImageStatus(d.get("status") or ""),
         date_created=_datetime(d.get("date_created")),
     )
 
