@@ -26,8 +26,9 @@ from .errors import InvalidParameterError
 # One DNS label: letters, digits, hyphens and (common in PTR targets) underscores.
 _LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
 # Ids of both versions: v1 decimal and hex ids and "net539626f0798d7"; v2 UUIDs and codes
-# such as "vc2-1c-1gb" (reference §4, §9).
-_ID = re.compile(r"[A-Za-z0-9_-]+")
+# such as "vc2-1c-1gb" and "vc2-1c-0.5gb" (reference §4, §9; v2 reference §3). Ids go into v2
+# URL paths, so one may not start with a dot ("." and ".." are path steps).
+_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 # v2 object ids (instances, snapshots, backups, SSH keys, startup scripts, ISOs) are UUIDs
 # (v2 reference §1.6); Vultr answers any other shape with 400 "Invalid UUID format.".
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
