@@ -594,8 +594,8 @@ def _error_text(body_text: str) -> str:
     try:
         body = json.loads(text)
     except (ValueError, RecursionError):
-        # Not JSON: show it if it looks like a sentence, not a page of markup.
-        return "" if text.startswith("<") else text[:_MAX_MESSAGE]
+        # Not JSON: show it if it reads like a sentence, not markup or broken JSON.
+        return text[:_MAX_MESSAGE] if text[0].isalnum() else ""
     if isinstance(body, dict):
         error = body.get("error")
         if isinstance(error, str) and error.strip():
