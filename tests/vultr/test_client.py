@@ -275,6 +275,8 @@ def test_server_list_parses_recorded_answer_with_its_quirks(api, client):
     installing, locked, pending = servers
     assert installing.current_bandwidth_gb == 0.026
     assert installing.tag == "Web"
+    assert installing.tags == ("Web",)
+    assert installing.hostname is None  # v1 does not report it
     assert installing.server_state is ServerState.INSTALLINGBOOTING
     assert locked.tag == "" and locked.tags == ()  # "" means no tag
     assert locked.v6_networks == (
@@ -290,6 +292,8 @@ def test_server_list_parses_recorded_answer_with_its_quirks(api, client):
     assert (locked.ram_mb, locked.disk_gb, locked.vcpu_count) == (1024, 25, 1)
     assert locked.allowed_bandwidth_gb == 1000
     assert locked.auto_backups is True
+    # v2's `features`, derived from v1's fields so both versions can be read alike.
+    assert locked.features == ("auto_backups", "ipv6")
     assert locked.app_id is None and locked.firewall_group_id is None  # "0" means none
     # The pending server: v6_main_ip is `false`, internal_ip and kvm_url are "" (§4).
     assert pending.status is ServerStatus.PENDING
@@ -299,6 +303,7 @@ def test_server_list_parses_recorded_answer_with_its_quirks(api, client):
     assert pending.internal_ip is None
     assert pending.kvm_url is None
     assert pending.auto_backups is False
+    assert pending.features == ()
     assert pending.firewall_group_id == "4e83489b"
     assert pending.ram_mb == 2048 and pending.disk_gb == 55
     assert query(api) == {}
@@ -768,6 +773,31 @@ def test_server_create_with_every_option(api, client):
         "FIREWALLGROUPID": ["4e83489b"],
         "reserved_ip_v4": ["45.76.43.87"],
     }
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"tags": ["Web"]}, ["Web"]),
+        ({"tag": "Web", "tags": ["Web"]}, ["Web"]),
+    ],
+)
+def test_server_create_v2_style_tags_give_v1_its_one_tag(api, client, kwargs, expected):
+    api.post(BASE + "server/create", json={"SUBID": "1312965"})
+
+    client.server_create("1", "201", "387", **kwargs)
+
+    assert form(api)["tag"] == expected
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"tags": ["web", "db"]}, {"tag": "web", "tags": ["db"]}, {"tags": "web"}]
+)
+def test_server_create_more_than_one_tag_is_refused_by_v1(api, client, kwargs):
+    with pytest.raises(InvalidParameterError, match="tag"):
+        client.server_create("1", "201", "387", **kwargs)
+
+    assert len(api.calls) == 0
 
 
 @pytest.mark.parametrize(
