@@ -416,6 +416,11 @@ def applications(call: Call) -> Response:
     return static_listing(call, "applications", apps)
 
 
+@_route("GET", "/bare-metals")
+def bare_metals(call: Call) -> Response:
+    return static_listing(call, "bare_metals", [])  # no bare metal here; libcloud lists it
+
+
 @_route("GET", "/iso-public", public=True)
 def iso_public(call: Call) -> Response:
     return static_listing(call, "public_isos", [])
