@@ -909,6 +909,8 @@ def create_sshkey(call: Call) -> Response:
     return ok({"ssh_key": call.account.create_sshkey(call.now, name, key).to_v2()}, 201)
 
 
+# pyvultr 0.1.5 updates keys with PUT (an early v2 verb); Vultr documents PATCH.
+@_route("PUT", "/ssh-keys/{ssh-key-id}")
 @_route("PATCH", "/ssh-keys/{ssh-key-id}")
 def update_sshkey(call: Call) -> Response:
     sshkey = _sshkey(call, call.args[0])
@@ -940,6 +942,7 @@ def create_script(call: Call) -> Response:
     return ok({"startup_script": created.to_v2()}, 201)
 
 
+@_route("PUT", "/startup-scripts/{startup-id}")
 @_route("PATCH", "/startup-scripts/{startup-id}")
 def update_script(call: Call) -> Response:
     found = _script(call, call.args[0])
