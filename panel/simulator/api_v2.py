@@ -219,16 +219,24 @@ def _route(method: str, template: str, public: bool = False) -> Callable[[Handle
     return register
 
 
-def resolve(path: str) -> tuple[dict[str, Route], tuple[str, ...]] | None:
-    """The routes for ``path`` by method, and the path's parameters; None if no route."""
+def resolve(path: str, method: str) -> tuple[Route | None, tuple[str, ...], str]:
+    """The route for ``method`` on ``path``, the path's parameters, and the template of a route
+    on this path (``""`` if none: a 404; a template without a route: a 405).
+
+    A path can match several templates ("/instances/{id}/ipv4/reverse" and
+    "/instances/{id}/ipv4/{ipv4}"): the first one that has the method wins.
+    """
     routes = _STATIC.get(path)
-    if routes is not None:
-        return routes, ()
+    if routes is not None and method in routes:
+        return routes[method], (), routes[method].template
+    template = next(iter(routes.values())).template if routes else ""
     for pattern, routes in _DYNAMIC:
         match = pattern.fullmatch(path)
         if match:
-            return routes, match.groups()
-    return None
+            if method in routes:
+                return routes[method], match.groups(), routes[method].template
+            template = template or next(iter(routes.values())).template
+    return None, (), template
 
 
 def normalize(path: str) -> str:

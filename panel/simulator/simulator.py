@@ -331,10 +331,7 @@ class Simulator:
         self, method: str, path: str, query: str, raw: bytes, authorization: str | None, client: str
     ) -> Response:
         path = api_v2.normalize(path)
-        resolved = api_v2.resolve(path)
-        routes, args = resolved if resolved else ({}, ())
-        route = routes.get(method)
-        template = next(iter(routes.values())).template if routes else ""
+        route, args, template = api_v2.resolve(path, method)
         stats_path = f"{method} {template}" if route else _OTHER_PATH
         scheme, _, token = (authorization or "").strip().partition(" ")
         key = token.strip() if scheme.lower() == "bearer" and token.strip() else None
@@ -358,7 +355,7 @@ class Simulator:
             return self._v2_rate_limited(RateLimiter.retry_after(wait))
 
         created = False
-        if not routes:
+        if not template:
             response = api_v2.error(404, api_v2.NOT_FOUND)
         elif route is None:
             response = api_v2.error(405, api_v2.METHOD_NOT_ALLOWED)

@@ -65,8 +65,8 @@ def test_json_is_exactly_application_json_and_compact_with_escaped_slashes(vultr
 
 
 def test_actions_answer_204_with_an_empty_html_body(vultr_account):
-    (first, *_) = [i for i in vultr_account.v2("GET", "instances").json()["instances"]]
-    response = vultr_account.v2("POST", f"instances/{first['id']}/reboot")
+    (web,) = vultr_account.v2("GET", "instances", label="web-01").json()["instances"]
+    response = vultr_account.v2("POST", f"instances/{web['id']}/reboot")
     assert response.status_code == 204
     assert response.content == b""
     assert response.headers["Content-Type"] == "text/html; charset=UTF-8"
@@ -464,3 +464,30 @@ def test_injected_v2_faults(vultr_account):
     assert error(account.v2("GET", "account")) == (503, {"error": "maintenance", "status": 503})
     stats = requests.get(f"{url}/_sim/stats", params={"api": "v2"}).json()
     assert stats["by_path"]["DELETE /v2/instances/{instance-id}"] >= 1
+
+
+def test_addresses_and_reverse_dns(vultr_empty_account):
+    account = vultr_empty_account
+    iid = create(account, enable_ipv6=True)["id"]
+    settle(account)
+    added = account.v2("POST", f"instances/{iid}/ipv4", json={"reboot": False})
+    ip = added.json()["ipv4"]["ip"]
+    assert added.json()["ipv4"]["type"] == "secondary_ip"
+    body = {"ip": ip, "reverse": "mail.example"}
+    assert account.v2("POST", f"instances/{iid}/ipv4/reverse", json=body).status_code == 204
+    listed = account.v2("GET", f"instances/{iid}/ipv4", public_network="true").json()
+    assert [(i["type"], i["reverse"]) for i in listed["ipv4s"]][1] == (
+        "secondary_ip",
+        body["reverse"],
+    )
+    assert "mac_address" in listed["ipv4s"][0] and listed["meta"]["total"] == 2
+    default = account.v2("POST", f"instances/{iid}/ipv4/reverse/default", json={"ip": ip})
+    assert default.status_code == 204
+    assert account.v2("DELETE", f"instances/{iid}/ipv4/{ip}").status_code == 204
+    ipv6s = account.v2("GET", f"instances/{iid}/ipv6").json()["ipv6s"]
+    assert ipv6s[0]["network_size"] == 64 and ipv6s[0]["type"] == "main_ip"
+    # The same addresses through v1.
+    (subid,) = account.get("server/list").json()
+    assert [a["type"] for a in account.get("server/list_ipv4", SUBID=subid).json()[subid]] == [
+        "main_ip"
+    ]
