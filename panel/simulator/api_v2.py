@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -440,7 +441,8 @@ def iso_public(call: Call) -> Response:
 @_route("GET", "/account")
 def account_info(call: Call) -> Response:
     info = call.account.info(call.now)
-    handle = state.hashlib.sha256(call.account.key.encode()).hexdigest()[:8]
+    # The same name and email as v1's auth/info.
+    handle = hashlib.sha256(call.account.key.encode()).hexdigest()[:8]
     return ok(
         {
             "account": {
@@ -642,7 +644,9 @@ def delete_instance(call: Call) -> Response:
     return NO_CONTENT
 
 
-def _power(action: str) -> Callable[[Call], Response]:
+def _power(action: str) -> None:
+    """POST /instances/{id}/<action> and its bulk form POST /instances/<action>."""
+
     def one(call: Call) -> Response:
         getattr(call.account, action)(call.now, _server(call).subid)
         return NO_CONTENT
@@ -660,7 +664,6 @@ def _power(action: str) -> Callable[[Call], Response]:
 
     _route("POST", f"/instances/{{instance-id}}/{action}")(one)
     _route("POST", f"/instances/{action}")(bulk)
-    return one
 
 
 for _action in ("start", "halt", "reboot"):
