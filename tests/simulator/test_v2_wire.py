@@ -491,3 +491,51 @@ def test_addresses_and_reverse_dns(vultr_empty_account):
     assert [a["type"] for a in account.get("server/list_ipv4", SUBID=subid).json()[subid]] == [
         "main_ip"
     ]
+
+
+def test_power_actions_wait_for_setup_and_restores_reinstall(vultr_account):
+    account = vultr_account
+    iid = create(account)["id"]
+    assert error(account.v2("POST", f"instances/{iid}/halt")) == (
+        500,
+        {"error": "Server is currently locked", "status": 500},
+    )
+    settle(account)
+    (db,) = account.v2("GET", "instances", label="db-01").json()["instances"]
+    backups = account.v2("GET", "backups", instance_id=db["id"]).json()["backups"]
+    restored = account.v2(
+        "POST", f"instances/{db['id']}/restore", json={"backup_id": backups[0]["id"]}
+    )
+    assert restored.status_code == 202
+    assert restored.json() == {
+        "status": {
+            "restore_type": "backup_id",
+            "restore_id": backups[0]["id"],
+            "status": "inprogress",
+        }
+    }
+    assert (
+        account.v2("GET", f"instances/{db['id']}").json()["instance"]["server_status"] == "locked"
+    )
+    settle(account)
+    changed = account.v2("PATCH", f"instances/{db['id']}", json={"os_id": "352"}).json()
+    assert (changed["instance"]["os_id"], changed["instance"]["os"]) == (
+        352,
+        "Debian 10 x64 (buster)",
+    )
+    settle(account)
+    missing = account.v2("POST", f"instances/{db['id']}/restore", json={"snapshot_id": iid})
+    assert error(missing) == (404, {"error": "snapshot not found", "status": 404})
+
+
+def test_the_ids_control_endpoint(vultr_account):
+    url, key = vultr_account.url, vultr_account.key
+    (web,) = vultr_account.v2("GET", "instances", label="web-01").json()["instances"]
+    both = requests.get(f"{url}/_sim/ids", params={"key": key, "id": web["id"]}).json()
+    assert both["kind"] == "server" and both["v2"] == web["id"]
+    assert vultr_account.server(both["v1"])["label"] == "web-01"
+    (sshkey, *_) = vultr_account.get("sshkey/list").json()
+    assert requests.get(f"{url}/_sim/ids", params={"key": key, "id": sshkey}).json()["kind"] == (
+        "sshkey"
+    )
+    assert requests.get(f"{url}/_sim/ids", params={"key": key, "id": "nope"}).status_code == 400
