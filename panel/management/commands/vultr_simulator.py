@@ -1,4 +1,4 @@
-"""``manage.py vultr_simulator``: the Vultr v1/v2 simulator, options as ``python -m panel.simulator``."""
+"""``manage.py vultr_simulator``: the v1/v2 simulator, options as ``python -m panel.simulator``."""
 
 from django.core.management.base import BaseCommand
 
