@@ -1,15 +1,21 @@
-"""Benchmark the Vultr v1 simulator; the last line printed is one JSON object.
+"""Benchmark the Vultr simulator, v1 and v2; the last line printed is one JSON object.
 
 - ``server_list_rps``: GET /v1/server/list answers per second for an account with 100 servers,
   rate limit off, from several load processes on keep-alive connections for a few seconds.
-  Targets: >= 500 req/s on a 2-core machine.
+  Target: >= 500 req/s on a 2-core machine.
+- ``v2_instances_rps``: the same for GET /v2/instances (100 instances, one page; the v2 rate
+  limit off). Target: >= 500 req/s.
 - ``rss_mb_10k``: resident memory of a simulator process holding 10,000 servers, after it has
   answered one full server/list for them (so the cached answer is counted). Target: <= 150 MB.
+- ``v2_rss_mb_10k``: the same after the whole list was read through v2 (per_page 500, every
+  page) and through v1, so both versions' caches are counted. Target: <= 150 MB.
 
-Both run the simulator as its own process (``python -m panel.simulator``), as in production, so
-the load generator does not share its interpreter lock.
+All run the simulator as its own process (``python -m panel.simulator``), as in production, so
+the load generator does not share its interpreter lock. ``--quick`` (for CI) loads for one
+second from two processes and holds 1,000 servers instead of 10,000 (``rss_servers`` says
+which); its figures are not comparable with the targets.
 
-    python bench/simulator.py [--seconds 5] [--processes 4]
+    python bench/simulator.py [--seconds 5] [--processes 4] [--quick]
 """
 
 from __future__ import annotations
@@ -31,11 +37,12 @@ KEY = "BENCHKEY"
 
 def start_simulator(*args: str) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "panel.simulator", "--port", "0", "--rate-limit", "0", *args],
+        [sys.executable, "-m", "panel.simulator", "--port", "0", "--rate-limit", "0",
+         "--v2-rate-limit", "0", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
-    )
+    )  # fmt: skip
     line = proc.stdout.readline().strip()
     prefix = "Vultr v1 simulator listening on "
     if not line.startswith(prefix):
@@ -63,18 +70,20 @@ def post(url: str, path: str, **form: str) -> dict:
 
 
 def get(url: str, path: str) -> bytes:
-    request = urllib.request.Request(url + path, headers={"API-Key": KEY})
+    headers = {"Authorization": f"Bearer {KEY}"} if path.startswith("/v2/") else {"API-Key": KEY}
+    request = urllib.request.Request(url + path, headers=headers)
     with urllib.request.urlopen(request, timeout=120) as response:
         return response.read()
 
 
-def load(port: int, seconds: float, results: multiprocessing.Queue) -> None:
+def load(port: int, path: str, seconds: float, results: multiprocessing.Queue) -> None:
     """One load process: a keep-alive connection, requests back to back until time is up."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     done = errors = 0
+    headers = {"Authorization": f"Bearer {KEY}"} if path.startswith("/v2/") else {"API-Key": KEY}
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        conn.request("GET", "/v1/server/list", headers={"API-Key": KEY})
+        conn.request("GET", path, headers=headers)
         response = conn.getresponse()
         response.read()
         if response.status == 200:
@@ -85,14 +94,20 @@ def load(port: int, seconds: float, results: multiprocessing.Queue) -> None:
     results.put((done, errors))
 
 
-def server_list_rps(seconds: float, processes: int) -> dict[str, float]:
+def list_rps(api: str, seconds: float, processes: int) -> dict[str, float]:
+    """Requests per second of the server list (v1 server/list or v2 instances), 100 servers."""
+    path, name = {
+        "v1": ("/v1/server/list", "server_list"),
+        "v2": ("/v2/instances", "v2_instances"),
+    }[api]
     proc, url = start_simulator("--key", KEY, "--servers", "100")
     try:
-        assert len(json.loads(get(url, "/v1/server/list"))) == 100
+        first = json.loads(get(url, path))
+        assert len(first if api == "v1" else first["instances"]) == 100
         port = urllib.parse.urlsplit(url).port
         results: multiprocessing.Queue = multiprocessing.Queue()
         workers = [
-            multiprocessing.Process(target=load, args=(port, seconds, results))
+            multiprocessing.Process(target=load, args=(port, path, seconds, results))
             for _ in range(processes)
         ]
         started = time.monotonic()
@@ -104,33 +119,53 @@ def server_list_rps(seconds: float, processes: int) -> dict[str, float]:
             worker.join()
         # The simulator's own count, as a check on the load generator's.
         with urllib.request.urlopen(url + "/_sim/stats", timeout=10) as response:
-            counted = json.load(response)["by_path"]["/v1/server/list"]
+            by_path = json.load(response)["by_path"]
+        counted = by_path.get(path) or by_path.get(f"GET {path}", 0)
     finally:
         stop(proc)
     done = sum(c[0] for c in counts)
-    return {
-        "server_list_rps": round(done / elapsed, 1),
-        "server_list_requests": done,
-        "server_list_errors": sum(c[1] for c in counts),
-        "server_list_counted_by_simulator": counted,
-        "load_processes": processes,
-        "load_seconds": round(elapsed, 2),
+    result = {
+        f"{name}_rps": round(done / elapsed, 1),
+        f"{name}_requests": done,
+        f"{name}_errors": sum(c[1] for c in counts),
+        f"{name}_counted_by_simulator": counted,
     }
+    if api == "v1":
+        result.update(load_processes=processes, load_seconds=round(elapsed, 2))
+    return result
 
 
-def memory_10k() -> dict[str, float]:
+def v2_list_all(url: str) -> int:
+    """Read every page of GET /v2/instances (per_page 500), as a v2 transport does."""
+    seen, cursor = 0, ""
+    while True:
+        query = urllib.parse.urlencode({"per_page": 500, **({"cursor": cursor} if cursor else {})})
+        page = json.loads(get(url, f"/v2/instances?{query}"))
+        seen += len(page["instances"])
+        cursor = page["meta"]["links"]["next"]
+        if not cursor:
+            return seen
+
+
+def memory(servers: int, api: str) -> dict[str, float]:
     proc, url = start_simulator()
     try:
         idle = rss_mb(proc.pid)
         started = time.monotonic()
-        post(url, "/_sim/accounts", key=KEY, servers="10000")
+        post(url, "/_sim/accounts", key=KEY, servers=str(servers))
         added = time.monotonic() - started
         holding = rss_mb(proc.pid)
         listing = get(url, "/v1/server/list")
-        assert len(json.loads(listing)) == 10_000
+        assert len(json.loads(listing)) == servers
+        if api == "v2":
+            started = time.monotonic()
+            assert v2_list_all(url) == servers
+            paged = time.monotonic() - started
         after_list = rss_mb(proc.pid)
     finally:
         stop(proc)
+    if api == "v2":
+        return {"v2_rss_mb_10k": round(after_list, 1), "v2_list_all_seconds": round(paged, 2)}
     return {
         "rss_mb_10k": round(after_list, 1),
         "rss_mb_10k_before_list": round(holding, 1),
@@ -144,10 +179,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument("--quick", action="store_true", help="small counts, for CI")
     args = parser.parse_args()
-    result = {**server_list_rps(args.seconds, args.processes), **memory_10k()}
+    seconds, processes, servers = args.seconds, args.processes, 10_000
+    if args.quick:
+        seconds, processes, servers = 1.0, 2, 1_000
+    result = {
+        **list_rps("v1", seconds, processes),
+        **list_rps("v2", seconds, processes),
+        **memory(servers, "v1"),
+        **memory(servers, "v2"),
+        "rss_servers": servers,
+        "quick": args.quick,
+    }
     print(f"server/list, 100 servers: {result['server_list_rps']} req/s (target >= 500)")
-    print(f"RSS holding 10,000 servers: {result['rss_mb_10k']} MB (target <= 150)")
+    print(f"GET /v2/instances, 100 instances: {result['v2_instances_rps']} req/s (target >= 500)")
+    print(f"RSS holding {servers:,} servers: {result['rss_mb_10k']} MB (target <= 150)")
+    print(f"RSS, v1 and v2 lists read: {result['v2_rss_mb_10k']} MB (target <= 150)")
     print(json.dumps(result))
 
 

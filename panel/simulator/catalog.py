@@ -5,6 +5,16 @@ apache-libcloud 3.9.1 recorded in Oct 2020 (``libcloud/test/compute/fixtures/vul
 so field names, order and JSON types are the real ones (reference §10): ``OSID`` a number in
 os/list, ``VPSPLANID``/``DCID`` strings, ``available_locations`` numbers. The application list is
 not recorded anywhere; it follows the documented shape (reference §8).
+
+``recorded/v2_plans.json`` and ``recorded/v2_regions.json`` are the v2 answers to
+``GET /v2/plans`` and ``GET /v2/regions`` that libcloud 3.9.1 recorded in Sep 2021
+(``fixtures/vultr_v2/list_sizes.json`` and ``list_locations.json``, Apache-2.0), copied so
+the simulator runs without libcloud. The v2 catalog is the v1 one under v2 names (v2 reference
+§2, §6): each VPSPLANID has the v2 plan of the same type, vCPUs and RAM (201 is
+``vc2-1c-1gb``), each DCID its lower-case region code (1 is ``ewr``), and OSIDs are v2's
+``os_id`` unchanged. A v2 plan's ``locations`` come from the v1 ``available_locations``, so
+both versions agree on what is deployable where; v2 plans without a v1 counterpart are left
+out, as every server must have both a v1 and a v2 view.
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ SPECIAL_OSIDS = frozenset({OS_CUSTOM, OS_SNAPSHOT, OS_BACKUP, OS_APPLICATION})
 WINDOWS_SURCHARGE = "16.00"
 
 
-def _load(name: str) -> dict[str, dict[str, Any]]:
+def _load(name: str) -> Any:
     with resources.files(__package__).joinpath("recorded", name).open(encoding="utf-8") as f:
         return json.load(f)
 
@@ -83,6 +93,9 @@ _PLAN_VARIANT_FIELDS = (
     "plan_type",
 )
 
+# v1 plan_type → v2 plan `type` and the prefix of its code (v2 reference §1.6).
+V2_PLAN_TYPE = {"SSD": "vc2", "DEDICATED": "vdc", "HIGHFREQUENCY": "vhf"}
+
 
 class Catalog:
     """Read-only after construction; shared by all accounts and threads."""
@@ -128,6 +141,46 @@ class Catalog:
             for dcid in self.regions
         }
 
+        self._build_v2()
+
+    def _build_v2(self) -> None:
+        recorded = {
+            (p["type"], p["vcpu_count"], p["ram"]): p for p in _load("v2_plans.json")["plans"]
+        }
+        recorded_regions = {r["id"]: r for r in _load("v2_regions.json")["regions"]}
+        # DCID → region code, from v1's own `regioncode` ("EWR").
+        self.region_codes = {
+            int(r["DCID"]): r["regioncode"].lower() for r in self.regions_list.values()
+        }
+        self.v2_regions = {code: dcid for dcid, code in self.region_codes.items()}
+        self.v2_regions_list = [
+            {**recorded_regions[code], "id": code} for code in sorted(self.v2_regions)
+        ]
+        self.plan_codes: dict[int, str] = {}
+        self.v2_plans_list: list[dict[str, Any]] = []
+        for plan in sorted(self.plans.values(), key=_v2_plan_order):
+            v2 = recorded[(V2_PLAN_TYPE[plan.plan_type], int(plan.vcpus), plan.ram_mb)]
+            self.plan_codes[plan.id] = v2["id"]
+            locations = sorted(plan.locations, key=lambda dcid: self.region_codes[dcid])
+            self.v2_plans_list.append(
+                {**v2, "locations": [self.region_codes[dcid] for dcid in locations]}
+            )
+        self.v2_plans = {code: plan_id for plan_id, code in self.plan_codes.items()}
+        self.v2_os_list = [
+            {"id": os["OSID"], "name": os["name"], "arch": os["arch"], "family": os["family"]}
+            for os in sorted(self.os_list.values(), key=lambda os: os["OSID"])
+        ]
+        self.v2_availability = {
+            self.region_codes[dcid]: [self.plan_codes[plan_id] for plan_id in plans]
+            for dcid, plans in self.availability.items()
+        }
+
+    def v2_plans_of_type(self, plan_type: str | None) -> list[dict[str, Any]]:
+        """GET /v2/plans?type=: "all", absent or unknown give every plan."""
+        if not plan_type or plan_type == "all":
+            return self.v2_plans_list
+        return [p for p in self.v2_plans_list if p["type"] == plan_type]
+
     def plans_of_type(self, plan_type: str | None) -> dict[str, dict[str, Any]]:
         wanted = PLAN_TYPES.get(plan_type or "")
         if wanted is None:  # "all", absent or unknown
@@ -143,6 +196,12 @@ class Catalog:
     def deployable_systems(self) -> list[OperatingSystem]:
         """What server/os_change_list offers: every ordinary OS, none of the special ones."""
         return [os for os in self.systems.values() if os.id not in SPECIAL_OSIDS]
+
+
+def _v2_plan_order(plan: Plan) -> tuple[int, int, int]:
+    # /v2/plans lists vc2, then vdc, then vhf, each by size (the recorded order).
+    kinds = list(V2_PLAN_TYPE)
+    return (kinds.index(plan.plan_type), plan.ram_mb, int(plan.vcpus))
 
 
 def _app(appid: int, name: str, short_name: str, deploy_name: str) -> dict[str, Any]:

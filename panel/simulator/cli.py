@@ -34,6 +34,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="requests per second per key, like v1 (default 2; 0 turns the limit off)",
     )
     parser.add_argument(
+        "--api",
+        choices=("v1", "v2", "both"),
+        default="both",
+        help="which API versions to serve over the same accounts (default both)",
+    )
+    parser.add_argument(
+        "--v2-rate-limit",
+        type=float,
+        default=30.0,
+        help="v2 requests per second per client IP, like Vultr (default 30; 0 turns it off)",
+    )
+    parser.add_argument(
+        "--v2-not-found-seconds",
+        type=float,
+        default=0.0,
+        help="simulated seconds after a create in which GET /v2/instances/{id} answers 404 "
+        "(default 0: off)",
+    )
+    parser.add_argument(
         "--speed", type=float, default=1.0, help="simulated seconds per real second (default 1)"
     )
     parser.add_argument(
@@ -51,12 +70,17 @@ def run(options: dict[str, Any], out: TextIO = sys.stdout) -> None:
         rate_limit=options["rate_limit"],
         speed=options["speed"],
         provisioning_seconds=options["provisioning_seconds"],
+        api=options.get("api") or "both",
+        v2_rate_limit=options.get("v2_rate_limit", 30.0),
+        v2_not_found_seconds=options.get("v2_not_found_seconds") or 0.0,
     )
     for key in options["keys"]:
         sim.add_account(key, demo=options["demo"], servers=options["servers"])
     httpd = SimulatorHTTPServer(sim, HOST, options["port"], verbose=options["verbose"])
-    # Scripts wait for exactly this line, so it is the only thing printed.
-    out.write(f"Vultr v1 simulator listening on {httpd.url}\n")
+    # Scripts wait for exactly this line, so it is the only thing printed. It stays the v1 line
+    # whenever v1 is served (scripts match its prefix); the URL is always what follows "on ".
+    version = "v2" if sim.api == "v2" else "v1"
+    out.write(f"Vultr {version} simulator listening on {httpd.url}\n")
     out.flush()
     # Stop cleanly on SIGTERM (process managers, test fixtures) as on Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -74,7 +98,8 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m panel.simulator", description="Vultr API v1 simulator on 127.0.0.1"
+        prog="python -m panel.simulator",
+        description="Vultr API v1 and v2 simulator on 127.0.0.1",
     )
     add_arguments(parser)
     run(vars(parser.parse_args(argv)))

@@ -56,6 +56,11 @@ def fmt_datetime(epoch: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch))
 
 
+def fmt_iso(epoch: float) -> str:
+    """v2's date format: ISO 8601 with an explicit offset, "2021-09-01T13:25:48+00:00"."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(epoch))
+
+
 def fmt_date(epoch: float) -> str:
     """Bandwidth days: "YYYY-MM-DD"."""
     return time.strftime("%Y-%m-%d", time.gmtime(epoch))

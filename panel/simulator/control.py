@@ -1,6 +1,8 @@
 """``/_sim/`` control endpoints for tests and demos: JSON in both directions, no key.
 
-Not part of v1. Parameters come as a form body or a query string, like v1's own.
+Not part of Vultr's API (either version). Parameters come as a form body or a query string,
+like v1's own. The same endpoints serve v1 and v2: faults take ``api``/``method``/``kind``,
+stats take ``?api=v1|v2``, and ``/_sim/ids`` gives both ids of an object.
 """
 
 from __future__ import annotations
@@ -98,6 +100,10 @@ def inject_fault(sim: Simulator, params: Params) -> Any:
         drop=_flag(params, "drop"),
         path=params.get("path") or None,
         key=params.get("key") or None,
+        api=params.get("api") or None,
+        method=params.get("method") or None,
+        kind=params.get("kind") or None,
+        retry_after=_number(params, "retry_after", int, 1),
     )
     return {"faults": sim.faults()}
 
@@ -110,7 +116,15 @@ def clear_faults(sim: Simulator, params: Params) -> Any:
 
 @_route("GET", "stats")
 def get_stats(sim: Simulator, params: Params) -> Any:
-    return sim.stats()
+    return sim.stats(params.get("api") or None)
+
+
+@_route("GET", "ids")
+def get_ids(sim: Simulator, params: Params) -> Any:
+    key, id = params.get("key", ""), params.get("id", "")
+    if not key or not id:
+        raise BadRequest("key and id are required")
+    return sim.ids(key, id)
 
 
 @_route("POST", "stats/reset")
@@ -130,4 +144,6 @@ def set_config(sim: Simulator, params: Params) -> Any:
         rate_limit=_number(params, "rate_limit"),
         speed=_number(params, "speed"),
         provisioning_seconds=_number(params, "provisioning_seconds"),
+        v2_rate_limit=_number(params, "v2_rate_limit"),
+        v2_not_found_seconds=_number(params, "v2_not_found_seconds"),
     )

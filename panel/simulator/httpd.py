@@ -15,7 +15,7 @@ from http.client import responses as reasons
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .simulator import Simulator
-from .wire import Response, text
+from .wire import Response, json_response, text
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -42,10 +42,14 @@ class _Handler(BaseHTTPRequestHandler):
                 body,
                 self.headers.get("API-Key"),
                 self.client_address[0],
+                self.headers.get("Authorization"),
             )
         except Exception:  # a simulator bug: say so, like v1's own 500, and keep serving
             traceback.print_exc(file=sys.stderr)
-            response = text(500, "Internal server error. Try again at a later time")
+            if self.path.startswith("/v2"):
+                response = json_response({"error": "Internal server error.", "status": 500}, 500)
+            else:
+                response = text(500, "Internal server error. Try again at a later time")
         if response.drop:
             self.close_connection = True
             try:
@@ -66,6 +70,7 @@ class _Handler(BaseHTTPRequestHandler):
             f"Content-Type: {response.content_type}\r\n"
             f"Content-Length: {len(body)}\r\n"
             "Cache-Control: no-cache\r\n"
+            + "".join(f"{name}: {value}\r\n" for name, value in response.headers)
             + ("Connection: close\r\n" if self.close_connection else "")
             + "\r\n"
         )

@@ -1,26 +1,30 @@
 """The simulator: accounts, clock, rate limits and faults behind one ``handle()`` call.
 
 ``handle()`` knows nothing about sockets, so the HTTP server in :mod:`.httpd` stays a thin
-adapter and the request pipeline reads top to bottom: control endpoints, injected faults,
-routing (400/405), authentication (403), rate limit (503), the endpoint (200/412).
+adapter and the request pipeline reads top to bottom. v1: control endpoints, injected faults,
+routing (400/405), authentication (403), rate limit per key (503), the endpoint (200/412).
+v2 (``/v2/...``, :meth:`Simulator._handle_v2`): injected faults, rate limit per client IP (429),
+routing (404/405), authentication (401), the endpoint (200/201/202/204, or a JSON error).
+Both read and write the same accounts.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from http.client import responses as reasons
 from typing import Any
 from urllib.parse import parse_qsl
 
-from . import control
+from . import api_v2, control
 from .api import ENDPOINTS, Call
 from .clock import SimClock, fmt_datetime
 from .demo import add_servers
 from .demo import fill as fill_demo
-from .state import Account, AccountExists, Failed, World
-from .traffic import Fault, Faults, RateLimiter, Stats
-from .wire import EMPTY, Response, json_response, text
+from .state import Account, AccountExists, Failed, Server, World
+from .traffic import V2_RATE_LIMIT_BODY, Fault, Faults, RateLimiter, Stats
+from .wire import EMPTY, JSON, Response, json_response, text
 
 # The meanings the v1 docs give each status (seed, "HTTP Response Codes"); used as bodies.
 INVALID_LOCATION = "Invalid API location. Check the URL that you are using"
@@ -37,6 +41,19 @@ _FAULT_BODIES = {
 }
 # Stats buckets for callers and paths that are not ours, so that they cannot grow unbounded.
 _NO_KEY, _BAD_KEY, _OTHER_PATH = "(none)", "(invalid)", "(other)"
+APIS = ("v1", "v2", "both")
+# Named v2 faults (v2 reference §8): their status and body unless given.
+V2_FAULT_KINDS = {
+    "locked": (500, api_v2.LOCKED_DESTROY),
+    "rate_limit": (429, None),
+    "not_found": (404, api_v2.INSTANCE_NOT_FOUND),
+}
+_V2_FAULT_BODIES = {
+    400: api_v2.BAD_REQUEST,
+    401: api_v2.INVALID_TOKEN,
+    404: api_v2.NOT_FOUND,
+    500: "Internal server error.",
+}
 
 
 def parse_form(data: str) -> dict[str, str]:
@@ -45,17 +62,33 @@ def parse_form(data: str) -> dict[str, str]:
 
 class Simulator:
     def __init__(
-        self, rate_limit: float = 2.0, speed: float = 1.0, provisioning_seconds: float = 60.0
+        self,
+        rate_limit: float = 2.0,
+        speed: float = 1.0,
+        provisioning_seconds: float = 60.0,
+        *,
+        api: str = "both",
+        v2_rate_limit: float = 30.0,
+        v2_not_found_seconds: float = 0.0,
     ) -> None:
         if provisioning_seconds < 0:
             raise ValueError("provisioning_seconds must be >= 0")
+        if api not in APIS:
+            raise ValueError("api must be v1, v2 or both")
+        self.api = api
+        self._v1, self._v2 = api in ("v1", "both"), api in ("v2", "both")
         self.clock = SimClock(speed)
         self.lock = threading.Lock()  # guards the accounts and everything in them
         self._world = World(self.clock, provisioning_seconds)
         self._accounts: dict[str, Account] = {}
         self._limiter = RateLimiter(rate_limit)
+        # v2: 30 requests/s per client IP, a second's worth at once (v2 reference §1.4).
+        self._v2_limiter = RateLimiter(v2_rate_limit, max_burst=math.inf)
+        self._v2_not_found_seconds = 0.0
         self._faults = Faults()
         self._stats = Stats()
+        self._api_stats = {"v1": Stats(), "v2": Stats()}
+        self.configure(v2_not_found_seconds=v2_not_found_seconds)
 
     # -- the in-process API used by tests, the CLI and the control endpoints -------------------
 
@@ -92,7 +125,17 @@ class Simulator:
         rate_limit: float | None = None,
         speed: float | None = None,
         provisioning_seconds: float | None = None,
+        v2_rate_limit: float | None = None,
+        v2_not_found_seconds: float | None = None,
     ) -> dict[str, float]:
+        """Change settings; ``v2_not_found_seconds`` is the window after a create in which
+        ``GET /v2/instances/{id}`` answers 404 (simulated seconds, 0 = off)."""
+        if v2_not_found_seconds is not None:
+            if v2_not_found_seconds < 0:
+                raise ValueError("v2_not_found_seconds must be >= 0")
+            self._v2_not_found_seconds = v2_not_found_seconds
+        if v2_rate_limit is not None:
+            self._v2_limiter.rate = v2_rate_limit
         if provisioning_seconds is not None:
             if provisioning_seconds < 0:
                 raise ValueError("provisioning_seconds must be >= 0")
@@ -109,6 +152,8 @@ class Simulator:
             "rate_limit": self._limiter.rate,
             "speed": self.clock.speed,
             "provisioning_seconds": self._world.provisioning_seconds,
+            "v2_rate_limit": self._v2_limiter.rate,
+            "v2_not_found_seconds": self._v2_not_found_seconds,
         }
 
     def clock_info(self) -> dict[str, Any]:
@@ -129,19 +174,43 @@ class Simulator:
         drop: bool = False,
         path: str | None = None,
         key: str | None = None,
+        *,
+        api: str | None = None,
+        method: str | None = None,
+        kind: str | None = None,
+        retry_after: int = 1,
     ) -> None:
-        """Make the next ``count`` v1 requests (matching ``path`` and ``key`` if given) fail.
+        """Make the next ``count`` requests (matching ``path``, ``key``, ``api`` and ``method``
+        if given) fail.
 
         Each waits ``delay`` seconds first, then is dropped (``drop``), or answered with
-        ``status`` and ``body`` (v1's text for that status by default). ``status`` defaults to
-        500 unless ``delay`` or ``drop`` is given: a delay alone slows a request down and then
-        serves it normally.
+        ``status`` and ``body`` (that version's text for that status by default; a v2 answer
+        is ``{"error": body, "status": status}``). ``status`` defaults to 500 unless ``delay``
+        or ``drop`` is given: a delay alone slows a request down and then serves it normally.
+
+        v2: ``path`` may be a route template ("/v2/instances/{instance-id}"); ``kind`` names a
+        recorded fault and implies ``api="v2"``: "locked" (500, "... Server is currently
+        locked"), "rate_limit" (429 with tf#103's body and ``Retry-After: retry_after``) or
+        "not_found" (404 "instance not found").
         """
+        if kind is not None:
+            if kind not in V2_FAULT_KINDS:
+                raise ValueError(f"kind must be one of {', '.join(V2_FAULT_KINDS)}")
+            kind_status, kind_body = V2_FAULT_KINDS[kind]
+            status = kind_status if status is None else status
+            body = kind_body if body is None else body
+            api = api or "v2"
+        if api not in (None, "v1", "v2"):
+            raise ValueError("api must be v1 or v2")
+        if retry_after < 0:
+            raise ValueError("retry_after must be >= 0")
         if status is None and not delay and not drop:
             status = 500
         if status is not None and not 100 <= status <= 599:
             raise ValueError("status must be an HTTP status code")
-        self._faults.add(Fault(count, status, body, delay or 0.0, drop, path, key))
+        method = method.upper() if method else None
+        fault = Fault(count, status, body, delay or 0.0, drop, path, key, api, method, retry_after)
+        self._faults.add(fault)
 
     def faults(self) -> list[dict[str, Any]]:
         return self._faults.pending()
@@ -150,11 +219,42 @@ class Simulator:
         """Forget queued faults: all of them, or those injected for ``key``."""
         self._faults.clear(key)
 
-    def stats(self) -> dict[str, Any]:
-        return self._stats.snapshot()
+    def stats(self, api: str | None = None) -> dict[str, Any]:
+        """Request counts: all requests, or those of one API version ("v1"/"v2")."""
+        if api is None:
+            return self._stats.snapshot()
+        if api not in self._api_stats:
+            raise ValueError("api must be v1 or v2")
+        return self._api_stats[api].snapshot()
 
     def reset_stats(self) -> None:
         self._stats.reset()
+        for stats in self._api_stats.values():
+            stats.reset()
+
+    def _record(self, api: str, path: str, caller: str, status: int | None, **flags: bool) -> None:
+        self._stats.record(path, caller, status, **flags)
+        self._api_stats[api].record(path, caller, status, **flags)
+
+    def ids(self, key: str, id: str) -> dict[str, str]:
+        """Both ids of one object of ``key``'s account, given either: {kind, v1, v2}."""
+        with self.lock:
+            account = self._accounts.get(key)
+            if account is None:
+                raise ValueError("no account with this key")
+            found = account.by_uuid.get(id.lower())
+            if found is None:
+                found = (
+                    account.servers.get(id)
+                    or account.snapshots.get(id)
+                    or account.sshkeys.get(id)
+                    or (account.scripts.get(int(id)) if id.isdigit() else None)
+                    or (account.isos.get(int(id)) if id.isdigit() else None)
+                )
+            if found is None:
+                raise ValueError("no object with this id")
+            v1 = found.subid if isinstance(found, Server) else str(found.id)
+            return {"kind": type(found).__name__.lower(), "v1": v1, "v2": found.uuid}
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -165,12 +265,17 @@ class Simulator:
         body: bytes = b"",
         api_key_header: str | None = None,
         client: str = "",
+        authorization: str | None = None,
     ) -> Response:
-        """Answer one HTTP request. ``target`` is the request path with its query string."""
+        """Answer one HTTP request. ``target`` is the request path with its query string;
+        ``api_key_header`` is v1's ``API-Key`` header, ``authorization`` v2's header."""
         path, _, query = target.partition("?")
-        form = body.decode("utf-8", "replace") if method == "POST" else ""
         if path.startswith("/_sim/"):
+            form = body.decode("utf-8", "replace") if method == "POST" else ""
             return control.handle(self, method, path, {**parse_form(query), **parse_form(form)})
+        if self._v2 and (path.startswith("/v2/") or path == "/v2"):
+            return self._handle_v2(method, path, query, body, authorization, client)
+        form = body.decode("utf-8", "replace") if method == "POST" else ""
 
         # POST reads the form body, but the query string counts too: python-vultr sends
         # api_key there for every method (reference §1).
@@ -180,7 +285,7 @@ class Simulator:
         key = api_key_header or query_key  # the header wins (reference §1)
         account = self._accounts.get(key) if key else None  # dict reads are atomic
         caller = key if account else (_BAD_KEY if key else _NO_KEY)
-        endpoint = ENDPOINTS.get(path)
+        endpoint = ENDPOINTS.get(path) if self._v1 else None
         stats_path = path if endpoint else _OTHER_PATH
 
         fault = self._faults.take(path, key)
@@ -188,10 +293,10 @@ class Simulator:
             if fault.delay:
                 time.sleep(fault.delay)
             if fault.drop:
-                self._stats.record(stats_path, caller, None)
+                self._record("v1", stats_path, caller, None)
                 return Response(0, drop=True)
             if fault.status is not None:
-                self._stats.record(stats_path, caller, fault.status)
+                self._record("v1", stats_path, caller, fault.status)
                 return text(fault.status, self._fault_body(fault))
 
         rate_limited = created = False
@@ -216,9 +321,82 @@ class Simulator:
                 # Serialized outside the lock: handlers return fresh dicts or immutable bytes.
                 response = EMPTY if result is None else json_response(result)
                 created = path == "/v1/server/create"
-        self._stats.record(
-            stats_path, caller, response.status, rate_limited=rate_limited, server_created=created
-        )
+        self._record(
+            "v1", stats_path, caller, response.status, rate_limited=rate_limited,
+            server_created=created,
+        )  # fmt: skip
+        return response
+
+    def _handle_v2(
+        self, method: str, path: str, query: str, raw: bytes, authorization: str | None, client: str
+    ) -> Response:
+        path = api_v2.normalize(path)
+        route, args, template = api_v2.resolve(path, method)
+        stats_path = f"{method} {template}" if route else _OTHER_PATH
+        scheme, _, token = (authorization or "").strip().partition(" ")
+        key = token.strip() if scheme.lower() == "bearer" and token.strip() else None
+        account = self._accounts.get(key) if key else None
+        caller = key if account else (_BAD_KEY if key else _NO_KEY)
+
+        fault = self._faults.take(path, key, method, template, "v2")
+        if fault is not None:
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.drop:
+                self._record("v2", stats_path, caller, None)
+                return Response(0, drop=True)
+            if fault.status is not None:
+                self._record("v2", stats_path, caller, fault.status)
+                return self._v2_fault_response(fault)
+
+        wait = self._v2_limiter.wait(f"ip:{client}")
+        if wait:
+            self._record("v2", stats_path, caller, 429, rate_limited=True)
+            return self._v2_rate_limited(RateLimiter.retry_after(wait))
+
+        created = False
+        if not template:
+            response = api_v2.error(404, api_v2.NOT_FOUND)
+        elif route is None:
+            response = api_v2.error(405, api_v2.METHOD_NOT_ALLOWED)
+        elif account is None and not route.public:
+            response = api_v2.error(401, api_v2.INVALID_TOKEN)
+        else:
+            try:
+                call = api_v2.Call(
+                    dict(parse_qsl(query, keep_blank_values=True)),
+                    api_v2.parse_body(method, raw),
+                    account,  # type: ignore[arg-type]
+                    0.0,
+                    args,
+                    self._v2_not_found_seconds,
+                )
+                with self.lock:
+                    call.now = self.clock.now()
+                    try:
+                        response = route.handler(call)
+                    except Failed as failure:
+                        raise api_v2.translate(failure) from None
+            except api_v2.V2Error as failure:
+                response = api_v2.error(failure.status, failure.message)
+            created = route.handler is api_v2.create_instance and response.status == 202
+        self._record("v2", stats_path, caller, response.status, server_created=created)
+        return response
+
+    @staticmethod
+    def _v2_rate_limited(retry_after: str) -> Response:
+        return Response(429, V2_RATE_LIMIT_BODY, JSON, headers=(("Retry-After", retry_after),))
+
+    @staticmethod
+    def _v2_fault_response(fault: Fault) -> Response:
+        status = fault.status or 500
+        if status == 429 and fault.body is None:
+            return Simulator._v2_rate_limited(str(fault.retry_after))
+        message = fault.body if fault.body is not None else _V2_FAULT_BODIES.get(status)
+        response = api_v2.error(status, message or reasons.get(status, "Error"))
+        if status == 429:
+            retry = (("Retry-After", str(fault.retry_after)),)
+            return Response(429, response.body, JSON, headers=retry)
         return response
 
     def _fault_body(self, fault: Fault) -> str:

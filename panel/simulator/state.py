@@ -5,11 +5,17 @@ States are not advanced by a background thread: each server remembers the operat
 every read. So ``advance()`` needs no bookkeeping and 10,000 idle servers cost nothing.
 
 Everything here runs under the simulator's lock. Methods raise :class:`Failed` for what v1
-answers with 412 and a plain-text reason (reference §2).
+answers with 412 and a plain-text reason (reference §2); the v2 API translates those.
+
+One state serves both API versions, as Vultr's did while both existed: every object has its v1
+id and a v2 UUID (``uuid``), and each account finds any object by UUID in ``by_uuid``. The
+UUIDs are derived from the v1 ids by hashing, so they are stable and cost no RNG draws (the
+demo data stays what it was).
 """
 
 from __future__ import annotations
 
+import base64
 import calendar
 import hashlib
 import ipaddress
@@ -18,6 +24,7 @@ import math
 import random
 import string
 import time
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,7 +37,7 @@ from .catalog import (
     WINDOWS_SURCHARGE,
     Plan,
 )
-from .clock import SimClock, fmt_date, fmt_datetime
+from .clock import SimClock, fmt_date, fmt_datetime, fmt_iso
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -81,6 +88,7 @@ INVALID_REVERSE = "Invalid reverse DNS entry.  Check entry value"
 SERVER_PENDING = "Server is still being deployed.  Try again once its status is active"
 
 _KVM_URL = "https://my.vultr.com/subs/novnc/api.php?data="
+_KVM_URL_V2 = "https://my.vultr.com/subs/vps/novnc/api.php?data="  # v2 reference §5
 _NETMASK_V4 = "255.255.254.0"  # every recorded server sits in a /23
 _PRIVATE_NETMASK = "255.255.240.0"
 _PASSWORD_CHARS = string.ascii_letters + string.digits + "!#$%*@[]_{}"
@@ -95,7 +103,7 @@ _REGION_PREFIX = {
 # Operations a server can be in, and the v1 states they pass through (reference §6: pending +
 # none, active + locked, active + installingbooting, then active + ok). Each phase is
 # (end as a fraction of the operation's length, status, server_state, addresses shown).
-CREATE, REINSTALL, REBOOT = 1, 2, 3
+CREATE, REINSTALL, REBOOT, RESIZE = 1, 2, 3, 4
 _PHASES: dict[int, tuple[tuple[float, str, str, bool], ...]] = {
     # main_ip is "0.0.0.0" until the address is assigned a third of the way in.
     CREATE: (
@@ -106,10 +114,12 @@ _PHASES: dict[int, tuple[tuple[float, str, str, bool], ...]] = {
     ),
     REINSTALL: ((0.5, "active", "locked", True), (1.0, "active", "installingbooting", True)),
     REBOOT: ((1.0, "active", "installingbooting", True),),
+    # A v2 plan change (PATCH plan): resizing + locked, then back (v2 reference §3.1).
+    RESIZE: ((0.5, "resizing", "locked", True), (1.0, "active", "installingbooting", True)),
 }
 # Operation length as a fraction of provisioning_seconds (60 s by default: a reinstall takes 30 s,
 # a reboot 10 s).
-_OP_LENGTH = {CREATE: 1.0, REINSTALL: 0.5, REBOOT: 1 / 6}
+_OP_LENGTH = {CREATE: 1.0, REINSTALL: 0.5, REBOOT: 1 / 6, RESIZE: 1 / 3}
 _SETTLED = ("active", "ok", True)
 
 
@@ -188,6 +198,12 @@ def hex_id(rng: random.Random, taken: Iterable[str] = ()) -> str:
             return new
 
 
+def uuid_for(seed: str) -> str:
+    """A lower-case UUID v4 (v2 reference §1.6), the same for the same seed."""
+    digest = hashlib.blake2b(seed.encode(), digest_size=16).digest()
+    return str(uuid.UUID(bytes=digest, version=4))
+
+
 def _hash_int(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
@@ -213,6 +229,7 @@ class Server:
         "password", "main_ip", "mac", "v6_prefix", "internal_ip", "auto_backups",
         "backups_since", "firewall_group", "kvm_token", "power", "op", "op_start", "op_len",
         "extra_ips", "reverse", "_bw_day", "_bw_gb",
+        "uuid", "hostname", "tags", "user_scheme", "ddos",
     )  # fmt: skip
 
     def __init__(
@@ -254,6 +271,13 @@ class Server:
         self.reverse: dict[str, str] | None = None  # PTR entries set through the API
         self._bw_day = -1
         self._bw_gb: float = 0
+        # v2 only (v2 reference §3). None means the default: hostname "vultr.guest", and tags
+        # the one v1 tag.
+        self.uuid = uuid_for(f"server:{subid}")
+        self.hostname: str | None = None
+        self.tags: list[str] | None = None
+        self.user_scheme = "root"
+        self.ddos = False
 
     # -- state machine ------------------------------------------------------------------------
 
@@ -383,16 +407,86 @@ class Server:
             "FIREWALLGROUPID": self.firewall_group,
         }
 
+    def v2_tags(self) -> list[str]:
+        if self.tags is not None:
+            return list(self.tags)
+        return [self.tag] if self.tag else []
+
+    def set_v2_tags(self, tags: list[str]) -> None:
+        # The deprecated `tag` still shows one of the tags (v2 reference §3, capture (c)).
+        self.tags, self.tag = list(tags), tags[0] if tags else ""
+
+    def features(self) -> list[str]:
+        found = []
+        if self.auto_backups:
+            found.append("auto_backups")
+        if self.v6_prefix:
+            found.append("ipv6")
+        if self.ddos:
+            found.append("ddos_protection")
+        return found
+
+    def to_v2(self, m: Moment) -> dict[str, Any]:
+        """The v2 instance object: every field of the superset, every time (v2 reference §3)."""
+        (status, state, shown), _ = self.phase(m.now)
+        plan = self.plan
+        v6 = shown and bool(self.v6_prefix)
+        return {
+            "id": self.uuid,
+            "os": self.os_name,
+            "ram": plan.ram_mb,
+            "disk": 0 if status == "pending" else plan.disk_gb,
+            "main_ip": self.main_ip if shown else "0.0.0.0",
+            "vcpu_count": int(plan.vcpus),
+            "region": CATALOG.region_codes[self.dcid],
+            "plan": CATALOG.plan_codes[plan.id],
+            "date_created": fmt_iso(self.created),
+            "status": status,
+            "allowed_bandwidth": int(plan.allowed_bandwidth_gb),
+            "netmask_v4": _NETMASK_V4 if shown else "",
+            "gateway_v4": _gateway(self.main_ip) if shown else "0.0.0.0",
+            "power_status": self.power,
+            "server_status": state,
+            "v6_network": self.v6_network if v6 else "",
+            "v6_main_ip": self.v6_main_ip if v6 else "",
+            "v6_network_size": 64 if v6 else 0,
+            "label": self.label,
+            "internal_ip": self.internal_ip if shown else "",
+            "kvm": "" if status == "pending" else _KVM_URL_V2 + self.kvm_token,
+            "hostname": self.hostname or "vultr.guest",
+            "tag": self.tag,
+            "tags": self.v2_tags(),
+            "os_id": self.osid,
+            "app_id": int(self.appid) if self.appid.isdigit() else 0,
+            "image_id": "",
+            "snapshot_id": "",
+            "firewall_group_id": "",
+            "features": self.features(),
+            "user_scheme": self.user_scheme,
+            "vpc_only": False,
+            "vpcs": [],
+            "pending_charges": float(self.pending_charges(m)[0]),
+        }
+
+    def v2_bandwidth(self, now: float, days: int) -> dict[str, dict[str, int]]:
+        created_day, today = int(self.created // DAY), int(now // DAY)
+        found = {}
+        for day in range(max(created_day, today - days + 1), today + 1):
+            bytes_in, bytes_out = daily_traffic(self.subid, day, created_day)
+            found[fmt_date(day * DAY)] = {"incoming_bytes": bytes_in, "outgoing_bytes": bytes_out}
+        return found
+
     def valid_until(self, m: Moment) -> float:
         """When :meth:`to_v1` would next answer differently without an API call."""
         return min(self.phase(m.now)[1], self.pending_charges(m)[1], (m.day + 1) * DAY)
 
 
 class Snapshot:
-    __slots__ = ("id", "created", "description", "ready_at", "size", "osid", "appid")
+    __slots__ = ("id", "created", "description", "ready_at", "size", "osid", "appid", "uuid")
 
     def __init__(self, id: str, created: float, ready_at: float, size: int, server: Server):
         self.id = id
+        self.uuid = uuid_for(f"snapshot:{server.subid}:{id}")
         self.created = created
         self.description = ""
         self.ready_at = ready_at
@@ -415,12 +509,34 @@ class Snapshot:
             "APPID": self.appid,
         }
 
+    def to_v2(self, now: float) -> dict[str, Any]:
+        done = self.complete(now)
+        return {
+            "id": self.uuid,
+            "date_created": fmt_iso(self.created),
+            "description": self.description,
+            "size": self.size if done else 0,
+            "compressed_size": self.size * 2 // 5 if done else 0,
+            "status": "complete" if done else "pending",
+            "os_id": self.osid,
+            "app_id": int(self.appid) if self.appid.isdigit() else 0,
+        }
+
 
 class SshKey:
-    __slots__ = ("id", "created", "name", "key")
+    __slots__ = ("id", "created", "name", "key", "uuid")
 
     def __init__(self, id: str, created: float, name: str, key: str) -> None:
         self.id, self.created, self.name, self.key = id, created, name, key
+        self.uuid = uuid_for(f"sshkey:{id}:{created}")
+
+    def to_v2(self) -> dict[str, Any]:
+        return {
+            "id": self.uuid,
+            "date_created": fmt_iso(self.created),
+            "name": self.name,
+            "ssh_key": self.key,
+        }
 
     def to_v1(self) -> dict[str, Any]:
         return {
@@ -432,11 +548,23 @@ class SshKey:
 
 
 class StartupScript:
-    __slots__ = ("id", "created", "modified", "name", "type", "script")
+    __slots__ = ("id", "created", "modified", "name", "type", "script", "uuid")
 
     def __init__(self, id: int, created: float, name: str, type: str, script: str) -> None:
         self.id, self.created, self.modified = id, created, created
         self.name, self.type, self.script = name, type, script
+        self.uuid = uuid_for(f"script:{id}:{created}")
+
+    def to_v2(self) -> dict[str, Any]:
+        # v2 carries the script base64-encoded (v2 reference §2).
+        return {
+            "id": self.uuid,
+            "date_created": fmt_iso(self.created),
+            "date_modified": fmt_iso(self.modified),
+            "name": self.name,
+            "type": self.type,
+            "script": base64.b64encode(self.script.encode()).decode(),
+        }
 
     def to_v1(self) -> dict[str, Any]:
         return {
@@ -450,10 +578,11 @@ class StartupScript:
 
 
 class Iso:
-    __slots__ = ("id", "created", "filename", "size", "md5", "sha512")
+    __slots__ = ("id", "created", "filename", "size", "md5", "sha512", "uuid")
 
     def __init__(self, id: int, created: float, filename: str, size: int) -> None:
         self.id, self.created, self.filename, self.size = id, created, filename, size
+        self.uuid = uuid_for(f"iso:{id}:{created}:{filename}")
         self.md5 = hashlib.md5(filename.encode()).hexdigest()
         self.sha512 = hashlib.sha512(filename.encode()).hexdigest()
 
@@ -461,6 +590,17 @@ class Iso:
         return {
             "ISOID": self.id,  # numbers, unlike most IDs and sizes (§4)
             "date_created": fmt_datetime(self.created),
+            "filename": self.filename,
+            "size": self.size,
+            "md5sum": self.md5,
+            "sha512sum": self.sha512,
+            "status": "complete",
+        }
+
+    def to_v2(self) -> dict[str, Any]:
+        return {
+            "id": self.uuid,
+            "date_created": fmt_iso(self.created),
             "filename": self.filename,
             "size": self.size,
             "md5sum": self.md5,
@@ -494,10 +634,35 @@ class Account:
         self._next_iso_id = 1
         self._list_json: bytes = b""
         self._list_json_until = -math.inf
+        # v2: every object by its UUID, and the cached instance order and list pages.
+        self.by_uuid: dict[str, Any] = {}
+        self._v2_order: list[Server] | None = None
+        self.v2_pages: dict[Any, bytes] = {}
+        self.v2_pages_until = -math.inf
 
     def changed(self) -> None:
-        """Drop the cached server/list answer; every change to a server must call this."""
+        """Drop the cached list answers; every change to a server must call this."""
         self._list_json_until = -math.inf
+        self._v2_order = None
+        self.v2_pages.clear()
+        self.v2_pages_until = -math.inf
+
+    def v2_servers(self) -> list[Server]:
+        """Instances in v2 list order: by the internal (v1) id, which the cursor names (§1.5)."""
+        if self._v2_order is None:
+            self._v2_order = sorted(self.servers.values(), key=lambda s: int(s.subid))
+        return self._v2_order
+
+    def v2_pages_valid(self, now: float) -> bool:
+        """Whether cached /v2/instances pages still hold; if not, start a new cache."""
+        if now < self.v2_pages_until:
+            return True
+        m = Moment(now)
+        self.v2_pages.clear()
+        self.v2_pages_until = min(
+            (s.valid_until(m) for s in self.servers.values()), default=math.inf
+        )
+        return False
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -554,6 +719,7 @@ class Account:
         )
         server.start_op(CREATE, now, world.op_length(CREATE))
         self.servers[server.subid] = server
+        self.by_uuid[server.uuid] = server
         self.changed()
         return server
 
@@ -632,11 +798,12 @@ class Account:
             server.auto_backups, server.backups_since = True, now
         return server
 
-    def destroy_server(self, now: float, subid: str) -> None:
+    def destroy_server(self, now: float, subid: str, min_age: float = MIN_AGE_FOR_DESTROY) -> None:
         server = self.server(subid)
-        if now - server.created < MIN_AGE_FOR_DESTROY:
+        if now - server.created < min_age:
             raise Failed(DESTROY_TOO_SOON)
         del self.servers[subid]
+        self.by_uuid.pop(server.uuid, None)
         self.world.release(server)
         self.changed()
 
@@ -660,6 +827,13 @@ class Account:
 
     def reinstall(self, now: float, subid: str) -> None:
         self._run(self.active_server(subid, now), REINSTALL, now)
+
+    def resize(self, now: float, subid: str, plan: Plan) -> None:
+        server = self.active_server(subid, now)
+        if server.dcid not in plan.locations:
+            raise Failed(PLAN_NOT_AVAILABLE)
+        server.plan = plan
+        self._run(server, RESIZE, now)
 
     def os_change_list(self, subid: str) -> dict[str, dict[str, Any]]:
         self.server(subid)
@@ -854,10 +1028,11 @@ class Account:
         snapshot = Snapshot(snapshot_id, now, ready_at, used, server)
         snapshot.description = description
         self.snapshots[snapshot_id] = snapshot
+        self.by_uuid[snapshot.uuid] = snapshot
         return snapshot
 
     def destroy_snapshot(self, snapshot_id: str) -> None:
-        self.snapshot(snapshot_id)
+        self.by_uuid.pop(self.snapshot(snapshot_id).uuid, None)
         del self.snapshots[snapshot_id]
 
     # -- SSH keys, startup scripts, ISOs ------------------------------------------------------
@@ -867,6 +1042,7 @@ class Account:
             raise Failed(BAD_SSH_KEY)
         sshkey = SshKey(hex_id(self.rng, self.sshkeys), now, name, key.strip())
         self.sshkeys[sshkey.id] = sshkey
+        self.by_uuid[sshkey.uuid] = sshkey
         return sshkey
 
     def update_sshkey(self, sshkey_id: str, name: str | None, key: str | None) -> None:
@@ -879,7 +1055,7 @@ class Account:
             sshkey.key = key.strip()
 
     def destroy_sshkey(self, sshkey_id: str) -> None:
-        self.sshkey(sshkey_id)
+        self.by_uuid.pop(self.sshkey(sshkey_id).uuid, None)
         del self.sshkeys[sshkey_id]
 
     def create_script(self, now: float, name: str, script: str, type: str) -> StartupScript:
@@ -888,6 +1064,7 @@ class Account:
         created = StartupScript(self._next_script_id, now, name, type, script)
         self._next_script_id += 1
         self.scripts[created.id] = created
+        self.by_uuid[created.uuid] = created
         return created
 
     def update_script(
@@ -901,13 +1078,20 @@ class Account:
         found.modified = now
 
     def destroy_script(self, script_id: int | None) -> None:
-        del self.scripts[self.script(script_id).id]
+        found = self.script(script_id)
+        self.by_uuid.pop(found.uuid, None)
+        del self.scripts[found.id]
 
     def add_iso(self, created: float, filename: str, size: int) -> Iso:
         iso = Iso(self._next_iso_id, created, filename, size)
         self._next_iso_id += 1
         self.isos[iso.id] = iso
+        self.by_uuid[iso.uuid] = iso
         return iso
+
+    def destroy_iso(self, iso_id: int) -> None:
+        iso = self.isos.pop(iso_id)
+        self.by_uuid.pop(iso.uuid, None)
 
     # -- account ------------------------------------------------------------------------------
 

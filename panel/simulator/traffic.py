@@ -5,6 +5,7 @@ Each class is thread-safe on its own; none of them touches account state.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import Counter, deque
@@ -19,18 +20,25 @@ RATE_LIMIT_TEXT = (
 )
 
 
+# v2's 429 body, verbatim from tf#103 (v2 reference §1.3): key order and spaces as recorded.
+V2_RATE_LIMIT_BODY = b'{"status": 429,"error": "rate limit exceeded"}'
+
+
 class RateLimiter:
     """Token bucket per caller (API key, or client address for keyless public calls).
 
     v1 allowed "an average of 2/s" (reference §3). The burst is kept small so that a client
-    which ignores the limit is caught within a few requests, as on the real API.
+    which ignores the limit is caught within a few requests, as on the real API. v2 allows
+    "30 requests per second" per source IP (v2 reference §1.4): its limiter is built with
+    ``max_burst=math.inf``, so a second's worth of requests may come at once.
     """
 
     MAX_BURST = 3.0
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, max_burst: float = MAX_BURST) -> None:
         self._lock = threading.Lock()
         self._buckets: dict[str, tuple[float, float]] = {}  # caller → (tokens, at)
+        self._max_burst = max_burst
         self.rate = rate
 
     @property
@@ -43,21 +51,30 @@ class RateLimiter:
             raise ValueError("rate_limit must be >= 0")
         with self._lock:
             self._rate = rate
-            self._burst = max(1.0, min(self.MAX_BURST, rate))
+            self._burst = max(1.0, min(self._max_burst, rate))
             self._buckets.clear()
 
     def allow(self, caller: str) -> bool:
+        return not self.wait(caller)
+
+    def wait(self, caller: str) -> float:
+        """0 if ``caller`` may go now (a token is used), else the seconds until it may."""
         if not self._rate:  # 0 turns the limit off
-            return True
+            return 0.0
         now = time.monotonic()
         with self._lock:
             tokens, at = self._buckets.get(caller, (self._burst, now))
             tokens = min(self._burst, tokens + (now - at) * self._rate)
             if tokens < 1.0:
                 self._buckets[caller] = (tokens, now)
-                return False
+                return (1.0 - tokens) / self._rate
             self._buckets[caller] = (tokens - 1.0, now)
-            return True
+            return 0.0
+
+    @staticmethod
+    def retry_after(wait: float) -> str:
+        """``Retry-After`` in whole seconds, at least 1 (v2 reference §1.4)."""
+        return str(max(1, math.ceil(wait)))
 
     def text(self) -> str:
         return RATE_LIMIT_TEXT.format(rate=self._rate)
@@ -77,9 +94,22 @@ class Fault:
     drop: bool
     path: str | None
     key: str | None
+    # v2 additions: only this API version ("v1"/"v2"), only this HTTP method, and for a 429
+    # the Retry-After seconds. A v2 ``path`` may be concrete or a route template such as
+    # "/v2/instances/{instance-id}".
+    api: str | None = None
+    method: str | None = None
+    retry_after: int = 1
 
-    def matches(self, path: str, key: str | None) -> bool:
-        return (self.path is None or self.path == path) and (self.key is None or self.key == key)
+    def matches(
+        self, path: str, key: str | None, method: str = "", template: str = "", api: str = ""
+    ) -> bool:
+        return (
+            (self.path is None or self.path == path or self.path == template)
+            and (self.key is None or self.key == key)
+            and (self.api is None or self.api == api)
+            and (self.method is None or self.method == method)
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -90,6 +120,9 @@ class Fault:
             "drop": self.drop,
             "path": self.path,
             "key": self.key,
+            "api": self.api,
+            "method": self.method,
+            "retry_after": self.retry_after,
         }
 
 
@@ -106,11 +139,15 @@ class Faults:
         with self._lock:
             self._queue.append(fault)
 
-    def take(self, path: str, key: str | None) -> Fault | None:
+    def take(
+        self, path: str, key: str | None, method: str = "", template: str = "", api: str = ""
+    ) -> Fault | None:
         """The first queued fault for this request, using up one of its count."""
+        if not self._queue:  # the common case, without the lock
+            return None
         with self._lock:
             for fault in self._queue:
-                if fault.matches(path, key):
+                if fault.matches(path, key, method, template, api):
                     fault.count -= 1
                     if not fault.count:
                         self._queue.remove(fault)

@@ -18,6 +18,7 @@ class Response:
     body: bytes = b""
     content_type: str = HTML
     drop: bool = False  # close the connection without answering (an injected fault)
+    headers: tuple[tuple[str, str], ...] = ()  # more headers, e.g. v2's Retry-After
 
 
 EMPTY = Response(200)  # a successful action: 200, empty body, Content-Length 0

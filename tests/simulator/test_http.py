@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from panel.simulator import Simulator, serve
+
 PUBLIC = ["os/list", "plans/list", "regions/list", "regions/availability?DCID=1", "app/list"]
 
 
@@ -65,10 +67,23 @@ def test_it_serves_public_endpoints_without_a_key(simulator, path):
 
 
 def test_it_rejects_an_unknown_path(simulator, vultr_account):
-    for path in ("/v1/server/explode", "/v2/instances", "/"):
+    for path in ("/v1/server/explode", "/"):
         response = requests.get(simulator.url + path, headers={"API-Key": vultr_account.key})
         assert response.status_code == 400
         assert response.text.startswith("Invalid API location")
+
+
+def test_a_v1_only_simulator_knows_no_v2_path():
+    # With both versions on (the default) /v2/... is v2's: see test_v2_wire.py.
+    sim = Simulator(rate_limit=0, api="v1")
+    sim.add_account("V1ONLY")
+    served = serve(sim)
+    try:
+        response = requests.get(f"{served.url}/v2/instances", headers={"API-Key": "V1ONLY"})
+        assert response.status_code == 400
+        assert response.text.startswith("Invalid API location")
+    finally:
+        served.shutdown()
 
 
 def test_it_rejects_wrong_method(vultr_account):

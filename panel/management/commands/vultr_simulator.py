@@ -1,4 +1,4 @@
-"""``manage.py vultr_simulator``: the v1 simulator, options as ``python -m panel.simulator``."""
+"""``manage.py vultr_simulator``: the v1/v2 simulator, options as ``python -m panel.simulator``."""
 
 from django.core.management.base import BaseCommand
 
@@ -6,7 +6,7 @@ from panel.simulator import cli
 
 
 class Command(BaseCommand):
-    help = "Run the Vultr API v1 simulator on 127.0.0.1 (see panel/simulator)."
+    help = "Run the Vultr API v1/v2 simulator on 127.0.0.1 (see panel/simulator)."
     # It touches neither the database nor the project's settings beyond starting Django.
     requires_system_checks: list[str] = []
 
