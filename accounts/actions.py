@@ -20,7 +20,7 @@ from django.views.decorators.debug import sensitive_variables
 from accounts import keys
 from accounts.models import ApiKey, Invitation, Membership, Team, User
 from accounts.roles import Role, may_grant
-from panel import audit
+from panel.audit import record as audit
 
 
 class ActionError(Exception):

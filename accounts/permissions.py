@@ -52,7 +52,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.models import Membership, Team, User
 from accounts.roles import ROLE_PERMISSIONS, Perm, Role, may_grant, permissions_of
 from accounts.twofactor import has_two_factor
-from panel import audit
+from panel.audit import record as audit
 
 __all__ = [
     "Perm",

@@ -115,7 +115,7 @@ def main() -> None:
         call_command("migrate", interactive=False, verbosity=0)
         from accounts import actions as account_actions
         from accounts.models import User
-        from panel.actions import ActionContext
+        from panel.servers.actions import ActionContext
         from panel.operations import start
         from panel.operations.models import Operation
 

@@ -14,7 +14,7 @@ from accounts.forms import InviteForm, RoleForm
 from accounts.models import Invitation, Membership
 from accounts.permissions import Perm, get_team_object, may_grant, team_view
 from accounts.views.auth import PENDING_INVITATION
-from panel import audit
+from panel.audit import record as audit
 
 
 def _members_page(request, invite_form=None):

@@ -32,7 +32,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from panel.audit.redact import redact
 
 if TYPE_CHECKING:
-    from panel.models import AuditChain, AuditEntry
+    from panel.audit.models import AuditChain, AuditEntry
 
 # The hashed fields, in the order they are hashed (attribute names, as in values_list()).
 FIELDS = (
@@ -159,7 +159,7 @@ def prepare(entry: AuditEntry) -> None:
 
 def lock_head(key: int, using: str | None = None) -> AuditChain:
     """The chain's head row, locked until the end of the current transaction."""
-    from panel.models import AuditChain
+    from panel.audit.models import AuditChain
 
     heads = AuditChain.objects.using(using or router.db_for_write(AuditChain))
     # A write that changes nothing: the lock is what it is for (see the module docstring).
@@ -173,7 +173,7 @@ def lock_head(key: int, using: str | None = None) -> AuditChain:
 
 def append(entry: AuditEntry, using: str | None = None) -> AuditEntry:
     """Insert a new entry at the end of its team's chain (AuditEntry.save calls this)."""
-    from panel.models import AuditEntry
+    from panel.audit.models import AuditEntry
 
     using = using or router.db_for_write(AuditEntry)
     prepare(entry)

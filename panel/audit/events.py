@@ -1,6 +1,6 @@
 """The names of what the log records besides the Vultr actions, for filters and for tests.
 
-Vultr actions are named after their function in panel.actions (``reboot_server``); these are
+Vultr actions are named after their function in panel.servers.actions (``reboot_server``); these are
 the rest. Where each is written is noted, so that a reader can find it.
 """
 
@@ -44,11 +44,11 @@ EVENTS: dict[str, str] = {
 
 def vultr_actions() -> list[str]:
     """The names of every mutating function of the action layer."""
-    from panel import actions
+    from panel.servers import actions
 
     found = []
     for name in actions.MODULES:
-        module = importlib.import_module(f"panel.actions.{name}")
+        module = importlib.import_module(f"panel.servers.actions.{name}")
         for fname, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ == module.__name__ and getattr(fn, "action_kind", "") == "mutation":
                 found.append(fname)

@@ -6,7 +6,7 @@ from django import forms
 
 from panel.audit.events import action_choices
 from panel.audit.queries import AuditFilter
-from panel.models import AuditEntry, TeamSettings
+from panel.audit.models import AuditEntry, TeamSettings
 
 TARGET_TYPES = [
     ("", "Anything"),

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from panel.models import AuditEntry
+from panel.audit.models import AuditEntry
 
 PAGE_SIZE = 50
 

@@ -17,7 +17,7 @@ from django.dispatch import receiver
 
 from accounts.models import Team
 from panel.audit.record import account_event, personal_team, record, user_target
-from panel.models import AuditEntry, TeamSettings
+from panel.audit.models import AuditEntry, TeamSettings
 
 
 @receiver(user_logged_in, dispatch_uid="panel_audit_signed_in")

@@ -1,10 +1,10 @@
 """Writing audit entries from outside the action layer: accounts, keys, sign-in, settings.
 
-The action layer (panel/actions/base.py) builds its entries from an `ActionContext`. Everything
+The action layer (panel/servers/actions/base.py) builds its entries from an `ActionContext`. Everything
 else calls `record`, which takes who, from where and under which request id from the request
 being served (set by `panel.audit.middleware.AuditRequestMiddleware`), unless told otherwise:
 
-    from panel import audit
+    from panel.audit import record as audit
 
     audit.record("member_role_changed", team=team, target=audit.user_target(member.user),
                  before={"role": "viewer"}, after={"role": "operator"})
@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from panel.models import AuditEntry
+from panel.audit.models import AuditEntry
 
 if TYPE_CHECKING:
     from django.http import HttpRequest

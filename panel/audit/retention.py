@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from panel.audit.chain import checkpoint_parts, encode_time, lock_head, sign
 from panel.audit.record import record
-from panel.models import AuditChain, AuditEntry, TeamSettings
+from panel.audit.models import AuditChain, AuditEntry, TeamSettings
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import AlertTarget, KeyBudget, Operation
+from panel.budget.models import KeyBudget
+
+from .models import AlertTarget, Operation
 from .notify import check_webhook_url
 
 Kind = Operation.Kind

@@ -32,8 +32,8 @@ from django.conf import settings
 
 from accounts import encryption
 from accounts.permissions import Perm
-from panel import actions
-from panel.actions.base import Change, Target, perform, server_scopes
+from panel.servers import actions
+from panel.servers.actions.base import Change, Target, perform, server_scopes
 from panel.vultr import (
     ImageStatus,
     RequestFailedError,

@@ -94,7 +94,7 @@ def operation_ended(op: Operation) -> None:
 
 
 def _enqueue(delivery_id: int, countdown: float = 0) -> None:
-    from panel.tasks import deliver_alert
+    from panel.operations.tasks import deliver_alert
 
     deliver_alert.apply_async((delivery_id,), countdown=countdown)
 

@@ -31,7 +31,9 @@ from accounts.encryption import DecryptionError
 from accounts.models import ApiKey
 from panel.vultr import VultrError
 
-from . import budget, runner
+from panel.budget import tokens as budget
+
+from . import runner
 from .kinds import World, spec_for
 from .models import Operation
 
@@ -70,7 +72,7 @@ def schedule_poll(key_id: int, *, countdown: float | None = None, force: bool = 
     """Make sure a poll chain runs for the key; returns whether a new chain was started.
 
     `force` replaces the chain in charge (the resumer's way to revive a dead one)."""
-    from panel.tasks import poll_operations
+    from panel.operations.tasks import poll_operations
 
     interval = budget.config_for(key_id).poll_seconds
     chain = uuid.uuid4().hex
@@ -95,7 +97,7 @@ def run_chain(key_id: int, chain: str, tick: int = 0) -> PollResult | None:
     """One tick of a poll chain (the body of the `poll_operations` task); re-queues itself
     as tick + 1. Returns None if this chain is not (or no longer) the key's chain, or if this
     tick already ran (a message delivered twice, after a worker died holding it)."""
-    from panel.tasks import poll_operations
+    from panel.operations.tasks import poll_operations
 
     from .start import enqueue_advance
 

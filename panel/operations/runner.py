@@ -2,7 +2,7 @@
 
 `advance(operation_id)` runs the next step of an operation and says what should happen next
 (`Next`): run again after some seconds, or wait for the key's coalesced poll (polling.py),
-which calls `apply_observation` for every operation it watches. panel/tasks.py turns `Next`
+which calls `apply_observation` for every operation it watches. tasks.py turns `Next`
 into Celery calls; tests call these functions directly.
 
 Phases (Operation.Phase):
@@ -47,8 +47,8 @@ from django.utils import timezone
 
 from accounts.encryption import DecryptionError
 from accounts.models import ApiKey
-from panel.actions import ActionContext, ActionDenied, ActionError
-from panel.actions.base import explain
+from panel.servers.actions import ActionContext, ActionDenied, ActionError
+from panel.servers.actions.base import explain
 from panel.vultr import (
     AuthenticationError,
     InvalidLocationError,
@@ -59,7 +59,9 @@ from panel.vultr import (
     VultrError,
 )
 
-from . import budget, kinds
+from panel.budget import tokens as budget
+
+from . import kinds
 from .kinds import Observation, describe_state, spec_for
 from .models import Operation, OperationStep
 
@@ -119,10 +121,10 @@ def key_of(op: Operation) -> ApiKey | None:
 
 def task_client(api_key: ApiKey) -> VultrClient:
     """A client for a worker's own reads, on the key's budget."""
-    return api_key.client(
+    return budget.client(
+        api_key,
         timeout=(min(5, settings.PANEL_VULTR_TIMEOUT), settings.PANEL_VULTR_TIMEOUT),
         max_retries=2,
-        **budget.client_options(api_key),
     )
 
 

@@ -27,10 +27,10 @@ from django.utils import timezone
 from accounts import encryption
 from accounts.models import ApiKey
 from accounts.permissions import Perm, may
-from panel import actions
-from panel.actions import ActionContext, ActionDenied, ActionError, NotFound
-from panel.actions.base import Target, check_allowed, clean_params, server_target
-from panel.models import TeamSettings
+from panel.servers import actions
+from panel.servers.actions import ActionContext, ActionDenied, ActionError, NotFound
+from panel.servers.actions.base import Target, check_allowed, clean_params, server_target
+from panel.audit.models import TeamSettings
 
 from . import kinds, runner
 from .kinds import spec_for
@@ -43,7 +43,7 @@ Kind = Operation.Kind
 
 def enqueue_advance(operation_id: int, countdown: float = 0.0) -> str:
     """Queue the next step of an operation once the current transaction commits."""
-    from panel.tasks import advance_operation
+    from panel.operations.tasks import advance_operation
 
     task_id = str(uuid.uuid4())
     runner.mark_due(operation_id, countdown, task_id)

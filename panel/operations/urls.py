@@ -6,7 +6,7 @@ notices belong to the user, whatever the team.
 
 from django.urls import path
 
-from panel.views import operations as views
+from panel.operations import views
 
 app_name = "operations"
 

@@ -9,7 +9,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from panel.operations.models import KeyBudget, Operation
+from panel.budget.models import KeyBudget
+from panel.operations.models import Operation
 from tests.fixtures.accounts import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -75,6 +75,6 @@ class Demo:
 def vultr_entries():
     """The audit entries of actions on Vultr resources (they name an API key), leaving out
     whatever else the audit log records, such as sign-ins."""
-    from panel.models import AuditEntry
+    from panel.audit.models import AuditEntry
 
     return AuditEntry.objects.filter(api_key_id__isnull=False)

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from panel.audit.retention import prune, prune_all
 from panel.audit.verify import verify
-from panel.models import AuditChain, AuditEntry, TeamSettings
+from panel.audit.models import AuditChain, AuditEntry, TeamSettings
 
 pytestmark = pytest.mark.django_db
 

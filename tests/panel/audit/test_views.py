@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from panel.audit.queries import PAGE_SIZE
 from panel.audit.verify import verify
-from panel.models import AuditEntry
+from panel.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

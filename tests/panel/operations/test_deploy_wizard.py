@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from panel.operations import polling
 from panel.operations.models import Operation
-from tests.panel.test_deploy import Wizard
+from tests.panel.servers.test_deploy import Wizard
 
 pytestmark = pytest.mark.django_db
 

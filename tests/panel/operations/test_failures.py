@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from panel.models import AuditEntry
+from panel.audit.models import AuditEntry
 from panel.operations import polling, runner, start
 from panel.operations.models import Operation
 from tests.panel.helpers import Demo

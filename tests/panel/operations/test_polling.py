@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from panel.operations import budget, polling, runner, start
+from panel.budget import tokens as budget
+from panel.operations import polling, runner, start
 from panel.operations.models import Operation
-from panel.tasks import poll_operations
+from panel.operations.tasks import poll_operations
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from panel.models import AuditEntry
+from panel.audit.models import AuditEntry
 from panel.operations import start
 from panel.operations.models import Operation
 from tests.panel.helpers import Demo
@@ -124,7 +124,7 @@ def test_add_ipv4_runs_until_listed_and_ok(op_ctx, drive, vultr):
 
 
 def test_a_long_action_called_directly_is_followed_by_an_operation(op_ctx, drive, vultr):
-    from panel import actions
+    from panel.servers import actions
 
     server_id = Demo(vultr).id("web-01")
     actions.reinstall_server(op_ctx, server_id)  # as a page that sends it itself would

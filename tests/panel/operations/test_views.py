@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from accounts.roles import Perm
 from panel.operations import runner, start
-from panel.operations.models import AlertTarget, KeyBudget, Notice, Operation
+from panel.budget.models import KeyBudget
+from panel.operations.models import AlertTarget, Notice, Operation
 from tests.panel.helpers import Demo
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +131,7 @@ def test_the_create_form_offers_the_catalogue_and_starts_a_create(login_as, memb
 def test_a_destructive_start_asks_for_the_reason_the_team_requires(
     login_as, members, stored_key, vultr
 ):
-    from panel.models import TeamSettings
+    from panel.audit.models import TeamSettings
 
     TeamSettings.objects.create(team=members.team, require_reason=True)
     server = Demo(vultr).id("web-01")

@@ -9,7 +9,8 @@ import time
 import pytest
 
 from panel.operations import start
-from panel.operations.models import KeyBudget, Notice, Operation
+from panel.budget.models import KeyBudget
+from panel.operations.models import Notice, Operation
 from tests.panel.helpers import Demo
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]

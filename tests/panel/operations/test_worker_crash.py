@@ -19,8 +19,9 @@ from django.conf import settings
 from panel.celery import app
 from panel.local_stack import child_env, free_port, start_celery, start_redis, stop
 from panel.operations import start
-from panel.operations.models import KeyBudget, Operation
-from panel.tasks import advance_operation
+from panel.budget.models import KeyBudget
+from panel.operations.models import Operation
+from panel.operations.tasks import advance_operation
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

@@ -1,0 +1,294 @@
+"""Servers: the list, one server, its bandwidth and OS choices; power, label, reinstall, OS
+change, destroy and create."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from accounts.permissions import Perm
+from panel.servers.cache import VultrCache
+from panel.vultr import Bandwidth, OsChangeOption, Server, VultrClient
+
+from .base import (
+    ACCOUNT,
+    SERVERS,
+    ActionContext,
+    Change,
+    NotFound,
+    Target,
+    mutation,
+    perform,
+    query,
+    read,
+    server_scope,
+    server_scopes,
+    server_target,
+    watch,
+)
+
+# Bandwidth is counted per day; a minute is fresh enough for a chart.
+BANDWIDTH_SECONDS = 60
+# The OS choices of a server change only when Vultr changes its catalogue.
+OS_CHANGE_SECONDS = 300
+
+
+def _shareable(server: Server) -> Server:
+    # The root password and the console URL are secrets, and the console URL expires
+    # (reference §4): neither goes into the shared cache.
+    return dataclasses.replace(server, default_password="", kvm_url=None)
+
+
+def _fetch_servers(vultr: VultrClient) -> list[Server]:
+    return [_shareable(server) for server in vultr.server_list()]
+
+
+def _remember_labels(store: VultrCache, servers: list[Server]) -> None:
+    store.remember_labels({server.id: server.label for server in servers})
+
+
+# -- reads -----------------------------------------------------------------------------------
+
+
+@query
+def list_servers(ctx: ActionContext) -> list[Server]:
+    """Every server of the key's account (root passwords and console URLs blanked)."""
+    return read(
+        ctx,
+        Perm.SUBSCRIPTIONS_VIEW,
+        SERVERS,
+        "list",
+        _fetch_servers,
+        after_fetch=_remember_labels,
+    )
+
+
+@query
+def get_server(ctx: ActionContext, server_id: str) -> Server:
+    """One server, from the (cached) list; `NotFound` if the account has no such server."""
+    for server in list_servers(ctx):
+        if server.id == server_id:
+            return server
+    raise NotFound(f"There is no server {server_id} in this Vultr account.")
+
+
+@query
+def server_bandwidth(ctx: ActionContext, server_id: str) -> Bandwidth:
+    return read(
+        ctx,
+        Perm.SUBSCRIPTIONS_VIEW,
+        server_scope(server_id),
+        "bandwidth",
+        lambda vultr: vultr.server_bandwidth(server_id),
+        seconds=BANDWIDTH_SECONDS,
+    )
+
+
+@query
+def os_change_list(ctx: ActionContext, server_id: str) -> list[OsChangeOption]:
+    """The operating systems this server may switch to."""
+    return read(
+        ctx,
+        Perm.SUBSCRIPTIONS_VIEW,
+        server_scope(server_id),
+        "os_change",
+        lambda vultr: vultr.server_os_change_list(server_id),
+        seconds=OS_CHANGE_SECONDS,
+    )
+
+
+# -- power and label -------------------------------------------------------------------------
+
+
+@mutation(Perm.SUBSCRIPTIONS)
+def start_server(ctx: ActionContext, server_id: str) -> None:
+    """Powers the server on (a running server is restarted)."""
+    perform(
+        ctx,
+        Change(
+            "start_server",
+            Perm.SUBSCRIPTIONS,
+            server_target(ctx, server_id),
+            invalidates=server_scopes(server_id),
+        ),
+        lambda vultr: vultr.server_start(server_id),
+    )
+
+
+@mutation(Perm.SUBSCRIPTIONS)
+def halt_server(ctx: ActionContext, server_id: str) -> None:
+    """Hard power-off; the server is still billed."""
+    perform(
+        ctx,
+        Change(
+            "halt_server",
+            Perm.SUBSCRIPTIONS,
+            server_target(ctx, server_id),
+            invalidates=server_scopes(server_id),
+        ),
+        lambda vultr: vultr.server_halt(server_id),
+    )
+
+
+@mutation(Perm.SUBSCRIPTIONS)
+def reboot_server(ctx: ActionContext, server_id: str) -> None:
+    """Hard reboot."""
+    perform(
+        ctx,
+        Change(
+            "reboot_server",
+            Perm.SUBSCRIPTIONS,
+            server_target(ctx, server_id),
+            invalidates=server_scopes(server_id),
+        ),
+        lambda vultr: vultr.server_reboot(server_id),
+    )
+
+
+@mutation(Perm.SUBSCRIPTIONS)
+def set_server_label(ctx: ActionContext, server_id: str, label: str) -> None:
+    """Renames the server; the audit entry names it by its old label."""
+    perform(
+        ctx,
+        Change(
+            "set_server_label",
+            Perm.SUBSCRIPTIONS,
+            server_target(ctx, server_id),
+            params={"label": label},
+            invalidates=server_scopes(server_id),
+        ),
+        lambda vultr: vultr.server_label_set(server_id, label),
+    )
+
+
+# -- destructive changes ---------------------------------------------------------------------
+
+
+@mutation(Perm.PROVISIONING)
+def reinstall_server(ctx: ActionContext, server_id: str, hostname: str | None = None) -> None:
+    """Reinstalls the same OS: everything on the disk is lost; the IP addresses stay."""
+    perform(
+        ctx,
+        Change(
+            "reinstall_server",
+            Perm.PROVISIONING,
+            server_target(ctx, server_id),
+            params={"hostname": hostname},
+            invalidates=server_scopes(server_id),
+            destructive=True,
+        ),
+        lambda vultr: vultr.server_reinstall(server_id, hostname),
+    )
+    watch(ctx, "reinstall_server", server_id)
+
+
+@mutation(Perm.PROVISIONING)
+def change_server_os(ctx: ActionContext, server_id: str, os_id: str) -> None:
+    """Installs another OS from `os_change_list`: everything on the disk is lost."""
+    perform(
+        ctx,
+        Change(
+            "change_server_os",
+            Perm.PROVISIONING,
+            server_target(ctx, server_id),
+            params={"os_id": os_id},
+            invalidates=server_scopes(server_id),
+            destructive=True,
+        ),
+        lambda vultr: vultr.server_os_change(server_id, os_id),
+    )
+    watch(ctx, "change_server_os", server_id)
+
+
+@mutation(Perm.PROVISIONING)
+def destroy_server(ctx: ActionContext, server_id: str) -> None:
+    """Deletes the server, its disk and its backups, and releases its addresses. Vultr
+    refuses within 5 minutes of creation (reference §7)."""
+    perform(
+        ctx,
+        Change(
+            "destroy_server",
+            Perm.PROVISIONING,
+            server_target(ctx, server_id),
+            invalidates=(*server_scopes(server_id), ACCOUNT, "backups"),
+            destructive=True,
+        ),
+        lambda vultr: vultr.server_destroy(server_id),
+    )
+    watch(ctx, "destroy_server", server_id)
+
+
+@mutation(Perm.PROVISIONING)
+def create_server(
+    ctx: ActionContext,
+    region_id: str,
+    plan_id: str,
+    os_id: str,
+    *,
+    label: str | None = None,
+    hostname: str | None = None,
+    tag: str | None = None,
+    ssh_key_ids: Iterable[str] = (),
+    script_id: str | None = None,
+    snapshot_id: str | None = None,
+    iso_id: str | None = None,
+    enable_ipv6: bool = False,
+    enable_private_network: bool = False,
+    auto_backups: bool = False,
+    ddos_protection: bool = False,
+    userdata: str | None = None,
+) -> str:
+    """Orders a server (billing starts at once) and returns its id; Vultr then builds it.
+
+    Never retried by the provider library once it may have reached Vultr (a second success
+    would be a second server): on a timeout, look for the server before trying again.
+    """
+    ssh_key_ids = tuple(ssh_key_ids)
+    params = {
+        "region_id": region_id,
+        "plan_id": plan_id,
+        "os_id": os_id,
+        "label": label,
+        "hostname": hostname,
+        "tag": tag,
+        "ssh_key_ids": ssh_key_ids or None,
+        "script_id": script_id,
+        "snapshot_id": snapshot_id,
+        "iso_id": iso_id,
+        "enable_ipv6": enable_ipv6,
+        "enable_private_network": enable_private_network,
+        "auto_backups": auto_backups,
+        "ddos_protection": ddos_protection,
+        "userdata": userdata,
+    }
+    subid = perform(
+        ctx,
+        Change(
+            "create_server",
+            Perm.PROVISIONING,
+            # The id is Vultr's answer; the label is what the user will recognise.
+            Target("server", "", label or ""),
+            params=params,
+            invalidates=(SERVERS, ACCOUNT),
+            result_as="target_id",
+        ),
+        lambda vultr: vultr.server_create(
+            region_id,
+            plan_id,
+            os_id,
+            label=label,
+            hostname=hostname,
+            tag=tag,
+            ssh_key_ids=ssh_key_ids,
+            script_id=script_id,
+            snapshot_id=snapshot_id,
+            iso_id=iso_id,
+            enable_ipv6=enable_ipv6,
+            enable_private_network=enable_private_network,
+            auto_backups=auto_backups,
+            ddos_protection=ddos_protection,
+            userdata=userdata,
+        ),
+    )
+    watch(ctx, "create_server", subid)
+    return subid

@@ -1,0 +1,107 @@
+"""Snapshots: the account's list; take one of a server, restore one onto a server, delete one.
+
+v1's snapshot/list does not say which server a snapshot came from (reference §5); the audit
+entry of `create_snapshot` does (target: the server, parameter `snapshot_id`), which is how
+the server page finds "snapshots of this server".
+"""
+
+from __future__ import annotations
+
+from accounts.permissions import Perm
+from panel.audit.models import AuditEntry
+from panel.vultr import Snapshot
+
+from .base import (
+    SNAPSHOTS,
+    ActionContext,
+    Change,
+    Target,
+    cache_for,
+    mutation,
+    perform,
+    query,
+    read,
+    server_scopes,
+    server_target,
+    watch,
+)
+
+
+@query
+def list_snapshots(ctx: ActionContext) -> list[Snapshot]:
+    return read(ctx, Perm.SUBSCRIPTIONS_VIEW, SNAPSHOTS, "list", lambda v: v.snapshot_list())
+
+
+@query
+def snapshot_ids_taken_from(ctx: ActionContext, server_id: str) -> set[str]:
+    """Ids of the snapshots this panel took of the server (from the audit log)."""
+    entries = AuditEntry.objects.filter(
+        team=ctx.team,
+        api_key_id=ctx.api_key_id,
+        action="create_snapshot",
+        target_id=server_id,
+        outcome=AuditEntry.Outcome.SUCCEEDED,
+    ).values_list("params", flat=True)
+    return {params["snapshot_id"] for params in entries if params.get("snapshot_id")}
+
+
+@mutation(Perm.PROVISIONING)
+def create_snapshot(ctx: ActionContext, server_id: str, description: str = "") -> str:
+    """Starts a snapshot of the server (it may keep running); returns the snapshot id. The
+    snapshot is `pending` until Vultr has copied the disk."""
+    snapshot_id = perform(
+        ctx,
+        Change(
+            "create_snapshot",
+            Perm.PROVISIONING,
+            server_target(ctx, server_id),
+            params={"description": description},
+            invalidates=(SNAPSHOTS,),
+            result_as="snapshot_id",
+        ),
+        lambda vultr: vultr.snapshot_create(server_id, description or None),
+    )
+    watch(ctx, "create_snapshot", server_id, snapshot_id=snapshot_id)
+    return snapshot_id
+
+
+@mutation(Perm.PROVISIONING)
+def destroy_snapshot(ctx: ActionContext, snapshot_id: str) -> None:
+    """Deletes the snapshot for good."""
+    perform(
+        ctx,
+        Change(
+            "destroy_snapshot",
+            Perm.PROVISIONING,
+            Target("snapshot", snapshot_id, _description(ctx, snapshot_id)),
+            invalidates=(SNAPSHOTS,),
+            destructive=True,
+        ),
+        lambda vultr: vultr.snapshot_destroy(snapshot_id),
+    )
+
+
+@mutation(Perm.PROVISIONING)
+def restore_snapshot(ctx: ActionContext, server_id: str, snapshot_id: str) -> None:
+    """Overwrites the server's disk with the snapshot: what is on the disk now is lost."""
+    perform(
+        ctx,
+        Change(
+            "restore_snapshot",
+            Perm.PROVISIONING,
+            server_target(ctx, server_id),
+            params={"snapshot_id": snapshot_id},
+            invalidates=server_scopes(server_id),
+            destructive=True,
+        ),
+        lambda vultr: vultr.server_restore_snapshot(server_id, snapshot_id),
+    )
+    watch(ctx, "restore_snapshot", server_id)
+
+
+def _description(ctx: ActionContext, snapshot_id: str) -> str:
+    try:
+        cached = cache_for(ctx).peek(SNAPSHOTS, "list") or []
+    except Exception:  # no key: perform records that failure itself
+        return ""
+    return next((s.description for s in cached if s.id == snapshot_id), "")

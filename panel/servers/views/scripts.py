@@ -1,0 +1,165 @@
+"""Startup scripts stored at Vultr: list, add, edit, delete. `boot` scripts run on an
+operating system's first boot, `pxe` scripts are iPXE scripts for custom installs.
+
+A script may hold passwords (the audit log keeps only its length, panel/servers/actions/base.py), so
+its text is shown only to members who may change scripts; the others see names and dates.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.permissions import Perm, team_view
+from panel.servers import actions
+from panel.servers.actions.base import Target
+from panel.servers.forms.server import ActionForm
+from panel.servers.forms.resources import DeleteScriptForm, ScriptForm
+from panel.vultr import StartupScript
+
+from .common import (
+    KeyPage,
+    Unavailable,
+    key_page,
+    render_page,
+    require,
+    require_reason,
+    submit,
+    vultr_page,
+)
+
+Bound = dict[str, ActionForm] | None
+
+
+def _find(page: KeyPage, script_id: str) -> StartupScript:
+    try:
+        found = actions.list_startupscripts(page.ctx)
+    except actions.ActionError as err:
+        raise Unavailable(str(err)) from None
+    for script in found:
+        if script.id == script_id:
+            return script
+    raise Http404("No such startup script in this account")
+
+
+def _list_page(request: HttpRequest, page: KeyPage, bound: Bound = None) -> HttpResponse:
+    error = ""
+    try:
+        scripts = actions.list_startupscripts(page.ctx)
+    except actions.ActionError as err:
+        scripts, error = [], str(err)
+    may_change = page.may(Perm.PROVISIONING)
+    add_form = None
+    if may_change:
+        add_form = (bound or {}).get("form-script") or ScriptForm(action=page.url("script_add"))
+    context = {
+        **page.context(),
+        "scripts": sorted(scripts, key=lambda s: (s.name.lower(), s.id)),
+        "error": error,
+        "add_form": add_form,
+        "may_change": may_change,
+    }
+    return render_page(request, "servers/scripts/list.html", context, {"scripts": "table"})
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_GET
+def script_list(request, key_id):
+    return _list_page(request, key_page(request, key_id))
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_POST
+def script_add(request, key_id):
+    page = key_page(request, key_id)
+    form = ScriptForm(request.POST, action=page.url("script_add"))
+    return submit(
+        request,
+        page,
+        form,
+        actions.create_startupscript,
+        lambda ctx, data: actions.create_startupscript(
+            ctx, data["name"], data["script"], data["type"]
+        ),
+        target=Target("startupscript", "", request.POST.get("name", "")[:255]),
+        success=lambda _: f"The startup script {form.cleaned_data['name']} is added.",
+        next_url=page.url("script_list"),
+        rerender=lambda bound: _list_page(request, page, bound),
+    )
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@vultr_page
+def script_edit(request, key_id, script_id):
+    """Rename and/or rewrite a script; only what changed is sent."""
+    page = key_page(request, key_id)
+    script = _find(page, script_id)
+    form = ScriptForm(
+        request.POST if request.method == "POST" else None,
+        action=page.url("script_edit", script_id=script.id),
+        current=script,
+        explanation=f"A {script.type.value} script. Servers that already ran it are not "
+        "affected; Vultr cannot change a script's type.",
+    )
+    context = {
+        **page.context(),
+        "form": form,
+        "heading": f"Startup script {script.name}",
+        "back": page.url("script_list"),
+    }
+
+    def rerender(bound):
+        return render_page(request, "servers/scripts/form.html", context)
+
+    if request.method == "POST":
+        return submit(
+            request,
+            page,
+            form,
+            actions.update_startupscript,
+            lambda ctx, data: actions.update_startupscript(ctx, script.id, **form.changes()),
+            target=Target("startupscript", script.id, script.name),
+            success=lambda _: f"The startup script {form.cleaned_data['name']} is saved.",
+            next_url=page.url("script_list"),
+            rerender=rerender,
+        )
+    require(request, Perm.PROVISIONING)
+    return rerender(None)
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@vultr_page
+def script_delete(request, key_id, script_id):
+    page = key_page(request, key_id)
+    script = _find(page, script_id)
+    form = DeleteScriptForm(
+        request.POST if request.method == "POST" else None,
+        action=page.url("script_delete", script_id=script.id),
+        explanation=(
+            f"The {script.type.value} script {script.name} and its text are deleted at Vultr "
+            "for good and can no longer be chosen for new servers. Servers that already ran "
+            "it are not changed."
+        ),
+        expected=script.name or script.id,
+        require_reason=require_reason(request),
+    )
+    context = {
+        **page.context(),
+        "form": form,
+        "heading": f"Startup script {script.name}",
+        "back": page.url("script_list"),
+    }
+    if request.method == "POST":
+        return submit(
+            request,
+            page,
+            form,
+            actions.destroy_startupscript,
+            lambda ctx, data: actions.destroy_startupscript(ctx, script.id),
+            target=Target("startupscript", script.id, script.name),
+            success=f"The startup script {script.name} is deleted.",
+            next_url=page.url("script_list"),
+            rerender=lambda bound: render_page(request, "servers/scripts/form.html", context),
+        )
+    require(request, Perm.PROVISIONING)
+    return render_page(request, "servers/scripts/form.html", context)

@@ -1,0 +1,200 @@
+"""All snapshots of a key's account: status, size, source server, date; take one of a server,
+delete one (typing its name).
+
+v1's snapshot/list does not say which server a snapshot was taken of (reference §5); the panel
+knows it for the snapshots it took itself, from the audit log (see `_sources`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.permissions import Perm, team_view
+from panel.servers import actions
+from panel.servers.actions.base import Target
+from panel.servers.forms.server import ActionForm
+from panel.servers.forms.resources import DeleteSnapshotForm, TakeSnapshotForm
+from panel.audit.models import AuditEntry
+from panel.vultr import Server, ServerStatus, Snapshot
+
+from .common import (
+    KeyPage,
+    Unavailable,
+    key_page,
+    render_page,
+    require,
+    require_reason,
+    submit,
+    vultr_page,
+)
+
+Bound = dict[str, ActionForm] | None
+
+
+def _sources(page: KeyPage) -> dict[str, tuple[str, str]]:
+    """Snapshot id → (server id, server label then) for the snapshots this panel took with
+    this key: the successful `create_snapshot` entries keep both (panel/servers/actions/snapshots.py).
+    One query for the whole list; `actions.snapshot_ids_taken_from` answers it per server."""
+    entries = AuditEntry.objects.filter(
+        team=page.request.team,
+        api_key_id=page.api_key.pk,
+        action="create_snapshot",
+        outcome=AuditEntry.Outcome.SUCCEEDED,
+    ).values_list("params", "target_id", "target_label")
+    return {
+        params["snapshot_id"]: (server_id, label)
+        for params, server_id, label in entries.order_by("created_at")
+        if params.get("snapshot_id")
+    }
+
+
+def name_of(snapshot: Snapshot) -> str:
+    """What to type to delete a snapshot: its description, or its id without one."""
+    return snapshot.description or snapshot.id
+
+
+def _find(page: KeyPage, snapshot_id: str) -> Snapshot:
+    try:
+        snapshots = actions.list_snapshots(page.ctx)
+    except actions.ActionError as err:
+        raise Unavailable(str(err)) from None
+    for snapshot in snapshots:
+        if snapshot.id == snapshot_id:
+            return snapshot
+    raise Http404("No such snapshot in this account")
+
+
+def _list_page(request: HttpRequest, page: KeyPage, bound: Bound = None) -> HttpResponse:
+    error = ""
+    try:
+        snapshots = actions.list_snapshots(page.ctx)
+    except actions.ActionError as err:
+        snapshots, error = [], str(err)
+    try:
+        servers = {s.id: s for s in actions.list_servers(page.ctx)}
+    except actions.ActionError:
+        servers = {}  # only used to name and link sources; the list stands without it
+    sources = _sources(page)
+    rows = []
+    for snapshot in sorted(snapshots, key=lambda s: s.date_created or 0, reverse=True):
+        server_id, label = sources.get(snapshot.id, ("", ""))
+        server = servers.get(server_id)
+        rows.append(
+            {
+                "snapshot": snapshot,
+                "size_gb": snapshot.size_bytes / 10**9,
+                "source_id": server_id,
+                "source_label": server.label if server else label,
+                "source_url": page.url("server_detail", server_id=server_id) if server else "",
+            }
+        )
+    take_form = None
+    if page.may(Perm.PROVISIONING):
+        if bound and "form-takesnapshot" in bound:
+            take_form = bound["form-takesnapshot"]
+        else:
+            take_form = _take_form(page, servers)
+    context = {
+        **page.context(),
+        "rows": rows,
+        "error": error,
+        "take_form": take_form,
+        "may_delete": page.may(Perm.PROVISIONING),
+    }
+    return render_page(request, "servers/snapshots/list.html", context, {"snapshots": "table"})
+
+
+def _take_form(
+    page: KeyPage, servers: dict[str, Server], data=None, *, only_active: bool = True
+) -> TakeSnapshotForm:
+    # Vultr snapshots only an active server (a pending one gets a 412): the form offers
+    # only those.
+    choices = [
+        (s.id, f"{s.label or s.id} ({s.main_ip or 'no address yet'}, {s.location})")
+        for s in sorted(servers.values(), key=lambda s: (s.label.lower(), s.id))
+        if s.status is ServerStatus.ACTIVE or not only_active
+    ]
+    return TakeSnapshotForm(
+        data,
+        action=page.url("snapshot_take"),
+        servers=choices,
+        explanation="The server keeps running; the snapshot is pending until Vultr has "
+        "copied its disk. Snapshots are billed by size.",
+    )
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_GET
+def snapshot_list(request, key_id):
+    return _list_page(request, key_page(request, key_id))
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_POST
+def snapshot_take(request, key_id):
+    page = key_page(request, key_id)
+    try:
+        servers = {s.id: s for s in actions.list_servers(page.ctx)}
+    except actions.ActionError:
+        servers = {}  # the form then refuses the server; the list page shows Vultr's words
+    # Any server of the account is accepted here, not just the active ones offered: for a
+    # server that cannot be snapshotted now, Vultr's own refusal is the best explanation.
+    form = _take_form(page, servers, request.POST, only_active=False)
+    server = servers.get(request.POST.get("server", ""))
+    name = (server.label or server.id) if server else ""
+    return submit(
+        request,
+        page,
+        form,
+        actions.create_snapshot,
+        lambda ctx, data: actions.create_snapshot(ctx, data["server"], data["description"]),
+        target=Target("server", server.id if server else "", server.label if server else ""),
+        success=lambda snapshot_id: f"Vultr is taking snapshot {snapshot_id} of {name}.",
+        next_url=page.url("snapshot_list"),
+        rerender=lambda bound: _list_page(request, page, bound),
+    )
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@vultr_page
+def snapshot_delete(request, key_id, snapshot_id):
+    page = key_page(request, key_id)
+    snapshot = _find(page, snapshot_id)
+    sources = _sources(page)
+    source = sources.get(snapshot.id, ("", ""))[1]
+    made = f"taken of {source}, " if source else ""
+    explanation = (
+        f"The snapshot {name_of(snapshot)} ({made}{snapshot.size_bytes / 10**9:.1f} GB) is "
+        "deleted at Vultr for good: no server can be restored from it or deployed from it "
+        "any more, and billing for it stops. Servers restored from it earlier keep their disks."
+    )
+    form = DeleteSnapshotForm(
+        request.POST if request.method == "POST" else None,
+        action=page.url("snapshot_delete", snapshot_id=snapshot.id),
+        explanation=explanation,
+        expected=name_of(snapshot),
+        require_reason=require_reason(request),
+    )
+    context: dict[str, Any] = {
+        **page.context(),
+        "form": form,
+        "heading": f"Snapshot {name_of(snapshot)}",
+        "back": page.url("snapshot_list"),
+    }
+    if request.method == "POST":
+        return submit(
+            request,
+            page,
+            form,
+            actions.destroy_snapshot,
+            lambda ctx, data: actions.destroy_snapshot(ctx, snapshot.id),
+            target=Target("snapshot", snapshot.id, snapshot.description),
+            success=f"The snapshot {name_of(snapshot)} is deleted.",
+            next_url=page.url("snapshot_list"),
+            rerender=lambda bound: render_page(request, "servers/snapshots/form.html", context),
+        )
+    require(request, Perm.PROVISIONING)
+    return render_page(request, "servers/snapshots/form.html", context)

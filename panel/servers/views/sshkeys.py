@@ -1,0 +1,182 @@
+"""SSH keys stored at Vultr (for new installs): list, add, rename or replace, delete.
+
+A key's text is checked as one authorized_keys line by the provider library's own checker
+before anything is sent (panel/servers/forms/resources.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.permissions import Perm, team_view
+from panel.servers import actions
+from panel.servers.actions.base import Target
+from panel.servers.forms.server import ActionForm
+from panel.servers.forms.resources import DeleteSshKeyForm, SshKeyForm
+from panel.vultr import SshKey
+
+from .common import (
+    KeyPage,
+    Unavailable,
+    key_page,
+    render_page,
+    require,
+    require_reason,
+    submit,
+    vultr_page,
+)
+
+Bound = dict[str, ActionForm] | None
+
+
+def _find(page: KeyPage, sshkey_id: str) -> SshKey:
+    try:
+        found = actions.list_sshkeys(page.ctx)
+    except actions.ActionError as err:
+        raise Unavailable(str(err)) from None
+    for sshkey in found:
+        if sshkey.id == sshkey_id:
+            return sshkey
+    raise Http404("No such SSH key in this account")
+
+
+def describe(sshkey: SshKey) -> dict[str, str]:
+    """Type, SHA256 fingerprint (as `ssh-keygen -l` prints it) and comment of a key: the
+    start of every ed25519 key looks the same, the fingerprint tells keys apart."""
+    parts = sshkey.ssh_key.split(None, 2)
+    try:
+        blob = base64.b64decode(parts[1], validate=True)
+    except (IndexError, binascii.Error):
+        fingerprint = ""
+    else:
+        digest = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+        fingerprint = f"SHA256:{digest}"
+    return {
+        "type": parts[0] if parts else "",
+        "fingerprint": fingerprint,
+        "comment": parts[2] if len(parts) > 2 else "",
+    }
+
+
+def _list_page(request: HttpRequest, page: KeyPage, bound: Bound = None) -> HttpResponse:
+    error = ""
+    try:
+        sshkeys = sorted(actions.list_sshkeys(page.ctx), key=lambda k: (k.name.lower(), k.id))
+    except actions.ActionError as err:
+        sshkeys, error = [], str(err)
+    add_form = None
+    if page.may(Perm.PROVISIONING):
+        add_form = (bound or {}).get("form-sshkey") or SshKeyForm(action=page.url("sshkey_add"))
+    context = {
+        **page.context(),
+        "sshkeys": [(k, describe(k)) for k in sshkeys],
+        "error": error,
+        "add_form": add_form,
+        "may_change": page.may(Perm.PROVISIONING),
+    }
+    return render_page(request, "servers/sshkeys/list.html", context, {"sshkeys": "table"})
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_GET
+def sshkey_list(request, key_id):
+    return _list_page(request, key_page(request, key_id))
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_POST
+def sshkey_add(request, key_id):
+    page = key_page(request, key_id)
+    form = SshKeyForm(request.POST, action=page.url("sshkey_add"))
+    return submit(
+        request,
+        page,
+        form,
+        actions.create_sshkey,
+        lambda ctx, data: actions.create_sshkey(ctx, data["name"], data["ssh_key"]),
+        target=Target("sshkey", "", request.POST.get("name", "")[:255]),
+        success=lambda _: f"The SSH key {form.cleaned_data['name']} is added.",
+        next_url=page.url("sshkey_list"),
+        rerender=lambda bound: _list_page(request, page, bound),
+    )
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@vultr_page
+def sshkey_edit(request, key_id, sshkey_id):
+    """Rename and/or replace the key text; only what changed is sent."""
+    page = key_page(request, key_id)
+    sshkey = _find(page, sshkey_id)
+    form = SshKeyForm(
+        request.POST if request.method == "POST" else None,
+        action=page.url("sshkey_edit", sshkey_id=sshkey.id),
+        current=sshkey,
+        explanation="Servers installed earlier keep the key they got; the new text is "
+        "installed on servers deployed from now on.",
+    )
+    context = {
+        **page.context(),
+        "form": form,
+        "heading": f"SSH key {sshkey.name}",
+        "back": page.url("sshkey_list"),
+    }
+
+    def rerender(bound):
+        return render_page(request, "servers/sshkeys/form.html", context)
+
+    if request.method == "POST":
+        return submit(
+            request,
+            page,
+            form,
+            actions.update_sshkey,
+            lambda ctx, data: actions.update_sshkey(ctx, sshkey.id, **form.changes()),
+            target=Target("sshkey", sshkey.id, sshkey.name),
+            success=lambda _: f"The SSH key {form.cleaned_data['name']} is saved.",
+            next_url=page.url("sshkey_list"),
+            rerender=rerender,
+        )
+    require(request, Perm.PROVISIONING)
+    return rerender(None)
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@vultr_page
+def sshkey_delete(request, key_id, sshkey_id):
+    page = key_page(request, key_id)
+    sshkey = _find(page, sshkey_id)
+    form = DeleteSshKeyForm(
+        request.POST if request.method == "POST" else None,
+        action=page.url("sshkey_delete", sshkey_id=sshkey.id),
+        explanation=(
+            f"The key {sshkey.name} is deleted at Vultr and can no longer be chosen for new "
+            "servers. Servers that already have it keep it in their authorized_keys."
+        ),
+        expected=sshkey.name or sshkey.id,
+        require_reason=require_reason(request),
+    )
+    context = {
+        **page.context(),
+        "form": form,
+        "heading": f"SSH key {sshkey.name}",
+        "back": page.url("sshkey_list"),
+    }
+    if request.method == "POST":
+        return submit(
+            request,
+            page,
+            form,
+            actions.destroy_sshkey,
+            lambda ctx, data: actions.destroy_sshkey(ctx, sshkey.id),
+            target=Target("sshkey", sshkey.id, sshkey.name),
+            success=f"The SSH key {sshkey.name} is deleted.",
+            next_url=page.url("sshkey_list"),
+            rerender=lambda bound: render_page(request, "servers/sshkeys/form.html", context),
+        )
+    require(request, Perm.PROVISIONING)
+    return render_page(request, "servers/sshkeys/form.html", context)
