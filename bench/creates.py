@@ -115,9 +115,9 @@ def main() -> None:
         call_command("migrate", interactive=False, verbosity=0)
         from accounts import actions as account_actions
         from accounts.models import User
-        from panel.servers.actions import ActionContext
         from panel.operations import start
         from panel.operations.models import Operation
+        from panel.servers.actions import ActionContext
 
         user = User.objects.create_user("bench", "bench@example.com", secrets.token_urlsafe())
         team = account_actions.create_team(user, "Bench")

@@ -16,8 +16,8 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
 from accounts.models import Team
-from panel.audit.record import account_event, personal_team, record, user_target
 from panel.audit.models import AuditEntry, TeamSettings
+from panel.audit.record import account_event, personal_team, record, user_target
 
 
 @receiver(user_logged_in, dispatch_uid="panel_audit_signed_in")

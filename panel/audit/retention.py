@@ -17,8 +17,8 @@ from django.db import router, transaction
 from django.utils import timezone
 
 from panel.audit.chain import checkpoint_parts, encode_time, lock_head, sign
-from panel.audit.record import record
 from panel.audit.models import AuditChain, AuditEntry, TeamSettings
+from panel.audit.record import record
 
 
 @dataclass(frozen=True)

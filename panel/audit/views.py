@@ -12,11 +12,11 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from accounts.permissions import Perm, get_team_object, team_view
-from panel.audit import record as audit
 from panel.audit import export
+from panel.audit import record as audit
 from panel.audit.forms import AuditFilterForm, RetentionForm
-from panel.audit.queries import page, request_group, team_entries
 from panel.audit.models import AuditChain, AuditEntry, TeamSettings
+from panel.audit.queries import page, request_group, team_entries
 
 
 def _cursor(request, name: str) -> int | None:

@@ -30,12 +30,11 @@ import contextlib
 import contextvars
 import dataclasses
 import functools
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
-
-import hashlib
 
 import redis
 from django.conf import settings

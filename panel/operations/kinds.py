@@ -19,12 +19,10 @@ real main IP (`Server.is_ready`); power_status alone means nothing while pending
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import dataclasses
 import json
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,24 +45,6 @@ from panel.vultr import (
 from .models import Operation
 
 Kind = Operation.Kind
-
-
-_sending = contextvars.ContextVar("operation_sending", default=False)
-
-
-@contextlib.contextmanager
-def sending() -> Iterator[None]:
-    """Marks the request an operation is sending, so that the action it calls does not start
-    a second operation to watch itself (`start.watch_operation`)."""
-    reset = _sending.set(True)
-    try:
-        yield
-    finally:
-        _sending.reset(reset)
-
-
-def is_sending() -> bool:
-    return _sending.get()
 
 
 @dataclasses.dataclass
@@ -526,8 +506,8 @@ class CreateIpv4(BusyThenOk):
         listed = [a.ip for a in vultr.server_list_ipv4(op.target_id)]
         wanted = op.result.get("ip")
         if "before_ips" not in op.result and not wanted:
-            # Started by a plain action call (start.watch_operation), which did not read the
-            # addresses before; Vultr did not say which is new, so report the secondary ones.
+            # Recorded before the addresses were read (an operation of an older version); Vultr
+            # did not say which is new, so report the secondary ones.
             extra = listed[1:]
             if not extra:
                 return CheckResult("wait")

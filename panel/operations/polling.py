@@ -29,9 +29,8 @@ from django.utils import timezone
 
 from accounts.encryption import DecryptionError
 from accounts.models import ApiKey
-from panel.vultr import VultrError
-
 from panel.budget import tokens as budget
+from panel.vultr import VultrError
 
 from . import runner
 from .kinds import World, spec_for

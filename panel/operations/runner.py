@@ -47,6 +47,7 @@ from django.utils import timezone
 
 from accounts.encryption import DecryptionError
 from accounts.models import ApiKey
+from panel.budget import tokens as budget
 from panel.servers.actions import ActionContext, ActionDenied, ActionError
 from panel.servers.actions.base import explain
 from panel.vultr import (
@@ -59,9 +60,6 @@ from panel.vultr import (
     VultrError,
 )
 
-from panel.budget import tokens as budget
-
-from . import kinds
 from .kinds import Observation, describe_state, spec_for
 from .models import Operation, OperationStep
 
@@ -353,7 +351,7 @@ def send(op: Operation) -> Next:
         result={**op.result, **found},
     )
     try:
-        with budget.patience(TASK_PATIENCE_SECONDS), kinds.sending():
+        with budget.patience(TASK_PATIENCE_SECONDS):
             sent = spec.send(op, ctx_for(op))
     except ActionDenied as err:
         save(op, phase=Phase.START, sending_at=None)
@@ -396,7 +394,7 @@ def send(op: Operation) -> Next:
         fields["result"] = {**op.result, **sent["result"]}
     save(op, [("sent", label)], **fields)
     try:
-        with budget.patience(TASK_PATIENCE_SECONDS), kinds.sending():
+        with budget.patience(TASK_PATIENCE_SECONDS):
             after = spec.after_sent(op, ctx_for(op))
     except (ActionError, VultrError) as err:
         logger.info("operation %s: after sending: %s (left for later)", op.pk, err)

@@ -22,11 +22,6 @@ urlpatterns = [
     path(_ops + "alerts/", views.alert_list, name="alerts"),
     path(_ops + "alerts/<int:alert_id>/delete/", views.alert_delete, name="alert_delete"),
     path(
-        "t/<slug:team>/k/<int:key_id>/operations/start/<str:kind>/",
-        views.operation_start,
-        name="start",
-    ),
-    path(
         "t/<slug:team>/k/<int:key_id>/servers/<str:server_id>/operations/",
         views.server_operations,
         name="server",

@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,19 +26,17 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import ApiKey, Team
 from accounts.permissions import Perm, get_team_object, team_view
-from panel.servers import actions
 from panel.budget import tokens as budget
+from panel.budget.models import KeyBudget
 from panel.operations import start
 from panel.operations.forms import (
-    START_FORMS,
     AlertTargetForm,
     KeyBudgetForm,
     OperationFilterForm,
 )
 from panel.operations.kinds import spec_for
-from panel.budget.models import KeyBudget
 from panel.operations.models import AlertTarget, Notice, Operation
-from panel.servers.views.common import key_page, render_page
+from panel.servers.views.common import render_page
 
 # How often an open panel asks for news (seconds), and how often a list with running
 # operations does.
@@ -213,100 +211,6 @@ def operation_list(request):
 
 
 # -- starting ----------------------------------------------------------------------------------
-
-
-def _choices(ctx: actions.ActionContext, kind: str, server_id: str) -> dict[str, list]:
-    """The choices a start form offers, from the action layer's (cached) reads."""
-    if kind == Operation.Kind.CREATE_SERVER:
-        return {
-            "region_id": [(r.id, f"{r.name} ({r.country})") for r in actions.regions(ctx)],
-            "plan_id": [(p.id, p.name) for p in actions.plans(ctx)],
-            "os_id": [(o.id, o.name) for o in actions.operating_systems(ctx)],
-        }
-    if kind == Operation.Kind.CHANGE_SERVER_OS:
-        return {"os_id": [(o.id, o.name) for o in actions.os_change_list(ctx, server_id)]}
-    if kind == Operation.Kind.RESTORE_SNAPSHOT:
-        return {
-            "snapshot_id": [
-                (s.id, f"{s.description or s.id} ({s.status})") for s in actions.list_snapshots(ctx)
-            ]
-        }
-    if kind == Operation.Kind.RESTORE_BACKUP:
-        return {
-            "backup_id": [
-                (b.id, f"{b.description or b.id} ({b.date_created:%Y-%m-%d})")
-                for b in actions.list_backups(ctx, server_id)
-            ]
-        }
-    return {}
-
-
-_STARTERS = {
-    Operation.Kind.CREATE_SERVER: start.start_create_server,
-    Operation.Kind.CREATE_SNAPSHOT: start.start_create_snapshot,
-    Operation.Kind.REINSTALL_SERVER: start.start_reinstall_server,
-    Operation.Kind.CHANGE_SERVER_OS: start.start_change_server_os,
-    Operation.Kind.RESTORE_SNAPSHOT: start.start_restore_snapshot,
-    Operation.Kind.RESTORE_BACKUP: start.start_restore_backup,
-    Operation.Kind.DESTROY_SERVER: start.start_destroy_server,
-    Operation.Kind.CREATE_IPV4: start.start_create_ipv4,
-}
-
-
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
-def operation_start(request, key_id, kind):
-    """A form to start one kind of operation (GET), and starting it (POST): the answer is the
-    operation's live panel."""
-    if kind not in START_FORMS:
-        raise Http404("No such kind of operation")
-    spec = spec_for(kind)
-    if not request.membership.may(spec.perm):
-        raise PermissionDenied(
-            f"Your role in {request.team.name} does not allow this: "
-            f"{spec.perm.description.lower()}."
-        )
-    page = key_page(request, key_id)
-    form_class = START_FORMS[kind]
-    server_id = (request.POST or request.GET).get("server_id", "")
-    require_reason = spec.destructive and _team_requires_reason(request.team)
-    error = ""
-    try:
-        choices = _choices(page.ctx, kind, server_id)
-    except actions.ActionError as err:
-        choices, error = {}, str(err)
-    form = form_class(
-        request.POST if request.method == "POST" else None,
-        initial={"server_id": server_id},
-        choices=choices,
-        require_reason=require_reason,
-        destructive=spec.destructive,
-    )
-    if request.method == "POST" and not error and form.is_valid():
-        ctx = page.ctx.with_reason(form.cleaned_data.get("reason") or "")
-        try:
-            op = _STARTERS[kind](ctx, **form.start_kwargs())
-        except actions.ActionError as err:
-            form.add_error(None, str(err))
-        else:
-            return answer_with_panel(request, op)
-    context = {
-        **page.context(),
-        "form": form,
-        "kind": kind,
-        "kind_label": Operation.Kind(kind).label,
-        "server_id": server_id,
-        "error": error,
-    }
-    return render_page(request, "operations/start.html", context, {"start-form": "form"})
-
-
-def _team_requires_reason(team: Team) -> bool:
-    from panel.audit.models import TeamSettings
-
-    return TeamSettings.for_team(team).require_reason
-
-
-# -- a server's operations ---------------------------------------------------------------------
 
 
 @team_view(Perm.SUBSCRIPTIONS_VIEW)

@@ -35,7 +35,6 @@ queries, not arbitrary calls), hence this small module.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -43,8 +42,6 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-
-from panel.budget.tokens import namespace
 
 T = TypeVar("T")
 

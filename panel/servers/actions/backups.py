@@ -16,7 +16,6 @@ from .base import (
     server_scope,
     server_scopes,
     server_target,
-    watch,
 )
 
 
@@ -49,4 +48,3 @@ def restore_backup(ctx: ActionContext, server_id: str, backup_id: str) -> None:
         ),
         lambda vultr: vultr.server_restore_backup(server_id, backup_id),
     )
-    watch(ctx, "restore_backup", server_id)

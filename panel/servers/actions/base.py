@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import ApiKey, Team
 from accounts.permissions import Perm, may
-from panel.servers.cache import VultrCache, namespace
 from panel.audit.models import AuditEntry, TeamSettings
 from panel.budget import tokens as budget
+from panel.budget.tokens import namespace
+from panel.servers.cache import VultrCache
 from panel.vultr import (
     AuthenticationError,
     ConnectionFailedError,
@@ -467,15 +467,3 @@ def clean_params(params: Mapping[str, Any]) -> dict[str, Any]:
         else:
             cleaned[name] = str(value)
     return cleaned
-
-
-# -- long actions ----------------------------------------------------------------------------
-
-
-def watch(ctx: ActionContext, kind: str, server_id: str, **result: Any):
-    """After a long action's request (reinstall, restore, destroy, ...): an Operation follows it
-    until Vultr has finished, so that the server's pages show its progress. Returns it, or
-    None when the action was sent by an operation already (panel/operations/start.py)."""
-    from panel.operations.start import watch_operation
-
-    return watch_operation(ctx, kind, server_target(ctx, server_id), result=result)

@@ -19,7 +19,6 @@ from .base import (
     server_scope,
     server_scopes,
     server_target,
-    watch,
 )
 
 
@@ -74,8 +73,6 @@ def create_ipv4(ctx: ActionContext, server_id: str, *, reboot: bool = True) -> s
         ),
         lambda vultr: vultr.server_create_ipv4(server_id, reboot),
     )
-    if reboot:
-        watch(ctx, "create_ipv4", server_id, **({"ip": ip} if ip else {}))
     return ip
 
 

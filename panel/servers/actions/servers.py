@@ -24,7 +24,6 @@ from .base import (
     server_scope,
     server_scopes,
     server_target,
-    watch,
 )
 
 # Bandwidth is counted per day; a minute is fresh enough for a chart.
@@ -179,7 +178,6 @@ def reinstall_server(ctx: ActionContext, server_id: str, hostname: str | None = 
         ),
         lambda vultr: vultr.server_reinstall(server_id, hostname),
     )
-    watch(ctx, "reinstall_server", server_id)
 
 
 @mutation(Perm.PROVISIONING)
@@ -197,7 +195,6 @@ def change_server_os(ctx: ActionContext, server_id: str, os_id: str) -> None:
         ),
         lambda vultr: vultr.server_os_change(server_id, os_id),
     )
-    watch(ctx, "change_server_os", server_id)
 
 
 @mutation(Perm.PROVISIONING)
@@ -215,7 +212,6 @@ def destroy_server(ctx: ActionContext, server_id: str) -> None:
         ),
         lambda vultr: vultr.server_destroy(server_id),
     )
-    watch(ctx, "destroy_server", server_id)
 
 
 @mutation(Perm.PROVISIONING)
@@ -290,5 +286,4 @@ def create_server(
             userdata=userdata,
         ),
     )
-    watch(ctx, "create_server", subid)
     return subid

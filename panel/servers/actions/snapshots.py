@@ -23,7 +23,6 @@ from .base import (
     read,
     server_scopes,
     server_target,
-    watch,
 )
 
 
@@ -61,7 +60,6 @@ def create_snapshot(ctx: ActionContext, server_id: str, description: str = "") -
         ),
         lambda vultr: vultr.snapshot_create(server_id, description or None),
     )
-    watch(ctx, "create_snapshot", server_id, snapshot_id=snapshot_id)
     return snapshot_id
 
 
@@ -96,7 +94,6 @@ def restore_snapshot(ctx: ActionContext, server_id: str, snapshot_id: str) -> No
         ),
         lambda vultr: vultr.server_restore_snapshot(server_id, snapshot_id),
     )
-    watch(ctx, "restore_snapshot", server_id)
 
 
 def _description(ctx: ActionContext, snapshot_id: str) -> str:

@@ -28,10 +28,10 @@ from django_htmx.http import HttpResponseLocation
 
 from accounts.models import ApiKey
 from accounts.permissions import Perm
+from panel.audit.models import TeamSettings
 from panel.servers import actions
 from panel.servers.actions.base import Target, check_allowed
 from panel.servers.forms.server import ActionForm
-from panel.audit.models import TeamSettings
 from panel.vultr import Server
 
 

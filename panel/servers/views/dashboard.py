@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import ApiKey
 from accounts.permissions import Perm, team_view
-from panel.servers import actions
 from panel.audit.models import AuditEntry
+from panel.servers import actions
 from panel.servers.templatetags.panel import badge
 from panel.vultr import Account
 

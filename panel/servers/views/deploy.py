@@ -25,6 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import Perm, team_view
+from panel.operations import start as operations
 from panel.servers import actions
 from panel.servers.actions.base import Target, check_allowed
 from panel.servers.forms.deploy import (
@@ -38,7 +39,6 @@ from panel.servers.forms.deploy import (
     snapshot_name,
     split_image,
 )
-from panel.operations import start as operations
 from panel.vultr import Plan
 
 from .common import KeyPage, done, key_page, render_page, server_page, vultr_page
@@ -309,7 +309,7 @@ def deploy_create(request, key_id):
     try:
         # An operation sends the order (recorded before it goes out, found again by its tag if
         # Vultr's answer is lost) and follows the server until it is ready (panel/operations).
-        server_id = operations.create_server_now(page.ctx, **_order(state)).target_id
+        server_id = operations.start_create_server(page.ctx, **_order(state), now=True).target_id
     except operations.OrderInDoubt as err:
         # Vultr may have made the server: the order stays claimed, so it is never placed twice.
         return _show(request, page, offer, state, "review", error=str(err))

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import Perm, team_view
+from panel.operations import start as operations
 from panel.servers import actions
 from panel.servers.actions.base import check_allowed
 from panel.servers.forms.server import (
@@ -184,6 +185,14 @@ def server_ipv4(request, key_id, server_id):
     return _ipv4_tab(request, server_page(request, key_id, server_id))
 
 
+def _add_ipv4(ctx: actions.ActionContext, server_id: str, *, reboot: bool) -> str | None:
+    """With a reboot, an operation follows the server until the address is listed; without
+    one there is nothing to wait for."""
+    if reboot:
+        return operations.start_create_ipv4(ctx, server_id, now=True).result.get("ip")
+    return actions.create_ipv4(ctx, server_id, reboot=False)
+
+
 @team_view(Perm.SUBSCRIPTIONS_VIEW)
 @require_POST
 @vultr_page
@@ -195,7 +204,7 @@ def server_ipv4_add(request, key_id, server_id):
         page,
         form,
         actions.create_ipv4,
-        lambda ctx, data: actions.create_ipv4(ctx, page.server.id, reboot=data["reboot"]),
+        lambda ctx, data: _add_ipv4(ctx, page.server.id, reboot=data["reboot"]),
         target=page.target(),
         success=lambda ip: f"Vultr added {ip or 'an IPv4 address'} to {page.confirm_text}.",
         next_url=page.url("server_ipv4"),
@@ -511,7 +520,9 @@ def server_snapshot(request, key_id, server_id):
         page,
         form,
         actions.create_snapshot,
-        lambda ctx, data: actions.create_snapshot(ctx, page.server.id, data["description"]),
+        lambda ctx, data: operations.start_create_snapshot(
+            ctx, page.server.id, data["description"], now=True
+        ).result.get("snapshot_id"),
         target=page.target(),
         success=lambda sid: f"Vultr is taking snapshot {sid} of {page.confirm_text}.",
         next_url=page.url("server_images"),
@@ -554,7 +565,9 @@ def server_restore_snapshot(request, key_id, server_id):
             page,
             form,
             actions.restore_snapshot,
-            lambda ctx, d: actions.restore_snapshot(ctx, page.server.id, d["snapshot"]),
+            lambda ctx, d: operations.start_restore_snapshot(
+                ctx, page.server.id, d["snapshot"], now=True
+            ),
             target=page.target(),
             success=f"{page.confirm_text} is being restored from snapshot {snapshot_id}.",
             next_url=page.url("server_detail"),
@@ -592,7 +605,9 @@ def server_restore_backup(request, key_id, server_id):
             page,
             form,
             actions.restore_backup,
-            lambda ctx, d: actions.restore_backup(ctx, page.server.id, d["backup"]),
+            lambda ctx, d: operations.start_restore_backup(
+                ctx, page.server.id, d["backup"], now=True
+            ),
             target=page.target(),
             success=f"{page.confirm_text} is being restored from backup {backup_id}.",
             next_url=page.url("server_detail"),
@@ -725,7 +740,9 @@ def server_reinstall(request, key_id, server_id):
         page,
         form,
         actions.reinstall_server,
-        lambda ctx, data: actions.reinstall_server(ctx, page.server.id, data["hostname"] or None),
+        lambda ctx, data: operations.start_reinstall_server(
+            ctx, page.server.id, data["hostname"] or None, now=True
+        ),
         target=page.target(),
         success=f"{page.confirm_text} is being reinstalled.",
         next_url=page.url("server_detail"),
@@ -750,7 +767,9 @@ def server_os(request, key_id, server_id):
         page,
         form,
         actions.change_server_os,
-        lambda ctx, data: actions.change_server_os(ctx, page.server.id, data["os_id"]),
+        lambda ctx, data: operations.start_change_server_os(
+            ctx, page.server.id, data["os_id"], now=True
+        ),
         target=page.target(),
         success=lambda _: (
             f"{page.confirm_text} is being installed with "
@@ -772,7 +791,7 @@ def server_destroy(request, key_id, server_id):
         page,
         form,
         actions.destroy_server,
-        lambda ctx, data: actions.destroy_server(ctx, page.server.id),
+        lambda ctx, data: operations.start_destroy_server(ctx, page.server.id, now=True),
         target=page.target(),
         success=f"{page.confirm_text} is destroyed.",
         next_url=page.key_url("server_list"),

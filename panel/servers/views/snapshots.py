@@ -13,11 +13,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import Perm, team_view
+from panel.audit.models import AuditEntry
+from panel.operations import start as operations
 from panel.servers import actions
 from panel.servers.actions.base import Target
-from panel.servers.forms.server import ActionForm
 from panel.servers.forms.resources import DeleteSnapshotForm, TakeSnapshotForm
-from panel.audit.models import AuditEntry
+from panel.servers.forms.server import ActionForm
 from panel.vultr import Server, ServerStatus, Snapshot
 
 from .common import (
@@ -150,7 +151,9 @@ def snapshot_take(request, key_id):
         page,
         form,
         actions.create_snapshot,
-        lambda ctx, data: actions.create_snapshot(ctx, data["server"], data["description"]),
+        lambda ctx, data: operations.start_create_snapshot(
+            ctx, data["server"], data["description"], now=True
+        ).result.get("snapshot_id"),
         target=Target("server", server.id if server else "", server.label if server else ""),
         success=lambda snapshot_id: f"Vultr is taking snapshot {snapshot_id} of {name}.",
         next_url=page.url("snapshot_list"),

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.permissions import Perm, team_view
 from panel.servers import actions
 from panel.servers.actions.base import Target
-from panel.servers.forms.server import ActionForm
 from panel.servers.forms.resources import DeleteSshKeyForm, SshKeyForm
+from panel.servers.forms.server import ActionForm
 from panel.vultr import SshKey
 
 from .common import (

@@ -6,8 +6,8 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from accounts.permissions import Perm, team_view
-from panel.servers.forms.server import TeamSafetyForm
 from panel.audit.models import TeamSettings
+from panel.servers.forms.server import TeamSafetyForm
 
 
 @team_view(Perm.MANAGE_USERS)

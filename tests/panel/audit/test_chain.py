@@ -10,8 +10,8 @@ from django.db import connection, transaction
 
 from panel.audit import record as audit
 from panel.audit.chain import entry_hash, head_parts, signed, values_of
-from panel.audit.verify import verify
 from panel.audit.models import AppendOnlyError, AuditChain, AuditEntry
+from panel.audit.verify import verify
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import ApiKey, Invitation
 from accounts.roles import Role
 from panel.audit.events import EVENTS, vultr_actions
-from panel.audit.verify import verify
 from panel.audit.models import AuditEntry, TeamSettings
+from panel.audit.verify import verify
 from tests.accounts.test_two_factor import code_for, enrol
 from tests.fixtures.accounts import PASSWORD
 from tests.fixtures.simulator import new_key as new_vultr_key

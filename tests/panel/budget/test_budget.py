@@ -9,11 +9,12 @@ import time
 import pytest
 
 from accounts import actions as account_actions
-from panel.servers import actions
-from panel.servers.actions.base import ACCOUNT
-from panel.servers.cache import VultrCache, namespace
 from panel.budget import tokens as budget
 from panel.budget.models import KeyBudget
+from panel.budget.tokens import namespace
+from panel.servers import actions
+from panel.servers.actions.base import ACCOUNT
+from panel.servers.cache import VultrCache
 from panel.simulator import Simulator, serve
 from panel.vultr import RateLimitedError
 from tests.fixtures.simulator import new_key

@@ -123,11 +123,9 @@ def test_add_ipv4_runs_until_listed_and_ok(op_ctx, drive, vultr):
     assert op.result["ip"] in {a["ip"] for a in demo.ipv4("web-01")}
 
 
-def test_a_long_action_called_directly_is_followed_by_an_operation(op_ctx, drive, vultr):
-    from panel.servers import actions
-
+def test_a_long_action_sent_now_is_followed_by_an_operation(op_ctx, drive, vultr):
     server_id = Demo(vultr).id("web-01")
-    actions.reinstall_server(op_ctx, server_id)  # as a page that sends it itself would
+    start.start_reinstall_server(op_ctx, server_id, now=True)  # as a page sends it
     op = Operation.objects.get()
     assert (op.kind, op.status, op.phase, op.target_id) == (
         "reinstall_server",

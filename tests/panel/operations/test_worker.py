@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from panel.operations import start
 from panel.budget.models import KeyBudget
+from panel.operations import start
 from panel.operations.models import Notice, Operation
 from tests.panel.helpers import Demo
 

@@ -16,10 +16,10 @@ import time
 import pytest
 from django.conf import settings
 
+from panel.budget.models import KeyBudget
 from panel.celery import app
 from panel.local_stack import child_env, free_port, start_celery, start_redis, stop
 from panel.operations import start
-from panel.budget.models import KeyBudget
 from panel.operations.models import Operation
 from panel.operations.tasks import advance_operation
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from accounts.roles import Perm
+from panel.audit.models import AuditEntry, TeamSettings
 from panel.servers import actions
 from panel.servers.actions.base import SECRET_PARAMS
-from panel.audit.models import AuditEntry, TeamSettings
 from tests.panel.helpers import Demo, public_key, vultr_entries
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from panel.servers import actions
 from panel.audit.models import AuditEntry, TeamSettings
+from panel.servers import actions
 from tests.panel.helpers import Demo
 
 pytestmark = pytest.mark.django_db

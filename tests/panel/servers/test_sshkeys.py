@@ -9,8 +9,8 @@ import hashlib
 import pytest
 from django.urls import reverse
 
-from panel.servers import actions
 from panel.audit.models import AuditEntry, TeamSettings
+from panel.servers import actions
 from tests.panel.helpers import Demo, public_key
 
 pytestmark = pytest.mark.django_db
