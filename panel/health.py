@@ -12,6 +12,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from panel.celery import app
+
 
 @dataclass(frozen=True)
 class Check:
@@ -42,8 +44,6 @@ def check_redis() -> Check:
 
 
 def check_celery(timeout: float = 1.0) -> Check:
-    from panel.celery import app
-
     try:
         with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
             replies = app.control.ping(timeout=timeout, connection=conn)

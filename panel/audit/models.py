@@ -17,6 +17,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from panel.audit import chain
+
 
 class AppendOnlyError(Exception):
     """Somebody tried to change or delete an audit entry."""
@@ -109,9 +111,7 @@ class AuditEntry(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError("Audit entries cannot be changed.")
-        from panel.audit.chain import append
-
-        append(self, using=kwargs.get("using"))
+        chain.append(self, using=kwargs.get("using"))
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit entries cannot be deleted.")
@@ -139,9 +139,7 @@ class AuditEntry(models.Model):
 
     def canonical(self) -> dict[str, Any]:
         """The hashed content in a fixed order, as JSON-ready values (panel.audit.chain)."""
-        from panel.audit.chain import canonical
-
-        return canonical(self)
+        return chain.canonical(self)
 
 
 class AuditChain(models.Model):

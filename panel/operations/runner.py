@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import random
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
@@ -60,6 +59,8 @@ from panel.vultr import (
     VultrError,
 )
 
+from . import notify
+from . import retry as retries
 from .kinds import Observation, describe_state, spec_for
 from .models import Operation, OperationStep
 
@@ -92,8 +93,7 @@ class Next:
 
 
 def backoff(attempt: int, base: float = BACKOFF_BASE_SECONDS, cap: float = BACKOFF_CAP_SECONDS):
-    step = min(cap, base * 2 ** max(0, attempt - 1))
-    return step / 2 + random.uniform(0, step / 2)
+    return retries.backoff(attempt, base, cap)
 
 
 # -- context -------------------------------------------------------------------------------
@@ -203,8 +203,6 @@ def finish(
         **fields,
     )
     if ended and not quiet:
-        from . import notify
-
         logger.info("operation %s (%s) %s %s", op.pk, op.kind, status, error)
         notify.operation_ended(op)
     return ended
@@ -563,7 +561,7 @@ def cancel(op: Operation, by_name: str) -> bool:
 
 def retry(op: Operation, by_name: str) -> bool:
     """Start a failed or cancelled operation again from where it stopped. Returns whether it
-    was queued; the caller enqueues it (`start.enqueue_advance`) on commit."""
+    was queued; the caller enqueues it (`polling.enqueue_advance`) on commit."""
     if op.status not in (Status.FAILED, Status.CANCELLED):
         return False
     fields: dict[str, Any] = {}

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -41,46 +40,11 @@ from panel.servers.actions.base import Target, check_allowed, clean_params, serv
 from . import runner
 from .kinds import spec_for
 from .models import Operation
+from .polling import enqueue_advance, follow_up
 
 logger = logging.getLogger("panel.operations")
 
 Kind = Operation.Kind
-
-
-def enqueue_advance(operation_id: int, countdown: float = 0.0) -> str:
-    """Queue the next step of an operation once the current transaction commits."""
-    from panel.operations.tasks import advance_operation
-
-    task_id = str(uuid.uuid4())
-    runner.mark_due(operation_id, countdown, task_id)
-
-    def send() -> None:
-        try:
-            advance_operation.apply_async((operation_id,), countdown=countdown, task_id=task_id)
-        except Exception:
-            # The row is committed and overdue soon: the resumer (beat) queues it again.
-            logger.exception("could not queue operation %s", operation_id)
-
-    transaction.on_commit(send)
-    return task_id
-
-
-def follow_up(operation_id: int, following: runner.Next) -> None:
-    """Queue what `runner.advance` said comes next: the step again later, or the key's poll."""
-    if following.again is not None:
-        enqueue_advance(operation_id, countdown=following.again)
-    if following.poll_key is not None:
-        key_id = following.poll_key
-
-        def poll() -> None:
-            from .polling import schedule_poll
-
-            try:
-                schedule_poll(key_id)
-            except Exception:  # the resumer starts the poll later
-                logger.exception("could not schedule the poll of key %s", key_id)
-
-        transaction.on_commit(poll)
 
 
 def start_operation(

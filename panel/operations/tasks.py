@@ -6,7 +6,9 @@ instead of sleeping in a worker. The logic lives in panel/operations/; these wra
 its answers into Celery calls. Every task is acknowledged late (settings: a worker that dies
 mid-task leaves the message to another) and safe to run twice.
 
-The tasks keep the names they had in panel/tasks.py (`panel.tasks.*`): messages already queued
+The step and poll tasks live in polling.py and the alert's in notify.py, beside the code that
+queues them (so that nothing imports this module back); they are gathered here for Celery's
+autodiscovery. The tasks keep the names they had in panel/tasks.py (`panel.tasks.*`): messages already queued
 by an older version, and the routes and beat schedule in settings, still find them.
 """
 
@@ -16,23 +18,13 @@ import logging
 
 from celery import shared_task
 
-from panel.operations import notify, polling, runner
-from panel.operations.start import enqueue_advance, follow_up
+from panel.operations import polling, runner
+from panel.operations.notify import deliver_alert
+from panel.operations.polling import advance_operation, enqueue_advance, poll_operations
+
+__all__ = ["advance_operation", "deliver_alert", "poll_operations", "resume_operations"]
 
 logger = logging.getLogger("panel.operations")
-
-
-@shared_task(name="panel.tasks.advance_operation", acks_late=True, ignore_result=True)
-def advance_operation(operation_id: int) -> None:
-    """Run the next step of an operation; then queue the step after, or the key's poll."""
-    following = runner.advance(operation_id, task_id=advance_operation.request.id or "")
-    follow_up(operation_id, following)
-
-
-@shared_task(name="panel.tasks.poll_operations", acks_late=True, ignore_result=True)
-def poll_operations(api_key_id: int, chain: str, tick: int = 0) -> None:
-    """One tick of a key's poll chain: one server_list for every operation waiting on it."""
-    polling.run_chain(api_key_id, chain, tick)
 
 
 @shared_task(name="panel.tasks.resume_operations", acks_late=True, ignore_result=True)
@@ -45,11 +37,3 @@ def resume_operations() -> None:
     for key_id in keys:
         logger.warning("restarting the poll of key %s", key_id)
         polling.schedule_poll(key_id, countdown=0, force=True)
-
-
-@shared_task(name="panel.tasks.deliver_alert", acks_late=True, ignore_result=True)
-def deliver_alert(delivery_id: int) -> None:
-    """Send one alert (email or webhook); re-queued with backoff while it fails."""
-    delay = notify.deliver(delivery_id)
-    if delay is not None:
-        deliver_alert.apply_async((delivery_id,), countdown=delay)

@@ -30,6 +30,7 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.models import ApiKey, Team
 from accounts.permissions import Perm, may
+from panel.audit.events import register_action
 from panel.audit.models import AuditEntry, TeamSettings
 from panel.budget import tokens as budget
 from panel.budget.tokens import namespace
@@ -261,6 +262,7 @@ def mutation(perm: Perm) -> Callable[[Callable[..., T]], Callable[..., T]]:
     def mark(fn: Callable[..., T]) -> Callable[..., T]:
         fn.action_kind = "mutation"  # type: ignore[attr-defined]
         fn.perm = perm  # type: ignore[attr-defined]
+        register_action(fn.__name__)  # the audit log's filters offer it
         return fn
 
     return mark

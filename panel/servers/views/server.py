@@ -36,6 +36,7 @@ from panel.servers.forms.server import (
     ReverseIpv6Form,
     SnapshotForm,
 )
+from panel.servers.templatetags.panel import byte_size
 from panel.vultr import Bandwidth, ImageStatus, IpType
 
 from .common import (
@@ -413,8 +414,6 @@ CHART_WIDTH, CHART_HEIGHT, CHART_DAYS = 600, 200, 30
 def bandwidth_chart(bandwidth: Bandwidth) -> dict[str, Any]:
     """Bars for the last 30 days, incoming and outgoing side by side, scaled to the busiest
     day; coordinates for an SVG whose viewBox is CHART_WIDTH × CHART_HEIGHT."""
-    from panel.servers.templatetags.panel import byte_size
-
     days = bandwidth.days[-CHART_DAYS:]
     if not days:
         return {"bars": [], "days": []}
