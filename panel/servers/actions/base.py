@@ -14,8 +14,8 @@ for this call only (the key is decrypted there and nowhere else), writes exactly
 entry (`succeeded`, or `failed` with Vultr's own words) and invalidates the cached scopes.
 Failures reach the caller as `ActionError`, whose text is ready to show next to the form.
 
-A read is one call to `read`: permission check, then the per-key cache (panel/servers/cache.py), which
-calls Vultr only when nobody else is already doing so. Reads are not audited.
+A read is one call to `read`: permission check, then the per-key cache (panel/servers/cache.py),
+which calls Vultr only when nobody else is already doing so. Reads are not audited.
 """
 
 from __future__ import annotations
@@ -403,7 +403,8 @@ def perform(ctx: ActionContext, change: Change, call: Callable[[VultrClient], T]
     """Runs one mutating action: see the module docstring. Returns `call`'s result."""
     entry = _entry(ctx, change.action, change.target, change.params)
 
-    def record(outcome: str, error: str = "") -> None:
+    # An AuditEntry.Outcome (Django's choices are untyped here, hence Any).
+    def record(outcome: Any, error: str = "") -> None:
         entry.outcome, entry.error = outcome, error
         entry.save()
 
