@@ -254,8 +254,8 @@ if env_bool("BEHIND_TLS_PROXY", False):
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 OTP_TOTP_ISSUER = env_str("PANEL_OTP_ISSUER", "Vultr panel")
 
-# The panel's Vultr pages (panel/servers/actions, panel/servers/cache.py). Lists are cached per API key for
-# this many seconds, which is also the fastest the status badges refresh.
+# The panel's Vultr pages (panel/servers/actions, panel/servers/cache.py). Lists are cached per
+# API key for this many seconds, which is also the fastest the status badges refresh.
 PANEL_CACHE_SECONDS = env_int("PANEL_CACHE_SECONDS", 5, minimum=1)
 # Pages wait this long for Vultr; a read is retried this many times on a 503, 500 or timeout.
 PANEL_VULTR_TIMEOUT = env_int("PANEL_VULTR_TIMEOUT", 20, minimum=1)

@@ -14,7 +14,6 @@ to it, never the other way round. Its package imports nothing, so that Django ca
 - queries.py, export.py, forms.py, views.py, urls.py: the review page and its CSV / JSON Lines
   export
 
-Nothing here calls Vultr; the action layer (panel/servers/actions/base.py) writes its own entries and
-reaches the chain through AuditEntry.save.
+Nothing here calls Vultr; the action layer (panel/servers/actions/base.py) writes its own
+entries and reaches the chain through AuditEntry.save.
 """
-

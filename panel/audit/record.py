@@ -1,8 +1,9 @@
 """Writing audit entries from outside the action layer: accounts, keys, sign-in, settings.
 
-The action layer (panel/servers/actions/base.py) builds its entries from an `ActionContext`. Everything
-else calls `record`, which takes who, from where and under which request id from the request
-being served (set by `panel.audit.middleware.AuditRequestMiddleware`), unless told otherwise:
+The action layer (panel/servers/actions/base.py) builds its entries from an `ActionContext`.
+Everything else calls `record`, which takes who, from where and under which request id from the
+request being served (set by `panel.audit.middleware.AuditRequestMiddleware`), unless told
+otherwise:
 
     from panel.audit import record as audit
 

@@ -58,9 +58,7 @@ def audit_log(request):
 @require_safe
 def audit_entry(request, entry_id: int):
     entry = get_team_object(request, AuditEntry, pk=entry_id)
-    return render(
-        request, "audit/entry.html", {"entry": entry, "group": request_group(entry)}
-    )
+    return render(request, "audit/entry.html", {"entry": entry, "group": request_group(entry)})
 
 
 @team_view(Perm.AUDIT_VIEW)

@@ -184,8 +184,8 @@ def namespace(key_id: int, ciphertext: str) -> str:
 
 
 def _ns(api_key: ApiKey) -> str:
-    # Like the cache (panel/servers/cache.py): the key's id and a fingerprint of its ciphertext, so a
-    # replaced key (perhaps of another Vultr account) starts with a bucket of its own.
+    # Like the cache (panel/servers/cache.py): the key's id and a fingerprint of its ciphertext,
+    # so a replaced key (perhaps of another Vultr account) starts with a bucket of its own.
     return namespace(api_key.pk, api_key.ciphertext)
 
 
@@ -257,7 +257,9 @@ def client_options(api_key: ApiKey) -> dict[str, Callable]:
 
 
 @sensitive_variables()
-def client(api_key: ApiKey, *, timeout: float | tuple[float, float], max_retries: int) -> VultrClient:
+def client(
+    api_key: ApiKey, *, timeout: float | tuple[float, float], max_retries: int
+) -> VultrClient:
     """A `VultrClient` for a stored key on the key's budget: the way the action layer and the
     operations reach Vultr. The key is decrypted here, for this client only."""
     return api_key.client(timeout=timeout, max_retries=max_retries, **client_options(api_key))

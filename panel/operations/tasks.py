@@ -8,8 +8,9 @@ mid-task leaves the message to another) and safe to run twice.
 
 The step and poll tasks live in polling.py and the alert's in notify.py, beside the code that
 queues them (so that nothing imports this module back); they are gathered here for Celery's
-autodiscovery. The tasks keep the names they had in panel/tasks.py (`panel.tasks.*`): messages already queued
-by an older version, and the routes and beat schedule in settings, still find them.
+autodiscovery. The tasks keep the names they had in panel/tasks.py (`panel.tasks.*`): messages
+already queued by an older version, and the routes and beat schedule in settings, still find
+them.
 """
 
 from __future__ import annotations

@@ -205,9 +205,7 @@ def operation_list(request):
         "list_seconds": LIST_SECONDS,
         "query": request.GET.urlencode(),
     }
-    return render_page(
-        request, "operations/list.html", context, {"operations-table": "table"}
-    )
+    return render_page(request, "operations/list.html", context, {"operations-table": "table"})
 
 
 # -- starting ----------------------------------------------------------------------------------

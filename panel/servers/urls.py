@@ -19,8 +19,8 @@ from panel.servers.views import (
     team,
 )
 
-# The Vultr pages (panel/servers/views/): the team's slug in every URL, and each Vultr resource under
-# the API key (a key is a Vultr account) it belongs to.
+# The team's slug in every URL, and each Vultr resource under the API key (a key is a Vultr
+# account) it belongs to.
 _server = "t/<slug:team>/k/<int:key_id>/servers/<str:server_id>/"
 urlpatterns = [
     path("t/<slug:team>/dashboard/", dashboard.dashboard, name="dashboard"),

@@ -1,7 +1,7 @@
 """Forms of the account-wide resource pages: snapshots, SSH keys and startup scripts.
 
-Deleting one of them uses `panel.servers.forms.server.ConfirmedForm` (type the item's name, and a reason when
-the team asks for one), like the destructive actions on a server.
+Deleting one of them uses `ConfirmedForm` (type the item's name, and a reason when the team
+asks for one), like the destructive actions on a server.
 """
 
 from __future__ import annotations

@@ -149,7 +149,9 @@ def server_power(request, key_id, server_id, op):
         action(page.ctx, page.server.id)
     except actions.ActionError as err:
         if request.htmx:
-            return render(request, "servers/server_base.html#power_error", {"power_error": str(err)})
+            return render(
+                request, "servers/server_base.html#power_error", {"power_error": str(err)}
+            )
         messages.error(request, str(err))
         return redirect(next_url)
     return done(request, next_url, f"{page.confirm_text}: {POWER_OPERATIONS[op][1]}.")

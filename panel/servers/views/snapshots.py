@@ -37,7 +37,7 @@ Bound = dict[str, ActionForm] | None
 
 def _sources(page: KeyPage) -> dict[str, tuple[str, str]]:
     """Snapshot id → (server id, server label then) for the snapshots this panel took with
-    this key: the successful `create_snapshot` entries keep both (panel/servers/actions/snapshots.py).
+    this key: the successful `create_snapshot` entries keep both (actions/snapshots.py).
     One query for the whole list; `actions.snapshot_ids_taken_from` answers it per server."""
     entries = AuditEntry.objects.filter(
         team=page.request.team,
