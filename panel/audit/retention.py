@@ -5,7 +5,7 @@ leaves a checkpoint on the chain's head: the number and hash of the last deleted
 with the site's key. The first remaining entry links to that hash, so the rest of the chain
 still verifies, and nobody without the key can move the checkpoint to hide other deletions.
 The pruning itself is the next entry of the chain. Run daily by `manage.py audit_prune` or the
-Celery task `panel.audit.tasks.prune_audit_logs`.
+daily Celery task `panel.audit.tasks.audit_daily` (prune, then verify).
 """
 
 from __future__ import annotations

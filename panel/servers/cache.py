@@ -22,11 +22,11 @@ How:
   expiry. That copy is found by the full entry key, generation included, and the generation
   is read from Redis on every call: an invalidation is seen at once by every process.
   Values handed out are shared: callers must not change them.
-- **Single flight.** On a miss, the first caller takes a lock with ``cache.add`` (atomic SET
-  NX in Redis) and fetches; everyone else polls for the value the leader stores. A failure is
-  stored for a short while too, so that followers report the leader's error instead of each
-  sending its own request into, say, a rate limit. If the leader dies, its lock expires and a
-  follower takes over.
+- **Single flight.** On a miss, the first caller takes a lock (redis-py's ``Lock``: SET NX with
+  a token, released by a script that deletes it only while it is still ours) and fetches;
+  everyone else polls for the value the leader stores. A failure is stored for a short while
+  too, so that followers report the leader's error instead of each sending its own request
+  into, say, a rate limit. If the leader dies, its lock expires and a follower takes over.
 
 No library does this for Django's cache (django-cacheops and django-cachalot cache ORM
 queries, not arbitrary calls), hence this small module.
@@ -34,14 +34,18 @@ queries, not arbitrary calls), hence this small module.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from redis.exceptions import LockError
+from redis.lock import Lock
+
+from panel.budget.tokens import redis_client
 
 T = TypeVar("T")
 
@@ -106,12 +110,12 @@ class VultrCache:
         found = cache.get(key)
         if found is not None:
             return _unwrap(found, key)
-        lock_key, token = f"{key}:lock", uuid.uuid4().hex
+        lock = redis_client().lock(f"panel:{key}:lock", timeout=lock_seconds())
         wait = _POLL_START
         deadline = time.monotonic() + lock_seconds()
         while True:
-            if cache.add(lock_key, token, timeout=lock_seconds()):
-                return self._lead(key, lock_key, token, fetch, seconds)
+            if lock.acquire(blocking=False):
+                return self._lead(key, lock, fetch, seconds)
             time.sleep(wait)
             wait = min(wait * 2, _POLL_CAP)
             found = cache.get(key)
@@ -122,9 +126,7 @@ class VultrCache:
                 # than fail the page. Not cached: the leader may still write.
                 return fetch()
 
-    def _lead(
-        self, key: str, lock_key: str, token: str, fetch: Callable[[], T], seconds: float
-    ) -> T:
+    def _lead(self, key: str, lock: Lock, fetch: Callable[[], T], seconds: float) -> T:
         try:
             try:
                 value = fetch()
@@ -136,9 +138,10 @@ class VultrCache:
             _remember(key, stored)
             return value
         finally:
-            # Only our own lock: if we overran it, another leader may hold a new one.
-            if cache.get(lock_key) == token:
-                cache.delete(lock_key)
+            # Only our own lock, checked and deleted in one step by redis-py's Lock: if we
+            # overran it, another leader may hold a new one.
+            with contextlib.suppress(LockError):
+                lock.release()
 
     def peek(self, scope: str, name: str) -> Any | None:
         """The cached value if there is one; never fetches."""

@@ -4,7 +4,7 @@
     manage.py audit_prune --team acme    # one team
 
 Teams that keep their log forever (the default) are left alone. Run it daily (cron), or let
-Celery beat run `panel.audit.tasks.prune_audit_logs`; see panel/audit/retention.py.
+Celery beat run `panel.audit.tasks.audit_daily`; see panel/audit/retention.py.
 """
 
 from __future__ import annotations
