@@ -56,12 +56,14 @@ urlpatterns = [
     path(_server + "images/snapshot/", server.server_snapshot, name="server_snapshot"),
     path(
         _server + "images/restore-snapshot/",
-        server.server_restore_snapshot,
+        server.server_restore,
+        {"source": "snapshot"},
         name="server_restore_snapshot",
     ),
     path(
         _server + "images/restore-backup/",
-        server.server_restore_backup,
+        server.server_restore,
+        {"source": "backup"},
         name="server_restore_backup",
     ),
     path(_server + "settings/", server.server_settings, name="server_settings"),

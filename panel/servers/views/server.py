@@ -7,6 +7,7 @@ which is how a plain (non-htmx) POST that failed shows its error in place.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from panel.servers.forms.server import (
     POWER_OPERATIONS,
     ActionForm,
     AddIpv4Form,
+    ConfirmedForm,
     DefaultReverseIpv4Form,
     DeleteReverseIpv6Form,
     DestroyForm,
@@ -531,91 +533,59 @@ def server_snapshot(request, key_id, server_id):
     )
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
-@vultr_page
-def server_restore_snapshot(request, key_id, server_id):
-    page = server_page(request, key_id, server_id)
-    data = request.POST if request.method == "POST" else request.GET
-    snapshot_id = data.get("snapshot", "")
+def _snapshot_name(page: ServerPage, snapshot_id: str) -> str:
     snapshots, _ = _read(actions.list_snapshots, page.ctx)
     snapshot = next((s for s in snapshots or [] if s.id == snapshot_id), None)
-    name = (
-        f"“{snapshot.description}” ({snapshot_id})"
-        if snapshot and snapshot.description
-        else (snapshot_id)
-    )
-    explanation = (
-        f"Everything on {page.confirm_text}'s disk now is replaced by snapshot {name}. "
-        "Files written since the snapshot was taken are lost."
-    )
+    if snapshot and snapshot.description:
+        return f"“{snapshot.description}” ({snapshot_id})"
+    return snapshot_id
 
-    def make(bound_data=None):
-        return RestoreSnapshotForm(
-            bound_data,
-            action=page.url("server_restore_snapshot"),
-            explanation=explanation,
-            expected=page.confirm_text,
-            require_reason=require_reason(request),
-            initial={"snapshot": snapshot_id},
-        )
 
-    if request.method == "POST":
-        form = make(request.POST)
-        return submit(
-            request,
-            page,
-            form,
-            actions.restore_snapshot,
-            lambda ctx, d: operations.start_restore_snapshot(
-                ctx, page.server.id, d["snapshot"], now=True
-            ),
-            target=page.target(),
-            success=f"{page.confirm_text} is being restored from snapshot {snapshot_id}.",
-            next_url=page.url("server_detail"),
-            rerender=lambda bound: _address_form_page(request, page, "server_images", form),
-        )
-    require(request, Perm.PROVISIONING)
-    return _address_form_page(request, page, "server_images", make())
+# The two restores, one confirm view: what the form carries, how the image is named, and the
+# start function of its operation.
+RESTORES: dict[str, tuple[type[ConfirmedForm], Callable[[ServerPage, str], str], Callable]] = {
+    "snapshot": (RestoreSnapshotForm, _snapshot_name, operations.start_restore_snapshot),
+    "backup": (
+        RestoreBackupForm,
+        lambda page, backup_id: backup_id,
+        operations.start_restore_backup,
+    ),
+}
 
 
 @team_view(Perm.SUBSCRIPTIONS_VIEW)
 @vultr_page
-def server_restore_backup(request, key_id, server_id):
+def server_restore(request, key_id, server_id, source):
+    """Restore a snapshot or a backup onto the server (GET: the confirm form)."""
     page = server_page(request, key_id, server_id)
-    data = request.POST if request.method == "POST" else request.GET
-    backup_id = data.get("backup", "")
+    form_class, name_of, start = RESTORES[source]
+    image_id = (request.POST if request.method == "POST" else request.GET).get(source, "")
     explanation = (
-        f"Everything on {page.confirm_text}'s disk now is replaced by backup {backup_id}. "
-        "Files written since the backup was taken are lost."
+        f"Everything on {page.confirm_text}'s disk now is replaced by {source} "
+        f"{name_of(page, image_id)}. Files written since the {source} was taken are lost."
     )
-
-    def make(bound_data=None):
-        return RestoreBackupForm(
-            bound_data,
-            action=page.url("server_restore_backup"),
-            explanation=explanation,
-            expected=page.confirm_text,
-            require_reason=require_reason(request),
-            initial={"backup": backup_id},
-        )
-
+    form = form_class(
+        request.POST if request.method == "POST" else None,
+        action=page.url(f"server_restore_{source}"),
+        explanation=explanation,
+        expected=page.confirm_text,
+        require_reason=require_reason(request),
+        initial={source: image_id},
+    )
     if request.method == "POST":
-        form = make(request.POST)
         return submit(
             request,
             page,
             form,
-            actions.restore_backup,
-            lambda ctx, d: operations.start_restore_backup(
-                ctx, page.server.id, d["backup"], now=True
-            ),
+            getattr(actions, f"restore_{source}"),
+            lambda ctx, data: start(ctx, page.server.id, data[source], now=True),
             target=page.target(),
-            success=f"{page.confirm_text} is being restored from backup {backup_id}.",
+            success=f"{page.confirm_text} is being restored from {source} {image_id}.",
             next_url=page.url("server_detail"),
             rerender=lambda bound: _address_form_page(request, page, "server_images", form),
         )
     require(request, Perm.PROVISIONING)
-    return _address_form_page(request, page, "server_images", make())
+    return _address_form_page(request, page, "server_images", form)
 
 
 # -- settings --------------------------------------------------------------------------------
