@@ -7,7 +7,7 @@ its text is shown only to members who may change scripts; the others see names a
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import Perm, team_view
@@ -15,14 +15,12 @@ from panel.servers import actions
 from panel.servers.actions.base import Target
 from panel.servers.forms.resources import DeleteScriptForm, ScriptForm
 from panel.servers.forms.server import ActionForm
-from panel.vultr import StartupScript
 
+from . import resources
 from .common import (
     KeyPage,
-    Unavailable,
     key_page,
     render_page,
-    require,
     require_reason,
     submit,
     vultr_page,
@@ -31,15 +29,14 @@ from .common import (
 Bound = dict[str, ActionForm] | None
 
 
-def _find(page: KeyPage, script_id: str) -> StartupScript:
-    try:
-        found = actions.list_startupscripts(page.ctx)
-    except actions.ActionError as err:
-        raise Unavailable(str(err)) from None
-    for script in found:
-        if script.id == script_id:
-            return script
-    raise Http404("No such startup script in this account")
+SCRIPTS = resources.Resource(
+    noun="startup script",
+    plural="Startup scripts",
+    target_type="startupscript",
+    url="script",
+    items=actions.list_startupscripts,
+    destroy=actions.destroy_startupscript,
+)
 
 
 def _list_page(request: HttpRequest, page: KeyPage, bound: Bound = None) -> HttpResponse:
@@ -93,7 +90,7 @@ def script_add(request, key_id):
 def script_edit(request, key_id, script_id):
     """Rename and/or rewrite a script; only what changed is sent."""
     page = key_page(request, key_id)
-    script = _find(page, script_id)
+    script = resources.find(page, SCRIPTS, script_id)
     form = ScriptForm(
         request.POST if request.method == "POST" else None,
         action=page.url("script_edit", script_id=script.id),
@@ -101,37 +98,14 @@ def script_edit(request, key_id, script_id):
         explanation=f"A {script.type.value} script. Servers that already ran it are not "
         "affected; Vultr cannot change a script's type.",
     )
-    context = {
-        **page.context(),
-        "form": form,
-        "heading": f"Startup script {script.name}",
-        "back": page.url("script_list"),
-    }
-
-    def rerender(bound):
-        return render_page(request, "servers/scripts/form.html", context)
-
-    if request.method == "POST":
-        return submit(
-            request,
-            page,
-            form,
-            actions.update_startupscript,
-            lambda ctx, data: actions.update_startupscript(ctx, script.id, **form.changes()),
-            target=Target("startupscript", script.id, script.name),
-            success=lambda _: f"The startup script {form.cleaned_data['name']} is saved.",
-            next_url=page.url("script_list"),
-            rerender=rerender,
-        )
-    require(request, Perm.PROVISIONING)
-    return rerender(None)
+    return resources.edit(request, page, SCRIPTS, script, form, actions.update_startupscript)
 
 
 @team_view(Perm.SUBSCRIPTIONS_VIEW)
 @vultr_page
 def script_delete(request, key_id, script_id):
     page = key_page(request, key_id)
-    script = _find(page, script_id)
+    script = resources.find(page, SCRIPTS, script_id)
     form = DeleteScriptForm(
         request.POST if request.method == "POST" else None,
         action=page.url("script_delete", script_id=script.id),
@@ -143,23 +117,4 @@ def script_delete(request, key_id, script_id):
         expected=script.name or script.id,
         require_reason=require_reason(request),
     )
-    context = {
-        **page.context(),
-        "form": form,
-        "heading": f"Startup script {script.name}",
-        "back": page.url("script_list"),
-    }
-    if request.method == "POST":
-        return submit(
-            request,
-            page,
-            form,
-            actions.destroy_startupscript,
-            lambda ctx, data: actions.destroy_startupscript(ctx, script.id),
-            target=Target("startupscript", script.id, script.name),
-            success=f"The startup script {script.name} is deleted.",
-            next_url=page.url("script_list"),
-            rerender=lambda bound: render_page(request, "servers/scripts/form.html", context),
-        )
-    require(request, Perm.PROVISIONING)
-    return render_page(request, "servers/scripts/form.html", context)
+    return resources.delete(request, page, SCRIPTS, script, form)

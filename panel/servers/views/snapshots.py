@@ -7,9 +7,7 @@ knows it for the snapshots it took itself, from the audit log (see `_sources`).
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import Perm, team_view
@@ -21,12 +19,11 @@ from panel.servers.forms.resources import DeleteSnapshotForm, TakeSnapshotForm
 from panel.servers.forms.server import ActionForm
 from panel.vultr import Server, ServerStatus, Snapshot
 
+from . import resources
 from .common import (
     KeyPage,
-    Unavailable,
     key_page,
     render_page,
-    require,
     require_reason,
     submit,
     vultr_page,
@@ -57,15 +54,16 @@ def name_of(snapshot: Snapshot) -> str:
     return snapshot.description or snapshot.id
 
 
-def _find(page: KeyPage, snapshot_id: str) -> Snapshot:
-    try:
-        snapshots = actions.list_snapshots(page.ctx)
-    except actions.ActionError as err:
-        raise Unavailable(str(err)) from None
-    for snapshot in snapshots:
-        if snapshot.id == snapshot_id:
-            return snapshot
-    raise Http404("No such snapshot in this account")
+SNAPSHOTS = resources.Resource(
+    noun="snapshot",
+    plural="Snapshots",
+    target_type="snapshot",
+    url="snapshot",
+    items=actions.list_snapshots,
+    destroy=actions.destroy_snapshot,
+    name_of=name_of,
+    label_of=lambda snapshot: snapshot.description,
+)
 
 
 def _list_page(request: HttpRequest, page: KeyPage, bound: Bound = None) -> HttpResponse:
@@ -165,7 +163,7 @@ def snapshot_take(request, key_id):
 @vultr_page
 def snapshot_delete(request, key_id, snapshot_id):
     page = key_page(request, key_id)
-    snapshot = _find(page, snapshot_id)
+    snapshot = resources.find(page, SNAPSHOTS, snapshot_id)
     sources = _sources(page)
     source = sources.get(snapshot.id, ("", ""))[1]
     made = f"taken of {source}, " if source else ""
@@ -181,23 +179,4 @@ def snapshot_delete(request, key_id, snapshot_id):
         expected=name_of(snapshot),
         require_reason=require_reason(request),
     )
-    context: dict[str, Any] = {
-        **page.context(),
-        "form": form,
-        "heading": f"Snapshot {name_of(snapshot)}",
-        "back": page.url("snapshot_list"),
-    }
-    if request.method == "POST":
-        return submit(
-            request,
-            page,
-            form,
-            actions.destroy_snapshot,
-            lambda ctx, data: actions.destroy_snapshot(ctx, snapshot.id),
-            target=Target("snapshot", snapshot.id, snapshot.description),
-            success=f"The snapshot {name_of(snapshot)} is deleted.",
-            next_url=page.url("snapshot_list"),
-            rerender=lambda bound: render_page(request, "servers/snapshots/form.html", context),
-        )
-    require(request, Perm.PROVISIONING)
-    return render_page(request, "servers/snapshots/form.html", context)
+    return resources.delete(request, page, SNAPSHOTS, snapshot, form)

@@ -10,7 +10,7 @@ import base64
 import binascii
 import hashlib
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import Perm, team_view
@@ -20,12 +20,11 @@ from panel.servers.forms.resources import DeleteSshKeyForm, SshKeyForm
 from panel.servers.forms.server import ActionForm
 from panel.vultr import SshKey
 
+from . import resources
 from .common import (
     KeyPage,
-    Unavailable,
     key_page,
     render_page,
-    require,
     require_reason,
     submit,
     vultr_page,
@@ -34,15 +33,14 @@ from .common import (
 Bound = dict[str, ActionForm] | None
 
 
-def _find(page: KeyPage, sshkey_id: str) -> SshKey:
-    try:
-        found = actions.list_sshkeys(page.ctx)
-    except actions.ActionError as err:
-        raise Unavailable(str(err)) from None
-    for sshkey in found:
-        if sshkey.id == sshkey_id:
-            return sshkey
-    raise Http404("No such SSH key in this account")
+SSHKEYS = resources.Resource(
+    noun="SSH key",
+    plural="SSH keys",
+    target_type="sshkey",
+    url="sshkey",
+    items=actions.list_sshkeys,
+    destroy=actions.destroy_sshkey,
+)
 
 
 def describe(sshkey: SshKey) -> dict[str, str]:
@@ -111,7 +109,7 @@ def sshkey_add(request, key_id):
 def sshkey_edit(request, key_id, sshkey_id):
     """Rename and/or replace the key text; only what changed is sent."""
     page = key_page(request, key_id)
-    sshkey = _find(page, sshkey_id)
+    sshkey = resources.find(page, SSHKEYS, sshkey_id)
     form = SshKeyForm(
         request.POST if request.method == "POST" else None,
         action=page.url("sshkey_edit", sshkey_id=sshkey.id),
@@ -119,37 +117,14 @@ def sshkey_edit(request, key_id, sshkey_id):
         explanation="Servers installed earlier keep the key they got; the new text is "
         "installed on servers deployed from now on.",
     )
-    context = {
-        **page.context(),
-        "form": form,
-        "heading": f"SSH key {sshkey.name}",
-        "back": page.url("sshkey_list"),
-    }
-
-    def rerender(bound):
-        return render_page(request, "servers/sshkeys/form.html", context)
-
-    if request.method == "POST":
-        return submit(
-            request,
-            page,
-            form,
-            actions.update_sshkey,
-            lambda ctx, data: actions.update_sshkey(ctx, sshkey.id, **form.changes()),
-            target=Target("sshkey", sshkey.id, sshkey.name),
-            success=lambda _: f"The SSH key {form.cleaned_data['name']} is saved.",
-            next_url=page.url("sshkey_list"),
-            rerender=rerender,
-        )
-    require(request, Perm.PROVISIONING)
-    return rerender(None)
+    return resources.edit(request, page, SSHKEYS, sshkey, form, actions.update_sshkey)
 
 
 @team_view(Perm.SUBSCRIPTIONS_VIEW)
 @vultr_page
 def sshkey_delete(request, key_id, sshkey_id):
     page = key_page(request, key_id)
-    sshkey = _find(page, sshkey_id)
+    sshkey = resources.find(page, SSHKEYS, sshkey_id)
     form = DeleteSshKeyForm(
         request.POST if request.method == "POST" else None,
         action=page.url("sshkey_delete", sshkey_id=sshkey.id),
@@ -160,23 +135,4 @@ def sshkey_delete(request, key_id, sshkey_id):
         expected=sshkey.name or sshkey.id,
         require_reason=require_reason(request),
     )
-    context = {
-        **page.context(),
-        "form": form,
-        "heading": f"SSH key {sshkey.name}",
-        "back": page.url("sshkey_list"),
-    }
-    if request.method == "POST":
-        return submit(
-            request,
-            page,
-            form,
-            actions.destroy_sshkey,
-            lambda ctx, data: actions.destroy_sshkey(ctx, sshkey.id),
-            target=Target("sshkey", sshkey.id, sshkey.name),
-            success=f"The SSH key {sshkey.name} is deleted.",
-            next_url=page.url("sshkey_list"),
-            rerender=lambda bound: render_page(request, "servers/sshkeys/form.html", context),
-        )
-    require(request, Perm.PROVISIONING)
-    return render_page(request, "servers/sshkeys/form.html", context)
+    return resources.delete(request, page, SSHKEYS, sshkey, form)

@@ -1,0 +1,123 @@
+"""The one add/edit/delete pattern of the account-wide items: SSH keys, startup scripts and
+snapshots. Each kind is a `Resource`; its views build the form that fits it and hand over to
+`find`, `edit` and `delete` here, which look the item up, show the form page and answer its
+POST the same way for all three (one template: servers/resource_form.html)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+
+from accounts.permissions import Perm
+from panel.servers import actions
+from panel.servers.actions.base import Target
+from panel.servers.forms.server import ActionForm
+
+from .common import KeyPage, Unavailable, render_page, require, submit
+
+
+@dataclass(frozen=True)
+class Resource:
+    noun: str  # "SSH key": headings, messages
+    plural: str  # "SSH keys": the way back to the list
+    target_type: str  # the audit entries' target type
+    url: str  # URL names: <url>_list, <url>_edit, <url>_delete
+    items: Callable[[actions.ActionContext], list[Any]]
+    destroy: Callable[[actions.ActionContext, str], Any]
+    name_of: Callable[[Any], str] = lambda item: item.name
+    # The audit target's label, if not the name (a snapshot's description, empty or not).
+    label_of: Callable[[Any], str] | None = None
+
+    def target(self, item: Any) -> Target:
+        return Target(self.target_type, item.id, (self.label_of or self.name_of)(item))
+
+
+def find(page: KeyPage, resource: Resource, item_id: str) -> Any:
+    """The item with this id in the key's account; 404 if there is none."""
+    try:
+        found = resource.items(page.ctx)
+    except actions.ActionError as err:
+        raise Unavailable(str(err)) from None
+    for item in found:
+        if item.id == item_id:
+            return item
+    raise Http404(f"No such {resource.noun} in this account")
+
+
+def _form_page(
+    request: HttpRequest, page: KeyPage, resource: Resource, item: Any, form: ActionForm
+) -> HttpResponse:
+    context = {
+        **page.context(),
+        "form": form,
+        "heading": f"{resource.noun[0].upper()}{resource.noun[1:]} {resource.name_of(item)}",
+        "back": page.url(f"{resource.url}_list"),
+        "back_label": resource.plural,
+    }
+    return render_page(request, "servers/resource_form.html", context)
+
+
+def _answer(
+    request: HttpRequest,
+    page: KeyPage,
+    resource: Resource,
+    item: Any,
+    form: ActionForm,
+    action: Callable[..., Any],
+    call: Callable[[actions.ActionContext], Any],
+    success: Callable[[], str],
+) -> HttpResponse:
+    if request.method != "POST":
+        require(request, Perm.PROVISIONING)
+        return _form_page(request, page, resource, item, form)
+    return submit(
+        request,
+        page,
+        form,
+        action,
+        lambda ctx, data: call(ctx),
+        target=resource.target(item),
+        success=lambda _: success(),
+        next_url=page.url(f"{resource.url}_list"),
+        rerender=lambda bound: _form_page(request, page, resource, item, form),
+    )
+
+
+def edit(
+    request: HttpRequest,
+    page: KeyPage,
+    resource: Resource,
+    item: Any,
+    form: ActionForm,
+    update: Callable[..., Any],
+) -> HttpResponse:
+    """GET: the edit form. POST: `update(ctx, item.id, **form.changes())`, only what changed."""
+    return _answer(
+        request,
+        page,
+        resource,
+        item,
+        form,
+        update,
+        lambda ctx: update(ctx, item.id, **form.changes()),
+        lambda: f"The {resource.noun} {form.cleaned_data['name']} is saved.",
+    )
+
+
+def delete(
+    request: HttpRequest, page: KeyPage, resource: Resource, item: Any, form: ActionForm
+) -> HttpResponse:
+    """GET: the confirm form (type the item's name). POST: delete it at Vultr."""
+    return _answer(
+        request,
+        page,
+        resource,
+        item,
+        form,
+        resource.destroy,
+        lambda ctx: resource.destroy(ctx, item.id),
+        lambda: f"The {resource.noun} {resource.name_of(item)} is deleted.",
+    )
