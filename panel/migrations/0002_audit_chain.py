@@ -15,27 +15,9 @@ from django.utils.crypto import salted_hmac
 # that later changes to panel/audit/chain.py cannot change what this migration computes (the
 # verifier must keep accepting these hashes: a change there needs a migration of its own).
 FIELDS = (
-    "id",
-    "seq",
-    "created_at",
-    "team_id",
-    "actor_id",
-    "actor_name",
-    "api_key_id",
-    "action",
-    "target_type",
-    "target_id",
-    "target_label",
-    "params",
-    "before",
-    "after",
-    "outcome",
-    "error",
-    "request_id",
-    "ip",
-    "user_agent",
-    "reason",
-)
+    "id seq created_at team_id actor_id actor_name api_key_id action target_type target_id "
+    "target_label params before after outcome error request_id ip user_agent reason"
+).split()
 SITE_CHAIN = 0
 SIGNING_SALT = "panel.audit.chain"
 

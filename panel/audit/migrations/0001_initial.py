@@ -1,6 +1,5 @@
-"""The audit models, taken over from the project app (panel 0001-0003) with their tables and
-rows: state only, nothing is created or changed in the database (panel/migration_ops.py). A
-new database gets the tables from panel 0001-0003 first."""
+"""The audit log's models (entries, chain heads, team settings) leave the project app for this
+one, with their tables and rows: a change of Django's state only (panel/migration_ops.py)."""
 
 from django.db import migrations
 

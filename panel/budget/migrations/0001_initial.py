@@ -1,6 +1,5 @@
-"""The budget models, taken over from the project app (panel 0001-0003) with their tables and
-rows: state only, nothing is created or changed in the database (panel/migration_ops.py). A
-new database gets the tables from panel 0001-0003 first."""
+"""A key's budget settings (KeyBudget) move here from the project app, table and rows as
+they are; Django's state alone changes."""
 
 from django.db import migrations
 

@@ -1,6 +1,5 @@
-"""The operations models, taken over from the project app (panel 0001-0003) with their tables and
-rows: state only, nothing is created or changed in the database (panel/migration_ops.py). A
-new database gets the tables from panel 0001-0003 first."""
+"""Operations, their timelines, notices and alerts: adopted from the project app where panel
+0003 made their tables, which stay as they are."""
 
 from django.db import migrations
 

@@ -240,11 +240,6 @@ def test_every_action_is_exported():
     assert set(_action_functions()) <= set(actions.__all__)
 
 
-@pytest.fixture
-def demo(vultr) -> Demo:
-    return Demo(vultr)
-
-
 def _role_with(perm: Perm) -> str:
     return "operator" if perm in (Perm.SUBSCRIPTIONS, Perm.PROVISIONING) else "owner"
 

@@ -8,14 +8,9 @@ import json
 import pytest
 from django.urls import reverse
 
-from tests.panel.helpers import Demo, vultr_entries
+from tests.panel.helpers import vultr_entries
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(vultr) -> Demo:
-    return Demo(vultr)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from panel.audit.models import AuditEntry, TeamSettings
 from panel.servers import actions
-from tests.panel.helpers import Demo
 
 pytestmark = pytest.mark.django_db
 
@@ -21,11 +20,6 @@ VULTR_ACTIONS = [n for n in actions.__all__ if getattr(getattr(actions, n), "act
 HTMX = {"HX-Request": "true", "HX-Target": "wizard", "HX-Current-URL": "http://testserver/"}
 _STATE = re.compile(r'name="state" value="([^"]+)"')
 NEW_JERSEY, PLAN_1GB, UBUNTU_20 = "1", "201", "387"
-
-
-@pytest.fixture
-def demo(vultr) -> Demo:
-    return Demo(vultr)
 
 
 @pytest.fixture

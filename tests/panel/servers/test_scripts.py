@@ -4,104 +4,15 @@ the simulator."""
 from __future__ import annotations
 
 import pytest
-from django.urls import reverse
 
-from panel.audit.models import AuditEntry, TeamSettings
-from panel.servers import actions
-from tests.panel.helpers import Demo
+from panel.audit.models import TeamSettings
+from tests.panel.helpers import HTMX
+from tests.panel.helpers import action_entries as _entries
+from tests.panel.helpers import text as _text
 
 pytestmark = pytest.mark.django_db
 
-VULTR_ACTIONS = [n for n in actions.__all__ if getattr(getattr(actions, n), "action_kind", "")]
-HTMX = {"HX-Request": "true", "HX-Current-URL": "http://testserver/"}
 DOCKER = "#!/bin/bash\ncurl -fsSL https://get.docker.com | sh\n"
-
-
-@pytest.fixture
-def demo(vultr) -> Demo:
-    return Demo(vultr)
-
-
-@pytest.fixture
-def url(members, stored_key):
-    def make(name: str, **kwargs) -> str:
-        kwargs = {"team": members.team.slug, "key_id": stored_key.pk, **kwargs}
-        return reverse(f"panel:{name}", kwargs=kwargs)
-
-    return make
-
-
-@pytest.fixture
-def operator(members, login_as):
-    return login_as(members.operator)
-
-
-def _text(response) -> str:
-    return response.content.decode()
-
-
-def _entries():
-    """Audit entries of Vultr actions (sign-ins and other account events are audited too)."""
-    return AuditEntry.objects.filter(action__in=VULTR_ACTIONS)
-
-
-# -- who may ---------------------------------------------------------------------------------
-
-
-def test_it_sends_anonymous_visitors_to_login(login_as, url, demo):
-    client = login_as(None)
-    docker = demo.script_id("install-docker")
-
-    for target in (
-        url("script_list"),
-        url("script_edit", script_id=docker),
-        url("script_delete", script_id=docker),
-    ):
-        response = client.get(target)
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("accounts:login"))
-
-
-def test_it_hides_the_team_from_outsiders(members, login_as, url, demo):
-    client = login_as(members.outsider)
-    docker = demo.script_id("install-docker")
-
-    assert client.get(url("script_list")).status_code == 404
-    assert client.post(url("script_add"), {"name": "x", "script": "echo"}).status_code == 404
-    assert client.post(url("script_edit", script_id=docker), {"name": "x"}).status_code == 404
-    assert client.post(url("script_delete", script_id=docker)).status_code == 404
-    assert not _entries().exists()
-
-
-def test_it_rejects_viewer(members, login_as, url, demo):
-    client = login_as(members.viewer)
-    docker = demo.script_id("install-docker")
-    before = demo.scripts()
-
-    assert client.get(url("script_edit", script_id=docker)).status_code == 403
-    assert client.get(url("script_delete", script_id=docker)).status_code == 403
-    responses = [
-        client.post(url("script_add"), {"name": "mine", "type": "boot", "script": "echo hi"}),
-        client.post(url("script_edit", script_id=docker), {"name": "x", "script": "echo"}),
-        client.post(url("script_delete", script_id=docker), {"confirm": "install-docker"}),
-    ]
-
-    assert [r.status_code for r in responses] == [403, 403, 403]
-    assert demo.scripts() == before
-    assert sorted(_entries().values_list("action", "outcome")) == [
-        ("create_startupscript", "denied"),
-        ("destroy_startupscript", "denied"),
-        ("update_startupscript", "denied"),
-    ]
-
-
-def test_a_viewer_sees_names_but_neither_buttons_nor_script_text(members, login_as, url):
-    page = _text(login_as(members.viewer).get(url("script_list")))
-
-    assert "install-docker" in page and "netboot" in page
-    assert "get.docker.com" not in page
-    assert "Add the script" not in page
-    assert "Edit…" not in page and "Delete…" not in page
 
 
 # -- list and add ----------------------------------------------------------------------------

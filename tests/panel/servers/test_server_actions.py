@@ -8,16 +8,11 @@ import pytest
 from django.urls import reverse
 
 from panel.audit.models import AuditEntry, TeamSettings
-from tests.panel.helpers import Demo, vultr_entries
+from tests.panel.helpers import vultr_entries
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://testserver/"}
-
-
-@pytest.fixture
-def demo(vultr) -> Demo:
-    return Demo(vultr)
 
 
 @pytest.fixture
@@ -34,11 +29,6 @@ def url(members, stored_key, demo):
         )
 
     return make
-
-
-@pytest.fixture
-def operator(members, login_as):
-    return login_as(members.operator)
 
 
 def _entry() -> AuditEntry:

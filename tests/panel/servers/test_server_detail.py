@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.panel.helpers import Demo
-
 pytestmark = pytest.mark.django_db
 
 TABS = [
@@ -17,11 +15,6 @@ TABS = [
     "server_images",
     "server_settings",
 ]
-
-
-@pytest.fixture
-def demo(vultr) -> Demo:
-    return Demo(vultr)
 
 
 @pytest.fixture

@@ -4,97 +4,13 @@ take one of a server; delete one by typing its name. Against the simulator."""
 from __future__ import annotations
 
 import pytest
-from django.urls import reverse
 
-from panel.audit.models import AuditEntry, TeamSettings
-from panel.servers import actions
-from tests.panel.helpers import Demo
+from panel.audit.models import TeamSettings
+from tests.panel.helpers import HTMX
+from tests.panel.helpers import action_entries as _entries
+from tests.panel.helpers import text as _text
 
 pytestmark = pytest.mark.django_db
-
-VULTR_ACTIONS = [n for n in actions.__all__ if getattr(getattr(actions, n), "action_kind", "")]
-
-HTMX = {"HX-Request": "true", "HX-Current-URL": "http://testserver/"}
-
-
-@pytest.fixture
-def demo(vultr) -> Demo:
-    return Demo(vultr)
-
-
-@pytest.fixture
-def url(members, stored_key):
-    def make(name: str, **kwargs) -> str:
-        kwargs = {"team": members.team.slug, "key_id": stored_key.pk, **kwargs}
-        return reverse(f"panel:{name}", kwargs=kwargs)
-
-    return make
-
-
-@pytest.fixture
-def operator(members, login_as):
-    return login_as(members.operator)
-
-
-def _text(response) -> str:
-    return response.content.decode()
-
-
-def _entries():
-    """Audit entries of Vultr actions (sign-ins and other account events are audited too)."""
-    return AuditEntry.objects.filter(action__in=VULTR_ACTIONS)
-
-
-# -- who may ---------------------------------------------------------------------------------
-
-
-def test_it_sends_anonymous_visitors_to_login(login_as, url, demo):
-    client = login_as(None)
-    nightly = demo.snapshot_id("db-01 nightly")
-
-    for target in (
-        url("snapshot_list"),
-        url("snapshot_delete", snapshot_id=nightly),
-    ):
-        response = client.get(target)
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("accounts:login"))
-    assert client.post(url("snapshot_take")).status_code == 302
-
-
-def test_it_hides_the_team_from_outsiders(members, login_as, url, demo):
-    client = login_as(members.outsider)
-    nightly = demo.snapshot_id("db-01 nightly")
-
-    assert client.get(url("snapshot_list")).status_code == 404
-    assert client.post(url("snapshot_take"), {"server": demo.id("web-01")}).status_code == 404
-    assert client.post(url("snapshot_delete", snapshot_id=nightly)).status_code == 404
-    assert not _entries().exists()
-
-
-def test_it_rejects_viewer(members, login_as, url, demo):
-    client = login_as(members.viewer)
-    nightly = demo.snapshot_id("db-01 nightly")
-    before = set(demo.snapshots())
-
-    assert client.get(url("snapshot_delete", snapshot_id=nightly)).status_code == 403
-    take = client.post(url("snapshot_take"), {"server": demo.id("web-01")})
-    delete = client.post(url("snapshot_delete", snapshot_id=nightly), {"confirm": "db-01 nightly"})
-
-    assert (take.status_code, delete.status_code) == (403, 403)
-    assert set(demo.snapshots()) == before
-    assert sorted(_entries().values_list("action", "outcome")) == [
-        ("create_snapshot", "denied"),
-        ("destroy_snapshot", "denied"),
-    ]
-
-
-def test_a_viewer_sees_the_list_but_no_buttons(members, login_as, url, demo):
-    page = _text(login_as(members.viewer).get(url("snapshot_list")))
-
-    assert "db-01 nightly" in page
-    assert "Take a snapshot" not in page
-    assert "Delete…" not in page
 
 
 # -- the list --------------------------------------------------------------------------------

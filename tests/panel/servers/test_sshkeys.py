@@ -7,103 +7,13 @@ import base64
 import hashlib
 
 import pytest
-from django.urls import reverse
 
-from panel.audit.models import AuditEntry, TeamSettings
-from panel.servers import actions
-from tests.panel.helpers import Demo, public_key
+from panel.audit.models import TeamSettings
+from tests.panel.helpers import HTMX, public_key
+from tests.panel.helpers import action_entries as _entries
+from tests.panel.helpers import text as _text
 
 pytestmark = pytest.mark.django_db
-
-VULTR_ACTIONS = [n for n in actions.__all__ if getattr(getattr(actions, n), "action_kind", "")]
-
-HTMX = {"HX-Request": "true", "HX-Current-URL": "http://testserver/"}
-
-
-@pytest.fixture
-def demo(vultr) -> Demo:
-    return Demo(vultr)
-
-
-@pytest.fixture
-def url(members, stored_key):
-    def make(name: str, **kwargs) -> str:
-        kwargs = {"team": members.team.slug, "key_id": stored_key.pk, **kwargs}
-        return reverse(f"panel:{name}", kwargs=kwargs)
-
-    return make
-
-
-@pytest.fixture
-def operator(members, login_as):
-    return login_as(members.operator)
-
-
-def _text(response) -> str:
-    return response.content.decode()
-
-
-def _entries():
-    """Audit entries of Vultr actions (sign-ins and other account events are audited too)."""
-    return AuditEntry.objects.filter(action__in=VULTR_ACTIONS)
-
-
-# -- who may ---------------------------------------------------------------------------------
-
-
-def test_it_sends_anonymous_visitors_to_login(login_as, url, demo):
-    client = login_as(None)
-    laptop = demo.sshkey_id("laptop")
-
-    for target in (
-        url("sshkey_list"),
-        url("sshkey_edit", sshkey_id=laptop),
-        url("sshkey_delete", sshkey_id=laptop),
-    ):
-        response = client.get(target)
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("accounts:login"))
-
-
-def test_it_hides_the_team_from_outsiders(members, login_as, url, demo):
-    client = login_as(members.outsider)
-    laptop = demo.sshkey_id("laptop")
-
-    assert client.get(url("sshkey_list")).status_code == 404
-    assert client.post(url("sshkey_add"), {"name": "x", "ssh_key": public_key()}).status_code == 404
-    assert client.post(url("sshkey_edit", sshkey_id=laptop), {"name": "x"}).status_code == 404
-    assert client.post(url("sshkey_delete", sshkey_id=laptop)).status_code == 404
-    assert not _entries().exists()
-
-
-def test_it_rejects_viewer(members, login_as, url, demo):
-    client = login_as(members.viewer)
-    laptop = demo.sshkey_id("laptop")
-    before = demo.sshkeys()
-
-    assert client.get(url("sshkey_edit", sshkey_id=laptop)).status_code == 403
-    assert client.get(url("sshkey_delete", sshkey_id=laptop)).status_code == 403
-    responses = [
-        client.post(url("sshkey_add"), {"name": "mine", "ssh_key": public_key()}),
-        client.post(url("sshkey_edit", sshkey_id=laptop), {"name": "x", "ssh_key": public_key()}),
-        client.post(url("sshkey_delete", sshkey_id=laptop), {"confirm": "laptop"}),
-    ]
-
-    assert [r.status_code for r in responses] == [403, 403, 403]
-    assert demo.sshkeys() == before
-    assert sorted(_entries().values_list("action", "outcome")) == [
-        ("create_sshkey", "denied"),
-        ("destroy_sshkey", "denied"),
-        ("update_sshkey", "denied"),
-    ]
-
-
-def test_a_viewer_sees_the_keys_but_no_buttons(members, login_as, url):
-    page = _text(login_as(members.viewer).get(url("sshkey_list")))
-
-    assert "laptop" in page and "ci-deploy" in page
-    assert "Add the key" not in page
-    assert "Edit…" not in page and "Delete…" not in page
 
 
 # -- list and add ----------------------------------------------------------------------------
