@@ -25,6 +25,10 @@ class AppendOnlyError(Exception):
 
 
 class AuditEntryQuerySet(models.QuerySet):
+    def for_team(self, team) -> AuditEntryQuerySet:
+        """The team's entries only: every lookup made for a team's page goes through this."""
+        return self.filter(team=team)
+
     def update(self, **kwargs):
         raise AppendOnlyError("Audit entries cannot be changed.")
 

@@ -23,6 +23,12 @@ def new_token() -> str:
     return "op-" + secrets.token_hex(12)
 
 
+class TeamQuerySet(models.QuerySet):
+    def for_team(self, team) -> TeamQuerySet:
+        """The team's rows only: every lookup made for a team's page goes through this."""
+        return self.filter(team=team)
+
+
 class Operation(models.Model):
     """One long action on Vultr, from "queued" to its end; see panel/operations/__init__.py.
 
@@ -116,6 +122,8 @@ class Operation(models.Model):
     lease_owner = models.CharField(max_length=64, blank=True)
     internal_errors = models.PositiveSmallIntegerField(default=0)
 
+    objects = TeamQuerySet.as_manager()
+
     class Meta:
         db_table = "panel_operation"
         ordering = ["-created_at", "-id"]
@@ -203,6 +211,8 @@ class AlertTarget(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TeamQuerySet.as_manager()
 
     class Meta:
         db_table = "panel_alerttarget"

@@ -87,7 +87,8 @@ def running_operations(team: Team, server_id: str) -> list[Operation]:
     """The server's operations that have not ended, and those that ended a moment ago."""
     recent = timezone.now() - timedelta(minutes=RECENT_MINUTES)
     return list(
-        Operation.objects.filter(team=team, target_id=server_id)
+        Operation.objects.for_team(team)
+        .filter(target_id=server_id)
         .filter(Q(status__in=Operation.ACTIVE) | Q(finished_at__gte=recent))
         .order_by("-created_at")[:10]
     )
@@ -99,8 +100,8 @@ SNAPSHOT_KINDS = (Operation.Kind.CREATE_SNAPSHOT, Operation.Kind.RESTORE_SNAPSHO
 def snapshot_operations(team: Team, api_key_id: int, snapshot_id: str | None = None):
     """Operations of the key that take or restore a snapshot (this one, if given) and have
     not ended."""
-    ops = Operation.objects.filter(
-        team=team, api_key_id=api_key_id, kind__in=SNAPSHOT_KINDS, status__in=Operation.ACTIVE
+    ops = Operation.objects.for_team(team).filter(
+        api_key_id=api_key_id, kind__in=SNAPSHOT_KINDS, status__in=Operation.ACTIVE
     )
     if snapshot_id is not None:
         ops = ops.filter(Q(result__snapshot_id=snapshot_id) | Q(params__snapshot_id=snapshot_id))
@@ -112,7 +113,8 @@ def budget_context(team: Team) -> dict[str, Any]:
     keys = list(team.api_keys.all())
     waiting = {
         row["api_key_id"]: row["n"]
-        for row in Operation.objects.filter(team=team, status__in=Operation.ACTIVE)
+        for row in Operation.objects.for_team(team)
+        .filter(status__in=Operation.ACTIVE)
         .values("api_key_id")
         .annotate(n=Count("pk"))
     }
@@ -125,7 +127,9 @@ def budget_context(team: Team) -> dict[str, Any]:
 
 def _op(request: HttpRequest, operation_id: int) -> Operation:
     return get_team_object(
-        request, Operation.objects.select_related("team", "actor"), pk=operation_id
+        request,
+        Operation.objects.for_team(request.team).select_related("team", "actor"),
+        pk=operation_id,
     )
 
 
@@ -182,7 +186,7 @@ def _after_change(request: HttpRequest, op: Operation) -> HttpResponse:
 @team_view(Perm.SUBSCRIPTIONS_VIEW)
 def operation_list(request):
     form = OperationFilterForm(request.GET or None)
-    ops = Operation.objects.filter(team=request.team).select_related("team")
+    ops = Operation.objects.for_team(request.team).select_related("team")
     if form.is_valid():
         data = form.cleaned_data
         if data["status"] == "active":
@@ -293,7 +297,7 @@ def alert_list(request):
         return redirect("operations:alerts", team=request.team.slug)
     rows = [
         (target, list(target.deliveries.select_related("operation")[:20]))
-        for target in AlertTarget.objects.filter(team=request.team)
+        for target in AlertTarget.objects.for_team(request.team)
     ]
     context = {"form": form, "targets": rows}
     return render(

@@ -8,7 +8,7 @@ the server page finds "snapshots of this server".
 from __future__ import annotations
 
 from accounts.permissions import Perm
-from panel.audit.models import AuditEntry
+from panel.servers.models import SnapshotSource
 from panel.vultr import Snapshot
 
 from .base import (
@@ -33,33 +33,37 @@ def list_snapshots(ctx: ActionContext) -> list[Snapshot]:
 
 @query
 def snapshot_ids_taken_from(ctx: ActionContext, server_id: str) -> set[str]:
-    """Ids of the snapshots this panel took of the server (from the audit log)."""
-    entries = AuditEntry.objects.filter(
-        team=ctx.team,
-        api_key_id=ctx.api_key_id,
-        action="create_snapshot",
-        target_id=server_id,
-        outcome=AuditEntry.Outcome.SUCCEEDED,
-    ).values_list("params", flat=True)
-    return {params["snapshot_id"] for params in entries if params.get("snapshot_id")}
+    """Ids of the snapshots this panel took of the server (`SnapshotSource` rows)."""
+    found = SnapshotSource.objects.for_team(ctx.team).filter(
+        api_key_id=ctx.api_key_id, server_id=server_id
+    )
+    return set(found.values_list("snapshot_id", flat=True))
 
 
 @mutation(Perm.PROVISIONING)
 def create_snapshot(ctx: ActionContext, server_id: str, description: str = "") -> str:
     """Starts a snapshot of the server (it may keep running); returns the snapshot id. The
     snapshot is `pending` until Vultr has copied the disk."""
+    target = server_target(ctx, server_id)
     snapshot_id = perform(
         ctx,
         Change(
             "create_snapshot",
             Perm.PROVISIONING,
-            server_target(ctx, server_id),
+            target,
             params={"description": description},
             invalidates=(SNAPSHOTS,),
             result_as="snapshot_id",
         ),
         lambda vultr: vultr.snapshot_create(server_id, description or None),
     )
+    if snapshot_id:
+        # Which server it came from: v1's snapshot/list will not say (reference §5).
+        SnapshotSource.objects.update_or_create(
+            api_key_id=ctx.api_key_id,
+            snapshot_id=str(snapshot_id),
+            defaults={"team": ctx.team, "server_id": server_id, "server_label": target.label},
+        )
     return snapshot_id
 
 

@@ -2,7 +2,7 @@
 delete one (typing its name).
 
 v1's snapshot/list does not say which server a snapshot was taken of (reference §5); the panel
-knows it for the snapshots it took itself, from the audit log (see `_sources`).
+knows it for the snapshots it took itself (`SnapshotSource`, panel/servers/models.py).
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import Perm, team_view
-from panel.audit.models import AuditEntry
 from panel.operations import start as operations
 from panel.servers import actions
 from panel.servers.actions.base import Target
 from panel.servers.forms.resources import DeleteSnapshotForm, TakeSnapshotForm
 from panel.servers.forms.server import ActionForm
+from panel.servers.models import SnapshotSource
 from panel.vultr import Server, ServerStatus, Snapshot
 
 from . import resources
@@ -34,18 +34,13 @@ Bound = dict[str, ActionForm] | None
 
 def _sources(page: KeyPage) -> dict[str, tuple[str, str]]:
     """Snapshot id → (server id, server label then) for the snapshots this panel took with
-    this key: the successful `create_snapshot` entries keep both (actions/snapshots.py).
-    One query for the whole list; `actions.snapshot_ids_taken_from` answers it per server."""
-    entries = AuditEntry.objects.filter(
-        team=page.request.team,
-        api_key_id=page.api_key.pk,
-        action="create_snapshot",
-        outcome=AuditEntry.Outcome.SUCCEEDED,
-    ).values_list("params", "target_id", "target_label")
+    this key (`SnapshotSource`). One query for the whole list."""
+    rows = SnapshotSource.objects.for_team(page.request.team).filter(api_key_id=page.api_key.pk)
     return {
-        params["snapshot_id"]: (server_id, label)
-        for params, server_id, label in entries.order_by("created_at")
-        if params.get("snapshot_id")
+        snapshot_id: (server_id, label)
+        for snapshot_id, server_id, label in rows.values_list(
+            "snapshot_id", "server_id", "server_label"
+        )
     }
 
 

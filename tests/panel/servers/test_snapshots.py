@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from panel.audit.models import TeamSettings
+from panel.audit.models import AuditEntry, TeamSettings
 from tests.panel.helpers import HTMX
 from tests.panel.helpers import action_entries as _entries
 from tests.panel.helpers import text as _text
@@ -34,6 +34,18 @@ def test_it_names_the_source_of_snapshots_taken_through_the_panel(operator, url,
     server_url = url("server_detail", server_id=demo.id("web-02"))
     assert f'<a href="{server_url}">web-02</a>' in page
     assert "pending" in page
+
+
+def test_the_source_outlives_the_audit_entries(operator, url, demo):
+    # A team's audit retention prunes old entries; which server a snapshot came from is data of
+    # its own (SnapshotSource) and stays.
+    operator.post(url("snapshot_take"), {"server": demo.id("web-02"), "description": "mine"})
+    AuditEntry._base_manager.filter(action="create_snapshot").delete()  # as retention does
+
+    page = _text(operator.get(url("snapshot_list")))
+
+    server_url = url("server_detail", server_id=demo.id("web-02"))
+    assert f'<a href="{server_url}">web-02</a>' in page
 
 
 def test_a_read_error_is_shown_in_the_page(operator, url, vultr):
