@@ -81,6 +81,9 @@ class Operation(models.Model):
     target_id = models.CharField(max_length=64, blank=True, db_index=True)
     target_label = models.CharField(max_length=255, blank=True)
     params = models.JSONField(default=dict, blank=True)
+    # The deploy wizard's order (one per filled-in form): an order is placed at most once per
+    # key, however often its form is sent (the unique constraint below is the claim).
+    order_token = models.CharField(max_length=64, blank=True, default="")
     # Parameters that must reach Vultr but never a page or a log (cloud-init user data may
     # hold passwords): encrypted like API keys, and wiped when the operation ends.
     secret_params = models.TextField(blank=True, editable=False)
@@ -130,6 +133,13 @@ class Operation(models.Model):
         indexes = [
             models.Index(fields=["team", "-created_at"], name="panel_op_team_time"),
             models.Index(fields=["status", "phase"], name="panel_op_status_phase"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_key_id", "order_token"],
+                condition=~models.Q(order_token=""),
+                name="operations_order_once",
+            )
         ]
 
     def __str__(self):

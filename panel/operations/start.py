@@ -54,9 +54,13 @@ def start_operation(
     params: dict[str, Any] | None = None,
     *,
     secret_params: dict[str, Any] | None = None,
+    order_token: str = "",
     now: bool = False,
 ) -> Operation:
-    """Check, record and enqueue (or, `now`, send) an operation (see the module docstring)."""
+    """Check, record and enqueue (or, `now`, send) an operation (see the module docstring).
+
+    With an `order_token`, a second operation with the same token for the same key is refused
+    by the database (`IntegrityError`): the deploy wizard's order is placed once."""
     spec = spec_for(kind)
     # The action's own check, so that the refusal is recorded under the action's name.
     check_allowed(ctx, spec.action, target)
@@ -81,6 +85,7 @@ def start_operation(
             target_id=target.id,
             target_label=target.label[:255],
             params=clean_params(params or {}),
+            order_token=order_token,
             secret_params=encryption.encrypt(json.dumps(secret)) if secret else "",
             reason=ctx.reason,
             request_id=ctx.request_id[:64],
@@ -176,6 +181,7 @@ def start_create_server(
     ddos_protection: bool = False,
     userdata: str | None = None,
     probe_ssh: bool = False,
+    order_token: str = "",
     now: bool = False,
 ) -> Operation:
     """Create a server and wait until it is ready (and, with `probe_ssh`, answers on 22)."""
@@ -204,6 +210,7 @@ def start_create_server(
         Target("server", "", label or ""),
         {k: v for k, v in params.items() if v not in ("", [], None)},
         secret_params={"userdata": userdata},
+        order_token=order_token,
         now=now,
     )
 

@@ -8,8 +8,8 @@ view checks the whole order again, so a tampered, stale or skipped step never re
 
 Creating goes through a create-server operation in `deploy_create` (panel/operations: the
 request is sent while the person waits, then workers follow the server until it is ready, shown
-live on the done page). A double click must not order two servers: each order has an id, and
-the first request to place it claims that id in the cache (see `_claim`).
+live on the done page). A double click must not order two servers: each order has an id, kept
+on its operation as `order_token`, which the database holds unique per key (see `_placed`).
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from functools import cached_property
 from typing import Any
 
 from django.core import signing
-from django.core.cache import cache
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import Perm, team_view
 from panel.operations import start as operations
+from panel.operations.models import Operation
 from panel.servers import actions
 from panel.servers.actions.base import Target, check_allowed
 from panel.servers.forms.deploy import (
@@ -47,8 +48,6 @@ from .servers import next_interval, poller
 STEPS = ("region", "plan", "image", "options", "review")
 # An order form older than this starts again: prices and capacity may have changed.
 STATE_SECONDS = 2 * 3600
-# How long an order id stays claimed: long enough to cover a slow create and a double click.
-CLAIM_SECONDS = 15 * 60
 TEMPLATE = "servers/deploy/wizard.html"
 
 
@@ -295,28 +294,40 @@ def deploy_create(request, key_id):
     if problem is not None:
         return _show(request, page, offer, state, problem.step, problem)
 
-    claim = _claim(page, state["order"])
-    if claim is not None:
-        if claim:
-            return done(
-                request,
-                page.url("deploy_done", server_id=claim),
-                f"This order was placed already: server {claim}. Nothing more was ordered.",
-            )
+    def being_placed() -> HttpResponse:
         return _show(
             request, page, offer, state, "review", error="This order is being placed already."
+        )
+
+    placed = _placed(page, state["order"])
+    if placed is not None:
+        if not placed.target_id:
+            return being_placed()
+        return done(
+            request,
+            page.url("deploy_done", server_id=placed.target_id),
+            f"This order was placed already: server {placed.target_id}. Nothing more was ordered.",
         )
     try:
         # An operation sends the order (recorded before it goes out, found again by its tag if
         # Vultr's answer is lost) and follows the server until it is ready (panel/operations).
-        server_id = operations.start_create_server(page.ctx, **_order(state), now=True).target_id
+        # Its order token is unique per key: of two requests placing one order, one records it.
+        server_id = operations.start_create_server(
+            page.ctx, **_order(state), order_token=state["order"], now=True
+        ).target_id
+    except IntegrityError:
+        return being_placed()
     except operations.OrderInDoubt as err:
-        # Vultr may have made the server: the order stays claimed, so it is never placed twice.
+        # Vultr may have made the server: the order stays taken, so it is never placed twice.
         return _show(request, page, offer, state, "review", error=str(err))
     except actions.ActionError as err:
-        cache.delete(_claim_key(page, state["order"]))
+        # Nothing was ordered: the same order may be placed again.
+        Operation.objects.for_team(request.team).filter(
+            api_key_id=page.api_key.pk,
+            order_token=state["order"],
+            status__in=(Operation.Status.FAILED, Operation.Status.CANCELLED),
+        ).update(order_token="")
         return _show(request, page, offer, state, "review", error=str(err))
-    cache.set(_claim_key(page, state["order"]), server_id, CLAIM_SECONDS)
     label = state.get("label") or server_id
     return done(
         request,
@@ -345,17 +356,14 @@ def _order(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _claim_key(page: KeyPage, order: str) -> str:
-    return f"panel:deploy-order:{page.api_key.pk}:{order}"
-
-
-def _claim(page: KeyPage, order: str) -> str | None:
-    """None if this request may place the order (it is now claimed); otherwise the id of the
-    server it already produced, or "" while another request is still placing it."""
-    key = _claim_key(page, order)
-    if cache.add(key, "", CLAIM_SECONDS):
-        return None
-    return cache.get(key, "")
+def _placed(page: KeyPage, order: str) -> Operation | None:
+    """The operation that took this order already, if any (its `target_id` is empty while
+    Vultr's answer is awaited or was lost)."""
+    return (
+        Operation.objects.for_team(page.request.team)
+        .filter(api_key_id=page.api_key.pk, order_token=order)
+        .first()
+    )
 
 
 @team_view(Perm.SUBSCRIPTIONS_VIEW)
