@@ -41,6 +41,7 @@ from panel.vultr import (
     VultrClient,
     VultrError,
 )
+from panel.vultr.domain import NewServer
 
 from .models import Operation
 
@@ -168,6 +169,18 @@ class KindSpec:
 # -- create ----------------------------------------------------------------------------------
 
 
+def order_of(op: Operation) -> NewServer:
+    """The `NewServer` a create operation was started with (start.start_create_server)."""
+    names = {field.name for field in dataclasses.fields(NewServer)}
+    options = {name: value for name, value in op.params.items() if name in names}
+    for name, value in options.items():
+        if isinstance(value, list):
+            options[name] = tuple(value)
+    options.pop("userdata", None)  # only its length is in the parameters
+    userdata = secrets_of(op).get("userdata")
+    return NewServer(**options, userdata=userdata.encode() if userdata else None)
+
+
 class CreateServer(KindSpec):
     kind = Kind.CREATE_SERVER
     perm = Perm.PROVISIONING
@@ -189,28 +202,11 @@ class CreateServer(KindSpec):
         return self.planned
 
     def send(self, op, ctx):
-        p, hidden = op.params, secrets_of(op)
         # The server carries the operation's token as its tag, so that a create whose answer
         # is lost can be found (server_list?tag=) instead of being sent again. The user's own
         # tag, if any, replaces it once the server is ready (`check`).
-        subid = actions.create_server(
-            ctx,
-            p["region_id"],
-            p["plan_id"],
-            p["os_id"],
-            label=p.get("label") or None,
-            hostname=p.get("hostname") or None,
-            tag=op.token,
-            ssh_key_ids=p.get("ssh_key_ids") or (),
-            script_id=p.get("script_id") or None,
-            snapshot_id=p.get("snapshot_id") or None,
-            iso_id=p.get("iso_id") or None,
-            enable_ipv6=bool(p.get("enable_ipv6")),
-            enable_private_network=bool(p.get("enable_private_network")),
-            auto_backups=bool(p.get("auto_backups")),
-            ddos_protection=bool(p.get("ddos_protection")),
-            userdata=hidden.get("userdata") or None,
-        )
+        order = dataclasses.replace(order_of(op), tag=op.token)
+        subid = actions.create_server(ctx, order)
         return {"target_id": subid}
 
     def observe(self, op, world):

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -35,7 +34,14 @@ from accounts.permissions import Perm, may
 from panel.audit.models import TeamSettings
 from panel.servers import actions
 from panel.servers.actions import ActionContext, ActionDenied, ActionError, NotFound
-from panel.servers.actions.base import Target, check_allowed, clean_params, server_target
+from panel.servers.actions.base import (
+    Target,
+    check_allowed,
+    clean_params,
+    order_options,
+    server_target,
+)
+from panel.vultr.domain import NewServer
 
 from . import runner
 from .kinds import spec_for
@@ -164,52 +170,32 @@ def _server(ctx: ActionContext, server_id: str) -> Target:
 
 def start_create_server(
     ctx: ActionContext,
-    region_id: str,
-    plan_id: str,
-    os_id: str,
+    order: NewServer,
     *,
-    label: str | None = None,
-    hostname: str | None = None,
-    tag: str | None = None,
-    ssh_key_ids: Iterable[str] = (),
-    script_id: str | None = None,
-    snapshot_id: str | None = None,
-    iso_id: str | None = None,
-    enable_ipv6: bool = False,
-    enable_private_network: bool = False,
-    auto_backups: bool = False,
-    ddos_protection: bool = False,
-    userdata: str | None = None,
     probe_ssh: bool = False,
     order_token: str = "",
     now: bool = False,
 ) -> Operation:
-    """Create a server and wait until it is ready (and, with `probe_ssh`, answers on 22)."""
-    params = {
-        "region_id": str(region_id),
-        "plan_id": str(plan_id),
-        "os_id": str(os_id),
-        "label": label or "",
-        "hostname": hostname or "",
-        "tag": tag or "",
-        "ssh_key_ids": [str(k) for k in ssh_key_ids],
-        "script_id": script_id or "",
-        "snapshot_id": snapshot_id or "",
-        "iso_id": iso_id or "",
-        "enable_ipv6": bool(enable_ipv6),
-        "enable_private_network": bool(enable_private_network),
-        "auto_backups": bool(auto_backups),
-        "ddos_protection": bool(ddos_protection),
-        "probe_ssh": bool(probe_ssh),
-    }
+    """Create a server and wait until it is ready (and, with `probe_ssh`, answers on 22).
+
+    `order` is stored whole in the operation's parameters (its cloud-init user data encrypted
+    apart, `secret_params`) and sent as it is by `kinds.CreateServer`."""
+    options = order_options(order)
+    userdata = options.pop("userdata", None)
+    params = {name: list(v) if isinstance(v, tuple) else v for name, v in options.items()}
+    if probe_ssh:
+        params["probe_ssh"] = True
     if userdata:
-        params["userdata"] = userdata  # clean_params keeps only its length
+        text = userdata.decode() if isinstance(userdata, bytes) else userdata
+        params["userdata"] = text  # clean_params keeps only its length
+    else:
+        text = None
     return start_operation(
         ctx,
         Kind.CREATE_SERVER,
-        Target("server", "", label or ""),
-        {k: v for k, v in params.items() if v not in ("", [], None)},
-        secret_params={"userdata": userdata},
+        Target("server", "", order.label or ""),
+        params,
+        secret_params={"userdata": text},
         order_token=order_token,
         now=now,
     )

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from panel.budget.models import KeyBudget
 from panel.operations import start
+from panel.vultr.domain import NewServer
 from tests.fixtures.accounts import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,7 +46,7 @@ def test_follow_a_create_leave_come_back_and_see_the_timeline(
 
     # Started as the deploy wizard starts it (panel/operations/start.py), queued for the worker.
     op = start.start_create_server(
-        ctx_for(members.operator), "1", "201", "387", label="browser-made"
+        ctx_for(members.operator), NewServer("1", "201", "387", label="browser-made")
     )
 
     # The operation's address shows its live panel.

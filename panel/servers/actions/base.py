@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from accounts.models import Membership, User
+    from panel.vultr.domain import NewServer
 
 logger = logging.getLogger("panel.servers.actions")
 
@@ -470,3 +471,14 @@ def clean_params(params: Mapping[str, Any]) -> dict[str, Any]:
         else:
             cleaned[name] = str(value)
     return cleaned
+
+
+def order_options(new: NewServer) -> dict[str, Any]:
+    """The options of an order that differ from the provider library's defaults, by the names
+    `VultrClient.server_create` takes (the audit entry leaves secrets such as userdata out)."""
+    options: dict[str, Any] = {}
+    for field in dataclasses.fields(new):
+        value = getattr(new, field.name)
+        if field.name in ("region_id", "plan_id", "os_id") or value != field.default:
+            options[field.name] = value
+    return options

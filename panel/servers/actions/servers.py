@@ -4,11 +4,11 @@ change, destroy and create."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
 
 from accounts.permissions import Perm
 from panel.servers.cache import VultrCache
 from panel.vultr import Bandwidth, OsChangeOption, Server, VultrClient
+from panel.vultr.domain import NewServer
 
 from .base import (
     ACCOUNT,
@@ -18,6 +18,7 @@ from .base import (
     NotFound,
     Target,
     mutation,
+    order_options,
     perform,
     query,
     read,
@@ -215,75 +216,25 @@ def destroy_server(ctx: ActionContext, server_id: str) -> None:
 
 
 @mutation(Perm.PROVISIONING)
-def create_server(
-    ctx: ActionContext,
-    region_id: str,
-    plan_id: str,
-    os_id: str,
-    *,
-    label: str | None = None,
-    hostname: str | None = None,
-    tag: str | None = None,
-    ssh_key_ids: Iterable[str] = (),
-    script_id: str | None = None,
-    snapshot_id: str | None = None,
-    iso_id: str | None = None,
-    enable_ipv6: bool = False,
-    enable_private_network: bool = False,
-    auto_backups: bool = False,
-    ddos_protection: bool = False,
-    userdata: str | None = None,
-) -> str:
+def create_server(ctx: ActionContext, new: NewServer) -> str:
     """Orders a server (billing starts at once) and returns its id; Vultr then builds it.
 
+    `new` is the order as the wizard (or a script) built it, passed on whole: a new option
+    touches the form that fills it and the transport that sends it, nothing in between.
     Never retried by the provider library once it may have reached Vultr (a second success
     would be a second server): on a timeout, look for the server before trying again.
     """
-    ssh_key_ids = tuple(ssh_key_ids)
-    params = {
-        "region_id": region_id,
-        "plan_id": plan_id,
-        "os_id": os_id,
-        "label": label,
-        "hostname": hostname,
-        "tag": tag,
-        "ssh_key_ids": ssh_key_ids or None,
-        "script_id": script_id,
-        "snapshot_id": snapshot_id,
-        "iso_id": iso_id,
-        "enable_ipv6": enable_ipv6,
-        "enable_private_network": enable_private_network,
-        "auto_backups": auto_backups,
-        "ddos_protection": ddos_protection,
-        "userdata": userdata,
-    }
-    subid = perform(
+    options = order_options(new)
+    return perform(
         ctx,
         Change(
             "create_server",
             Perm.PROVISIONING,
             # The id is Vultr's answer; the label is what the user will recognise.
-            Target("server", "", label or ""),
-            params=params,
+            Target("server", "", new.label or ""),
+            params=options,
             invalidates=(SERVERS, ACCOUNT),
             result_as="target_id",
         ),
-        lambda vultr: vultr.server_create(
-            region_id,
-            plan_id,
-            os_id,
-            label=label,
-            hostname=hostname,
-            tag=tag,
-            ssh_key_ids=ssh_key_ids,
-            script_id=script_id,
-            snapshot_id=snapshot_id,
-            iso_id=iso_id,
-            enable_ipv6=enable_ipv6,
-            enable_private_network=enable_private_network,
-            auto_backups=auto_backups,
-            ddos_protection=ddos_protection,
-            userdata=userdata,
-        ),
+        lambda vultr: vultr.server_create(**options),
     )
-    return subid

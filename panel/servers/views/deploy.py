@@ -41,6 +41,7 @@ from panel.servers.forms.deploy import (
     split_image,
 )
 from panel.vultr import Plan
+from panel.vultr.domain import NewServer
 
 from .common import KeyPage, done, key_page, render_page, server_page, vultr_page
 from .servers import next_interval, poller
@@ -313,7 +314,7 @@ def deploy_create(request, key_id):
         # Vultr's answer is lost) and follows the server until it is ready (panel/operations).
         # Its order token is unique per key: of two requests placing one order, one records it.
         server_id = operations.start_create_server(
-            page.ctx, **_order(state), order_token=state["order"], now=True
+            page.ctx, _order(state), order_token=state["order"], now=True
         ).target_id
     except IntegrityError:
         return being_placed()
@@ -336,24 +337,24 @@ def deploy_create(request, key_id):
     )
 
 
-def _order(state: dict[str, Any]) -> dict[str, Any]:
-    """`create_server`'s arguments from the checked answers."""
+def _order(state: dict[str, Any]) -> NewServer:
+    """The order, built once from the checked answers and passed on whole."""
     kind, ident = split_image(state["image"])
-    return {
-        "region_id": state["region"],
-        "plan_id": state["plan"],
-        "os_id": {"os": ident, "iso": OS_CUSTOM, "snapshot": OS_SNAPSHOT}[kind],
-        "iso_id": ident if kind == "iso" else None,
-        "snapshot_id": ident if kind == "snapshot" else None,
-        "ssh_key_ids": state.get("ssh_keys") or (),
-        "script_id": state.get("script") or None,
-        "enable_ipv6": bool(state.get("ipv6")),
-        "enable_private_network": bool(state.get("private_network")),
-        "auto_backups": bool(state.get("auto_backups")),
-        "label": state.get("label") or None,
-        "hostname": state.get("hostname") or None,
-        "tag": state.get("tag") or None,
-    }
+    return NewServer(
+        region_id=state["region"],
+        plan_id=state["plan"],
+        os_id={"os": ident, "iso": OS_CUSTOM, "snapshot": OS_SNAPSHOT}[kind],
+        iso_id=ident if kind == "iso" else None,
+        snapshot_id=ident if kind == "snapshot" else None,
+        ssh_key_ids=tuple(state.get("ssh_keys") or ()),
+        script_id=state.get("script") or None,
+        enable_ipv6=bool(state.get("ipv6")),
+        enable_private_network=bool(state.get("private_network")),
+        auto_backups=bool(state.get("auto_backups")),
+        label=state.get("label") or None,
+        hostname=state.get("hostname") or None,
+        tag=state.get("tag") or None,
+    )
 
 
 def _placed(page: KeyPage, order: str) -> Operation | None:
