@@ -311,11 +311,11 @@ def _set_tag(ctx: actions.ActionContext, op: Operation, tag: str) -> None:
     perform(
         ctx,
         Change(
-            "set_server_tag",
-            Perm.PROVISIONING,
             Target("server", op.target_id, op.target_label),
             params={"tag": tag, "operation": op.token},
             invalidates=server_scopes(op.target_id),
+            action="set_server_tag",
+            perm=Perm.PROVISIONING,
         ),
         call,
     )

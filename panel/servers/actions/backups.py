@@ -39,8 +39,6 @@ def restore_backup(ctx: ActionContext, server_id: str, backup_id: str) -> None:
     perform(
         ctx,
         Change(
-            "restore_backup",
-            Perm.PROVISIONING,
             server_target(ctx, server_id),
             params={"backup_id": backup_id},
             invalidates=server_scopes(server_id),

@@ -3,9 +3,9 @@ call to Vultr with the team's key, the audit entry, and cache invalidation.
 
 A mutating action is one call to `perform`:
 
+    @mutation(Perm.SUBSCRIPTIONS)
     def reboot_server(ctx: ActionContext, server_id: str) -> None:
-        perform(ctx, Change("reboot_server", Perm.SUBSCRIPTIONS, server_target(ctx, server_id),
-                            invalidates=server_scopes(server_id)),
+        perform(ctx, Change(server_target(ctx, server_id), invalidates=server_scopes(server_id)),
                 lambda vultr: vultr.server_reboot(server_id))
 
 `perform` checks the permission (denied: one `denied` entry, then `ActionDenied`), refuses a
@@ -21,6 +21,7 @@ which calls Vultr only when nobody else is already doing so. Reads are not audit
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -86,6 +87,8 @@ class ActionContext:
     # above; a context without them (a task's) looks both up.
     membership: Membership | None = dataclasses.field(default=None, repr=False, compare=False)
     api_key: ApiKey | None = dataclasses.field(default=None, repr=False, compare=False)
+    # The action being run (set by `@mutation`); `perform` takes its name and permission.
+    action: Acting | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_request(
@@ -209,7 +212,8 @@ class Target:
 
 @dataclasses.dataclass(frozen=True)
 class Change:
-    """What `perform` needs to know about a mutating action.
+    """What `perform` needs to know about one call of a mutating action, besides what
+    `@mutation` says of the action itself (name, permission, scopes it always invalidates).
 
     `params` are the user's inputs as they should appear in the audit log (secrets are
     removed by `perform`); `invalidates` the cache scopes the change makes stale. When Vultr
@@ -217,13 +221,25 @@ class Change:
     "target_id", or the name of a parameter.
     """
 
-    action: str
-    perm: Perm
     target: Target
     params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     invalidates: Iterable[str] = ()
     destructive: bool = False
     result_as: str | None = None
+    # Given by `@mutation` (through the context) for the action functions; set here only by a
+    # change made outside one (an operation's own request, `kinds._set_tag`).
+    action: str = ""
+    perm: Perm | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Acting:
+    """The mutating action being run: its name (the audit entry's), permission and the cache
+    scopes it always makes stale. `@mutation` puts it in the context it calls the action with."""
+
+    name: str
+    perm: Perm
+    invalidates: tuple[str, ...] = ()
 
 
 # Scopes of the per-key cache (panel/servers/cache.py).
@@ -256,15 +272,25 @@ def server_target(ctx: ActionContext, server_id: str) -> Target:
 # -- marking functions, for readers and for the test that every action is audited ------------
 
 
-def mutation(perm: Perm) -> Callable[[Callable[..., T]], Callable[..., T]]:
-    """Marks a function that changes something at Vultr (it must go through `perform`) and
-    names the permission it needs, so that a view can refuse before validating input."""
+def mutation(
+    perm: Perm, *, invalidates: Iterable[str] = ()
+) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Marks a function that changes something at Vultr (it must go through `perform`), names
+    the permission it needs (so that a view can refuse before validating input) and the cache
+    scopes it always makes stale, and hands all that, with the function's name, to `perform`
+    through the context it calls the function with."""
 
     def mark(fn: Callable[..., T]) -> Callable[..., T]:
-        fn.action_kind = "mutation"  # type: ignore[attr-defined]
-        fn.perm = perm  # type: ignore[attr-defined]
+        acting = Acting(fn.__name__, perm, tuple(invalidates))
+
+        @functools.wraps(fn)
+        def run(ctx: ActionContext, *args: Any, **kwargs: Any) -> T:
+            return fn(dataclasses.replace(ctx, action=acting), *args, **kwargs)
+
+        run.action_kind = "mutation"  # type: ignore[attr-defined]
+        run.perm = perm  # type: ignore[attr-defined]
         register_action(fn.__name__)  # the audit log's filters offer it
-        return fn
+        return run
 
     return mark
 
@@ -402,6 +428,16 @@ def check_allowed(ctx: ActionContext, action: Callable[..., Any], target: Target
 
 def perform(ctx: ActionContext, change: Change, call: Callable[[VultrClient], T]) -> T:
     """Runs one mutating action: see the module docstring. Returns `call`'s result."""
+    acting = ctx.action
+    if acting is None or change.action:
+        acting = Acting(change.action, change.perm or Perm.PROVISIONING)
+    perm = change.perm or acting.perm
+    change = dataclasses.replace(
+        change,
+        action=acting.name,
+        perm=perm,
+        invalidates=(*acting.invalidates, *change.invalidates),
+    )
     entry = _entry(ctx, change.action, change.target, change.params)
 
     # An AuditEntry.Outcome (Django's choices are untyped here, hence Any).
@@ -409,8 +445,8 @@ def perform(ctx: ActionContext, change: Change, call: Callable[[VultrClient], T]
         entry.outcome, entry.error = outcome, error
         entry.save()
 
-    if not may(ctx.user, ctx.team, change.perm):
-        message = _deny_message(ctx, change.perm)
+    if not may(ctx.user, ctx.team, perm):
+        message = _deny_message(ctx, perm)
         record(AuditEntry.Outcome.DENIED, message)
         raise ActionDenied(message)
 

@@ -64,8 +64,6 @@ def create_ipv4(ctx: ActionContext, server_id: str, *, reboot: bool = True) -> s
     ip = perform(
         ctx,
         Change(
-            "create_ipv4",
-            Perm.SUBSCRIPTIONS,
             server_target(ctx, server_id),
             params={"reboot": reboot},
             invalidates=server_scopes(server_id),
@@ -82,8 +80,6 @@ def destroy_ipv4(ctx: ActionContext, server_id: str, ip: str) -> None:
     perform(
         ctx,
         Change(
-            "destroy_ipv4",
-            Perm.SUBSCRIPTIONS,
             server_target(ctx, server_id),
             params={"ip": ip},
             invalidates=server_scopes(server_id),
@@ -99,8 +95,6 @@ def set_reverse_ipv4(ctx: ActionContext, server_id: str, ip: str, entry: str) ->
     perform(
         ctx,
         Change(
-            "set_reverse_ipv4",
-            Perm.SUBSCRIPTIONS,
             server_target(ctx, server_id),
             params={"ip": ip, "entry": entry},
             invalidates=(server_scope(server_id),),
@@ -115,8 +109,6 @@ def default_reverse_ipv4(ctx: ActionContext, server_id: str, ip: str) -> None:
     perform(
         ctx,
         Change(
-            "default_reverse_ipv4",
-            Perm.SUBSCRIPTIONS,
             server_target(ctx, server_id),
             params={"ip": ip},
             invalidates=(server_scope(server_id),),
@@ -130,8 +122,6 @@ def set_reverse_ipv6(ctx: ActionContext, server_id: str, ip: str, entry: str) ->
     perform(
         ctx,
         Change(
-            "set_reverse_ipv6",
-            Perm.SUBSCRIPTIONS,
             server_target(ctx, server_id),
             params={"ip": ip, "entry": entry},
             invalidates=(server_scope(server_id),),
@@ -145,8 +135,6 @@ def delete_reverse_ipv6(ctx: ActionContext, server_id: str, ip: str) -> None:
     perform(
         ctx,
         Change(
-            "delete_reverse_ipv6",
-            Perm.SUBSCRIPTIONS,
             server_target(ctx, server_id),
             params={"ip": ip},
             invalidates=(server_scope(server_id),),

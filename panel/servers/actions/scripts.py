@@ -17,7 +17,7 @@ def list_startupscripts(ctx: ActionContext) -> list[StartupScript]:
     return read(ctx, Perm.SUBSCRIPTIONS_VIEW, SCRIPTS, "list", lambda v: v.startupscript_list())
 
 
-@mutation(Perm.PROVISIONING)
+@mutation(Perm.PROVISIONING, invalidates=(SCRIPTS,))
 def create_startupscript(
     ctx: ActionContext, name: str, script: str, type: ScriptType | str = ScriptType.BOOT
 ) -> str:
@@ -25,43 +25,34 @@ def create_startupscript(
     return perform(
         ctx,
         Change(
-            "create_startupscript",
-            Perm.PROVISIONING,
             Target("startupscript", "", name),
             params={"name": name, "script": script, "type": str(type)},
-            invalidates=(SCRIPTS,),
             result_as="target_id",
         ),
         lambda vultr: vultr.startupscript_create(name, script, type),
     )
 
 
-@mutation(Perm.PROVISIONING)
+@mutation(Perm.PROVISIONING, invalidates=(SCRIPTS,))
 def update_startupscript(
     ctx: ActionContext, script_id: str, name: str | None = None, script: str | None = None
 ) -> None:
     perform(
         ctx,
         Change(
-            "update_startupscript",
-            Perm.PROVISIONING,
             Target("startupscript", script_id, _name(ctx, script_id)),
             params={"name": name, "script": script},
-            invalidates=(SCRIPTS,),
         ),
         lambda vultr: vultr.startupscript_update(script_id, name, script),
     )
 
 
-@mutation(Perm.PROVISIONING)
+@mutation(Perm.PROVISIONING, invalidates=(SCRIPTS,))
 def destroy_startupscript(ctx: ActionContext, script_id: str) -> None:
     perform(
         ctx,
         Change(
-            "destroy_startupscript",
-            Perm.PROVISIONING,
             Target("startupscript", script_id, _name(ctx, script_id)),
-            invalidates=(SCRIPTS,),
             destructive=True,
         ),
         lambda vultr: vultr.startupscript_destroy(script_id),

@@ -106,8 +106,6 @@ def start_server(ctx: ActionContext, server_id: str) -> None:
     perform(
         ctx,
         Change(
-            "start_server",
-            Perm.SUBSCRIPTIONS,
             server_target(ctx, server_id),
             invalidates=server_scopes(server_id),
         ),
@@ -121,8 +119,6 @@ def halt_server(ctx: ActionContext, server_id: str) -> None:
     perform(
         ctx,
         Change(
-            "halt_server",
-            Perm.SUBSCRIPTIONS,
             server_target(ctx, server_id),
             invalidates=server_scopes(server_id),
         ),
@@ -136,8 +132,6 @@ def reboot_server(ctx: ActionContext, server_id: str) -> None:
     perform(
         ctx,
         Change(
-            "reboot_server",
-            Perm.SUBSCRIPTIONS,
             server_target(ctx, server_id),
             invalidates=server_scopes(server_id),
         ),
@@ -151,8 +145,6 @@ def set_server_label(ctx: ActionContext, server_id: str, label: str) -> None:
     perform(
         ctx,
         Change(
-            "set_server_label",
-            Perm.SUBSCRIPTIONS,
             server_target(ctx, server_id),
             params={"label": label},
             invalidates=server_scopes(server_id),
@@ -170,8 +162,6 @@ def reinstall_server(ctx: ActionContext, server_id: str, hostname: str | None = 
     perform(
         ctx,
         Change(
-            "reinstall_server",
-            Perm.PROVISIONING,
             server_target(ctx, server_id),
             params={"hostname": hostname},
             invalidates=server_scopes(server_id),
@@ -187,8 +177,6 @@ def change_server_os(ctx: ActionContext, server_id: str, os_id: str) -> None:
     perform(
         ctx,
         Change(
-            "change_server_os",
-            Perm.PROVISIONING,
             server_target(ctx, server_id),
             params={"os_id": os_id},
             invalidates=server_scopes(server_id),
@@ -205,8 +193,6 @@ def destroy_server(ctx: ActionContext, server_id: str) -> None:
     perform(
         ctx,
         Change(
-            "destroy_server",
-            Perm.PROVISIONING,
             server_target(ctx, server_id),
             invalidates=(*server_scopes(server_id), ACCOUNT, "backups"),
             destructive=True,
@@ -215,7 +201,7 @@ def destroy_server(ctx: ActionContext, server_id: str) -> None:
     )
 
 
-@mutation(Perm.PROVISIONING)
+@mutation(Perm.PROVISIONING, invalidates=(SERVERS, ACCOUNT))
 def create_server(ctx: ActionContext, new: NewServer) -> str:
     """Orders a server (billing starts at once) and returns its id; Vultr then builds it.
 
@@ -228,12 +214,9 @@ def create_server(ctx: ActionContext, new: NewServer) -> str:
     return perform(
         ctx,
         Change(
-            "create_server",
-            Perm.PROVISIONING,
             # The id is Vultr's answer; the label is what the user will recognise.
             Target("server", "", new.label or ""),
             params=options,
-            invalidates=(SERVERS, ACCOUNT),
             result_as="target_id",
         ),
         lambda vultr: vultr.server_create(**options),

@@ -40,7 +40,7 @@ def snapshot_ids_taken_from(ctx: ActionContext, server_id: str) -> set[str]:
     return set(found.values_list("snapshot_id", flat=True))
 
 
-@mutation(Perm.PROVISIONING)
+@mutation(Perm.PROVISIONING, invalidates=(SNAPSHOTS,))
 def create_snapshot(ctx: ActionContext, server_id: str, description: str = "") -> str:
     """Starts a snapshot of the server (it may keep running); returns the snapshot id. The
     snapshot is `pending` until Vultr has copied the disk."""
@@ -48,11 +48,8 @@ def create_snapshot(ctx: ActionContext, server_id: str, description: str = "") -
     snapshot_id = perform(
         ctx,
         Change(
-            "create_snapshot",
-            Perm.PROVISIONING,
             target,
             params={"description": description},
-            invalidates=(SNAPSHOTS,),
             result_as="snapshot_id",
         ),
         lambda vultr: vultr.snapshot_create(server_id, description or None),
@@ -67,16 +64,13 @@ def create_snapshot(ctx: ActionContext, server_id: str, description: str = "") -
     return snapshot_id
 
 
-@mutation(Perm.PROVISIONING)
+@mutation(Perm.PROVISIONING, invalidates=(SNAPSHOTS,))
 def destroy_snapshot(ctx: ActionContext, snapshot_id: str) -> None:
     """Deletes the snapshot for good."""
     perform(
         ctx,
         Change(
-            "destroy_snapshot",
-            Perm.PROVISIONING,
             Target("snapshot", snapshot_id, _description(ctx, snapshot_id)),
-            invalidates=(SNAPSHOTS,),
             destructive=True,
         ),
         lambda vultr: vultr.snapshot_destroy(snapshot_id),
@@ -89,8 +83,6 @@ def restore_snapshot(ctx: ActionContext, server_id: str, snapshot_id: str) -> No
     perform(
         ctx,
         Change(
-            "restore_snapshot",
-            Perm.PROVISIONING,
             server_target(ctx, server_id),
             params={"snapshot_id": snapshot_id},
             invalidates=server_scopes(server_id),

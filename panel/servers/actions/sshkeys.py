@@ -14,24 +14,21 @@ def list_sshkeys(ctx: ActionContext) -> list[SshKey]:
     return read(ctx, Perm.SUBSCRIPTIONS_VIEW, SSHKEYS, "list", lambda v: v.sshkey_list())
 
 
-@mutation(Perm.PROVISIONING)
+@mutation(Perm.PROVISIONING, invalidates=(SSHKEYS,))
 def create_sshkey(ctx: ActionContext, name: str, ssh_key: str) -> str:
     """Stores a public key (one authorized_keys line); returns its id."""
     return perform(
         ctx,
         Change(
-            "create_sshkey",
-            Perm.PROVISIONING,
             Target("sshkey", "", name),
             params={"name": name, "ssh_key": ssh_key},
-            invalidates=(SSHKEYS,),
             result_as="target_id",
         ),
         lambda vultr: vultr.sshkey_create(name, ssh_key),
     )
 
 
-@mutation(Perm.PROVISIONING)
+@mutation(Perm.PROVISIONING, invalidates=(SSHKEYS,))
 def update_sshkey(
     ctx: ActionContext, sshkey_id: str, name: str | None = None, ssh_key: str | None = None
 ) -> None:
@@ -39,26 +36,20 @@ def update_sshkey(
     perform(
         ctx,
         Change(
-            "update_sshkey",
-            Perm.PROVISIONING,
             Target("sshkey", sshkey_id, _name(ctx, sshkey_id)),
             params={"name": name, "ssh_key": ssh_key},
-            invalidates=(SSHKEYS,),
         ),
         lambda vultr: vultr.sshkey_update(sshkey_id, name, ssh_key),
     )
 
 
-@mutation(Perm.PROVISIONING)
+@mutation(Perm.PROVISIONING, invalidates=(SSHKEYS,))
 def destroy_sshkey(ctx: ActionContext, sshkey_id: str) -> None:
     """Deletes the key at Vultr; servers that have it keep it."""
     perform(
         ctx,
         Change(
-            "destroy_sshkey",
-            Perm.PROVISIONING,
             Target("sshkey", sshkey_id, _name(ctx, sshkey_id)),
-            invalidates=(SSHKEYS,),
             destructive=True,
         ),
         lambda vultr: vultr.sshkey_destroy(sshkey_id),
