@@ -31,6 +31,7 @@ from django.utils import timezone
 from accounts import encryption
 from accounts.models import ApiKey
 from accounts.permissions import Perm, may
+from accounts.roles import denial
 from panel.audit.models import TeamSettings
 from panel.servers import actions
 from panel.servers.actions import ActionContext, ActionDenied, ActionError, NotFound
@@ -71,9 +72,7 @@ def start_operation(
     # The action's own check, so that the refusal is recorded under the action's name.
     check_allowed(ctx, spec.action, target)
     if not may(ctx.user, ctx.team, spec.perm):
-        raise ActionDenied(
-            f"Your role in {ctx.team.name} does not allow this: {spec.perm.description.lower()}."
-        )
+        raise ActionDenied(denial(ctx.team.name, spec.perm))
     if spec.destructive and not ctx.reason and TeamSettings.for_team(ctx.team).require_reason:
         raise ActionError(f"{ctx.team.name} asks for a written reason for this action.")
     if not ApiKey.objects.filter(pk=ctx.api_key_id, team=ctx.team).exists():

@@ -106,5 +106,5 @@ class Command(BaseCommand):
                 existing.api_url = api_url
                 actions.replace_api_key(existing, user, plaintext)
                 self.stdout.write(f"Replaced the key {existing} in {team.name}.")
-        except actions.ActionError as err:
+        except actions.AccountError as err:
             raise CommandError(str(err)) from None

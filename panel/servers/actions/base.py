@@ -31,6 +31,7 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.models import ApiKey, Team
 from accounts.permissions import Perm, may
+from accounts.roles import denial
 from panel.audit.events import register_action
 from panel.audit.models import AuditEntry, TeamSettings
 from panel.budget import tokens as budget
@@ -339,7 +340,7 @@ def _client(api_key: ApiKey) -> VultrClient:
 
 
 def _deny_message(ctx: ActionContext, perm: Perm) -> str:
-    return f"Your role in {ctx.team.name} does not allow this: {perm.description.lower()}."
+    return denial(ctx.team.name, perm)
 
 
 # -- reads -----------------------------------------------------------------------------------

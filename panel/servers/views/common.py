@@ -28,6 +28,7 @@ from django_htmx.http import HttpResponseLocation
 
 from accounts.models import ApiKey
 from accounts.permissions import Perm
+from accounts.roles import denial
 from panel.audit.models import TeamSettings
 from panel.servers import actions
 from panel.servers.actions.base import Target, check_allowed
@@ -151,9 +152,7 @@ def done(request: HttpRequest, url: str, message: str) -> HttpResponse:
 def require(request: HttpRequest, perm: Perm) -> None:
     """For pages that only show a form: members who could not use it get 403."""
     if not request.membership.may(perm):
-        raise PermissionDenied(
-            f"Your role in {request.team.name} does not allow this: {perm.description.lower()}."
-        )
+        raise PermissionDenied(denial(request.team.name, perm))
 
 
 def require_reason(request: HttpRequest) -> bool:
