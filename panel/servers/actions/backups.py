@@ -8,14 +8,11 @@ from panel.vultr import Backup
 
 from .base import (
     ActionContext,
-    Change,
     mutation,
-    perform,
+    on_server,
     query,
     read,
     server_scope,
-    server_scopes,
-    server_target,
 )
 
 
@@ -36,13 +33,10 @@ def list_backups(ctx: ActionContext, server_id: str | None = None) -> list[Backu
 @mutation(Perm.PROVISIONING)
 def restore_backup(ctx: ActionContext, server_id: str, backup_id: str) -> None:
     """Overwrites the server's disk with the backup: what is on the disk now is lost."""
-    perform(
+    on_server(
         ctx,
-        Change(
-            server_target(ctx, server_id),
-            params={"backup_id": backup_id},
-            invalidates=server_scopes(server_id),
-            destructive=True,
-        ),
+        server_id,
         lambda vultr: vultr.server_restore_backup(server_id, backup_id),
+        params={"backup_id": backup_id},
+        destructive=True,
     )

@@ -270,6 +270,29 @@ def server_target(ctx: ActionContext, server_id: str) -> Target:
     return Target("server", server_id, label)
 
 
+def on_server(
+    ctx: ActionContext,
+    server_id: str,
+    call: Callable[[VultrClient], T],
+    *,
+    params: Mapping[str, Any] | None = None,
+    invalidates: Iterable[str] | None = None,
+    destructive: bool = False,
+    result_as: str | None = None,
+) -> T:
+    """`perform` for a change to one server: the server is the target (named by the label
+    last seen in its list) and, unless told otherwise, the list and the server's own scopes
+    go stale."""
+    change = Change(
+        server_target(ctx, server_id),
+        params=params or {},
+        invalidates=server_scopes(server_id) if invalidates is None else invalidates,
+        destructive=destructive,
+        result_as=result_as,
+    )
+    return perform(ctx, change, call)
+
+
 # -- marking functions, for readers and for the test that every action is audited ------------
 
 

@@ -11,14 +11,11 @@ from panel.vultr import Ipv4, Ipv6, ReverseDns
 
 from .base import (
     ActionContext,
-    Change,
     mutation,
-    perform,
+    on_server,
     query,
     read,
     server_scope,
-    server_scopes,
-    server_target,
 )
 
 
@@ -61,15 +58,12 @@ def list_reverse_ipv6(ctx: ActionContext, server_id: str) -> list[ReverseDns]:
 def create_ipv4(ctx: ActionContext, server_id: str, *, reboot: bool = True) -> str | None:
     """Adds a billed IPv4 address; the server reboots unless `reboot` is False (the OS must
     then be told about the address). Returns the address when Vultr says which."""
-    ip = perform(
+    ip = on_server(
         ctx,
-        Change(
-            server_target(ctx, server_id),
-            params={"reboot": reboot},
-            invalidates=server_scopes(server_id),
-            result_as="ip",
-        ),
+        server_id,
         lambda vultr: vultr.server_create_ipv4(server_id, reboot),
+        params={"reboot": reboot},
+        result_as="ip",
     )
     return ip
 
@@ -77,67 +71,56 @@ def create_ipv4(ctx: ActionContext, server_id: str, *, reboot: bool = True) -> s
 @mutation(Perm.SUBSCRIPTIONS)
 def destroy_ipv4(ctx: ActionContext, server_id: str, ip: str) -> None:
     """Removes a secondary IPv4 address; Vultr hard-restarts the server."""
-    perform(
+    on_server(
         ctx,
-        Change(
-            server_target(ctx, server_id),
-            params={"ip": ip},
-            invalidates=server_scopes(server_id),
-            destructive=True,
-        ),
+        server_id,
         lambda vultr: vultr.server_destroy_ipv4(server_id, ip),
+        params={"ip": ip},
+        destructive=True,
     )
 
 
 @mutation(Perm.SUBSCRIPTIONS)
 def set_reverse_ipv4(ctx: ActionContext, server_id: str, ip: str, entry: str) -> None:
     """Sets the PTR record of one of the server's IPv4 addresses (DNS follows in 6-12 h)."""
-    perform(
+    on_server(
         ctx,
-        Change(
-            server_target(ctx, server_id),
-            params={"ip": ip, "entry": entry},
-            invalidates=(server_scope(server_id),),
-        ),
+        server_id,
         lambda vultr: vultr.server_reverse_set_ipv4(server_id, ip, entry),
+        params={"ip": ip, "entry": entry},
+        invalidates=(server_scope(server_id),),
     )
 
 
 @mutation(Perm.SUBSCRIPTIONS)
 def default_reverse_ipv4(ctx: ActionContext, server_id: str, ip: str) -> None:
     """Resets the PTR record of an IPv4 address to Vultr's default."""
-    perform(
+    on_server(
         ctx,
-        Change(
-            server_target(ctx, server_id),
-            params={"ip": ip},
-            invalidates=(server_scope(server_id),),
-        ),
+        server_id,
         lambda vultr: vultr.server_reverse_default_ipv4(server_id, ip),
+        params={"ip": ip},
+        invalidates=(server_scope(server_id),),
     )
 
 
 @mutation(Perm.SUBSCRIPTIONS)
 def set_reverse_ipv6(ctx: ActionContext, server_id: str, ip: str, entry: str) -> None:
-    perform(
+    on_server(
         ctx,
-        Change(
-            server_target(ctx, server_id),
-            params={"ip": ip, "entry": entry},
-            invalidates=(server_scope(server_id),),
-        ),
+        server_id,
         lambda vultr: vultr.server_reverse_set_ipv6(server_id, ip, entry),
+        params={"ip": ip, "entry": entry},
+        invalidates=(server_scope(server_id),),
     )
 
 
 @mutation(Perm.SUBSCRIPTIONS)
 def delete_reverse_ipv6(ctx: ActionContext, server_id: str, ip: str) -> None:
-    perform(
+    on_server(
         ctx,
-        Change(
-            server_target(ctx, server_id),
-            params={"ip": ip},
-            invalidates=(server_scope(server_id),),
-        ),
+        server_id,
         lambda vultr: vultr.server_reverse_delete_ipv6(server_id, ip),
+        params={"ip": ip},
+        invalidates=(server_scope(server_id),),
     )

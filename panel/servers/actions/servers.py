@@ -18,13 +18,13 @@ from .base import (
     NotFound,
     Target,
     mutation,
+    on_server,
     order_options,
     perform,
     query,
     read,
     server_scope,
     server_scopes,
-    server_target,
 )
 
 # Bandwidth is counted per day; a minute is fresh enough for a chart.
@@ -103,53 +103,29 @@ def os_change_list(ctx: ActionContext, server_id: str) -> list[OsChangeOption]:
 @mutation(Perm.SUBSCRIPTIONS)
 def start_server(ctx: ActionContext, server_id: str) -> None:
     """Powers the server on (a running server is restarted)."""
-    perform(
-        ctx,
-        Change(
-            server_target(ctx, server_id),
-            invalidates=server_scopes(server_id),
-        ),
-        lambda vultr: vultr.server_start(server_id),
-    )
+    on_server(ctx, server_id, lambda vultr: vultr.server_start(server_id))
 
 
 @mutation(Perm.SUBSCRIPTIONS)
 def halt_server(ctx: ActionContext, server_id: str) -> None:
     """Hard power-off; the server is still billed."""
-    perform(
-        ctx,
-        Change(
-            server_target(ctx, server_id),
-            invalidates=server_scopes(server_id),
-        ),
-        lambda vultr: vultr.server_halt(server_id),
-    )
+    on_server(ctx, server_id, lambda vultr: vultr.server_halt(server_id))
 
 
 @mutation(Perm.SUBSCRIPTIONS)
 def reboot_server(ctx: ActionContext, server_id: str) -> None:
     """Hard reboot."""
-    perform(
-        ctx,
-        Change(
-            server_target(ctx, server_id),
-            invalidates=server_scopes(server_id),
-        ),
-        lambda vultr: vultr.server_reboot(server_id),
-    )
+    on_server(ctx, server_id, lambda vultr: vultr.server_reboot(server_id))
 
 
 @mutation(Perm.SUBSCRIPTIONS)
 def set_server_label(ctx: ActionContext, server_id: str, label: str) -> None:
     """Renames the server; the audit entry names it by its old label."""
-    perform(
+    on_server(
         ctx,
-        Change(
-            server_target(ctx, server_id),
-            params={"label": label},
-            invalidates=server_scopes(server_id),
-        ),
+        server_id,
         lambda vultr: vultr.server_label_set(server_id, label),
+        params={"label": label},
     )
 
 
@@ -159,30 +135,24 @@ def set_server_label(ctx: ActionContext, server_id: str, label: str) -> None:
 @mutation(Perm.PROVISIONING)
 def reinstall_server(ctx: ActionContext, server_id: str, hostname: str | None = None) -> None:
     """Reinstalls the same OS: everything on the disk is lost; the IP addresses stay."""
-    perform(
+    on_server(
         ctx,
-        Change(
-            server_target(ctx, server_id),
-            params={"hostname": hostname},
-            invalidates=server_scopes(server_id),
-            destructive=True,
-        ),
+        server_id,
         lambda vultr: vultr.server_reinstall(server_id, hostname),
+        params={"hostname": hostname},
+        destructive=True,
     )
 
 
 @mutation(Perm.PROVISIONING)
 def change_server_os(ctx: ActionContext, server_id: str, os_id: str) -> None:
     """Installs another OS from `os_change_list`: everything on the disk is lost."""
-    perform(
+    on_server(
         ctx,
-        Change(
-            server_target(ctx, server_id),
-            params={"os_id": os_id},
-            invalidates=server_scopes(server_id),
-            destructive=True,
-        ),
+        server_id,
         lambda vultr: vultr.server_os_change(server_id, os_id),
+        params={"os_id": os_id},
+        destructive=True,
     )
 
 
@@ -190,14 +160,12 @@ def change_server_os(ctx: ActionContext, server_id: str, os_id: str) -> None:
 def destroy_server(ctx: ActionContext, server_id: str) -> None:
     """Deletes the server, its disk and its backups, and releases its addresses. Vultr
     refuses within 5 minutes of creation (reference §7)."""
-    perform(
+    on_server(
         ctx,
-        Change(
-            server_target(ctx, server_id),
-            invalidates=(*server_scopes(server_id), ACCOUNT, "backups"),
-            destructive=True,
-        ),
+        server_id,
         lambda vultr: vultr.server_destroy(server_id),
+        invalidates=(*server_scopes(server_id), ACCOUNT, "backups"),
+        destructive=True,
     )
 
 

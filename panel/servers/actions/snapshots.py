@@ -18,10 +18,10 @@ from .base import (
     Target,
     cache_for,
     mutation,
+    on_server,
     perform,
     query,
     read,
-    server_scopes,
     server_target,
 )
 
@@ -80,15 +80,12 @@ def destroy_snapshot(ctx: ActionContext, snapshot_id: str) -> None:
 @mutation(Perm.PROVISIONING)
 def restore_snapshot(ctx: ActionContext, server_id: str, snapshot_id: str) -> None:
     """Overwrites the server's disk with the snapshot: what is on the disk now is lost."""
-    perform(
+    on_server(
         ctx,
-        Change(
-            server_target(ctx, server_id),
-            params={"snapshot_id": snapshot_id},
-            invalidates=server_scopes(server_id),
-            destructive=True,
-        ),
+        server_id,
         lambda vultr: vultr.server_restore_snapshot(server_id, snapshot_id),
+        params={"snapshot_id": snapshot_id},
+        destructive=True,
     )
 
 
