@@ -86,6 +86,30 @@ def _answer(
     )
 
 
+def add(
+    request: HttpRequest,
+    page: KeyPage,
+    resource: Resource,
+    form: ActionForm,
+    create: Callable[..., Any],
+    args: Callable[[dict[str, Any]], tuple[Any, ...]],
+    list_page: Callable[[dict[str, ActionForm]], HttpResponse],
+) -> HttpResponse:
+    """POST of the list page's add form: `create(ctx, *args(cleaned_data))`; on a failure the
+    list page again, with the form and Vultr's words in it."""
+    return submit(
+        request,
+        page,
+        form,
+        create,
+        lambda ctx, data: create(ctx, *args(data)),
+        target=Target(resource.target_type, "", request.POST.get("name", "")[:255]),
+        success=lambda _: f"The {resource.noun} {form.cleaned_data['name']} is added.",
+        next_url=page.url(f"{resource.url}_list"),
+        rerender=list_page,
+    )
+
+
 def edit(
     request: HttpRequest,
     page: KeyPage,

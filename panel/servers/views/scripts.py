@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import Perm, team_view
 from panel.servers import actions
-from panel.servers.actions.base import Target
 from panel.servers.forms.resources import DeleteScriptForm, ScriptForm
 from panel.servers.forms.server import ActionForm
 
@@ -22,7 +21,6 @@ from .common import (
     key_page,
     render_page,
     require_reason,
-    submit,
     vultr_page,
 )
 
@@ -70,18 +68,14 @@ def script_list(request, key_id):
 def script_add(request, key_id):
     page = key_page(request, key_id)
     form = ScriptForm(request.POST, action=page.url("script_add"))
-    return submit(
+    return resources.add(
         request,
         page,
+        SCRIPTS,
         form,
         actions.create_startupscript,
-        lambda ctx, data: actions.create_startupscript(
-            ctx, data["name"], data["script"], data["type"]
-        ),
-        target=Target("startupscript", "", request.POST.get("name", "")[:255]),
-        success=lambda _: f"The startup script {form.cleaned_data['name']} is added.",
-        next_url=page.url("script_list"),
-        rerender=lambda bound: _list_page(request, page, bound),
+        lambda data: (data["name"], data["script"], data["type"]),
+        lambda bound: _list_page(request, page, bound),
     )
 
 

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import Perm, team_view
 from panel.servers import actions
-from panel.servers.actions.base import Target
 from panel.servers.forms.resources import DeleteSshKeyForm, SshKeyForm
 from panel.servers.forms.server import ActionForm
 from panel.vultr import SshKey
@@ -26,7 +25,6 @@ from .common import (
     key_page,
     render_page,
     require_reason,
-    submit,
     vultr_page,
 )
 
@@ -91,16 +89,14 @@ def sshkey_list(request, key_id):
 def sshkey_add(request, key_id):
     page = key_page(request, key_id)
     form = SshKeyForm(request.POST, action=page.url("sshkey_add"))
-    return submit(
+    return resources.add(
         request,
         page,
+        SSHKEYS,
         form,
         actions.create_sshkey,
-        lambda ctx, data: actions.create_sshkey(ctx, data["name"], data["ssh_key"]),
-        target=Target("sshkey", "", request.POST.get("name", "")[:255]),
-        success=lambda _: f"The SSH key {form.cleaned_data['name']} is added.",
-        next_url=page.url("sshkey_list"),
-        rerender=lambda bound: _list_page(request, page, bound),
+        lambda data: (data["name"], data["ssh_key"]),
+        lambda bound: _list_page(request, page, bound),
     )
 
 
