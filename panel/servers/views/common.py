@@ -10,6 +10,9 @@ Conventions (STYLE items 6 and 7):
   by htmx) or ``HX-Trigger``; a plain form gets a redirect. Never a 302 into a fragment.
 - A failed action re-renders its form with Vultr's words next to it: for htmx, the form alone
   (it replaces itself); otherwise the whole page with that form in place. Never an error page.
+
+A view that changes something reads straight down: `check` (403 before the input is read),
+`run` (the form, then the action), then `done` or `form_again`.
 """
 
 from __future__ import annotations
@@ -159,32 +162,34 @@ def require_reason(request: HttpRequest) -> bool:
     return TeamSettings.for_team(request.team).require_reason
 
 
-def submit(
-    request: HttpRequest,
-    page: KeyPage,
-    form: ActionForm,
-    action: Callable[..., Any],
-    call: Callable[[actions.ActionContext, dict[str, Any]], Any],
-    *,
-    target: Target,
-    success: str | Callable[[Any], str],
-    next_url: str,
-    rerender: Callable[[dict[str, ActionForm]], HttpResponse],
-) -> HttpResponse:
-    """Validates `form` and runs `call(ctx, cleaned_data)`, which calls `action`.
-
-    Members who may not do `action` get 403 before their input is looked at (the attempt is
-    recorded). On success: `done`. On failure: the form again, with the error in it.
-    """
+def check(page: KeyPage, action: Callable[..., Any], target: Target) -> None:
+    """Members who may not do `action` get 403 before their input is looked at (the attempt is
+    recorded as a `denied` audit entry under the action's name)."""
     check_allowed(page.ctx, action, target)
-    if form.is_valid():
-        ctx = page.ctx.with_reason(form.cleaned_data.get("reason") or "")
-        try:
-            result = call(ctx, form.cleaned_data)
-        except actions.ActionError as err:
-            form.add_error(None, str(err))
-        else:
-            return done(request, next_url, success(result) if callable(success) else success)
+
+
+def run(
+    page: KeyPage, form: ActionForm, call: Callable[[actions.ActionContext, dict[str, Any]], Any]
+) -> tuple[bool, Any]:
+    """Validates `form` and runs `call(ctx, cleaned_data)` with the reason the form gave.
+    Returns (True, its result); (False, None) with the error in the form if it failed."""
+    if not form.is_valid():
+        return False, None
+    ctx = page.ctx.with_reason(form.cleaned_data.get("reason") or "")
+    try:
+        return True, call(ctx, form.cleaned_data)
+    except actions.ActionError as err:
+        form.add_error(None, str(err))
+        return False, None
+
+
+def form_again(
+    request: HttpRequest,
+    form: ActionForm,
+    page_with: Callable[[dict[str, ActionForm]], HttpResponse],
+) -> HttpResponse:
+    """The HTMX re-render of a failed form: for htmx the form alone (it replaces itself);
+    otherwise the whole page (`page_with`) with that form in place."""
     if request.htmx:
         return render(request, "servers/_action_form.html", {"form": form})
-    return rerender({form.form_id: form})
+    return page_with({form.form_id: form})

@@ -16,7 +16,7 @@ from panel.servers import actions
 from panel.servers.actions.base import Target
 from panel.servers.forms.server import ActionForm
 
-from .common import KeyPage, Unavailable, render_page, require, submit
+from .common import KeyPage, Unavailable, check, done, form_again, render_page, require, run
 
 
 @dataclass(frozen=True)
@@ -73,17 +73,11 @@ def _answer(
     if request.method != "POST":
         require(request, Perm.PROVISIONING)
         return _form_page(request, page, resource, item, form)
-    return submit(
-        request,
-        page,
-        form,
-        action,
-        lambda ctx, data: call(ctx),
-        target=resource.target(item),
-        success=lambda _: success(),
-        next_url=page.url(f"{resource.url}_list"),
-        rerender=lambda bound: _form_page(request, page, resource, item, form),
-    )
+    check(page, action, resource.target(item))
+    ok, _ = run(page, form, lambda ctx, data: call(ctx))
+    if ok:
+        return done(request, page.url(f"{resource.url}_list"), success())
+    return form_again(request, form, lambda bound: _form_page(request, page, resource, item, form))
 
 
 def add(
@@ -97,17 +91,15 @@ def add(
 ) -> HttpResponse:
     """POST of the list page's add form: `create(ctx, *args(cleaned_data))`; on a failure the
     list page again, with the form and Vultr's words in it."""
-    return submit(
-        request,
-        page,
-        form,
-        create,
-        lambda ctx, data: create(ctx, *args(data)),
-        target=Target(resource.target_type, "", request.POST.get("name", "")[:255]),
-        success=lambda _: f"The {resource.noun} {form.cleaned_data['name']} is added.",
-        next_url=page.url(f"{resource.url}_list"),
-        rerender=list_page,
-    )
+    check(page, create, Target(resource.target_type, "", request.POST.get("name", "")[:255]))
+    ok, _ = run(page, form, lambda ctx, data: create(ctx, *args(data)))
+    if ok:
+        return done(
+            request,
+            page.url(f"{resource.url}_list"),
+            f"The {resource.noun} {form.cleaned_data['name']} is added.",
+        )
+    return form_again(request, form, list_page)
 
 
 def edit(

@@ -43,12 +43,14 @@ from panel.vultr import Bandwidth, ImageStatus, IpType
 
 from .common import (
     ServerPage,
+    check,
     done,
+    form_again,
     render_page,
     require,
     require_reason,
+    run,
     server_page,
-    submit,
     vultr_page,
 )
 from .servers import POWER_ACTIONS, next_interval, poller
@@ -204,17 +206,17 @@ def _add_ipv4(ctx: actions.ActionContext, server_id: str, *, reboot: bool) -> st
 def server_ipv4_add(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = AddIpv4Form(request.POST, action=page.url("server_ipv4_add"))
-    return submit(
-        request,
-        page,
-        form,
-        actions.create_ipv4,
-        lambda ctx, data: _add_ipv4(ctx, page.server.id, reboot=data["reboot"]),
-        target=page.target(),
-        success=lambda ip: f"Vultr added {ip or 'an IPv4 address'} to {page.confirm_text}.",
-        next_url=page.url("server_ipv4"),
-        rerender=lambda bound: _ipv4_tab(request, page, bound),
+    check(page, actions.create_ipv4, page.target())
+    ok, ip = run(
+        page, form, lambda ctx, data: _add_ipv4(ctx, page.server.id, reboot=data["reboot"])
     )
+    if ok:
+        return done(
+            request,
+            page.url("server_ipv4"),
+            f"Vultr added {ip or 'an IPv4 address'} to {page.confirm_text}.",
+        )
+    return form_again(request, form, lambda bound: _ipv4_tab(request, page, bound))
 
 
 def _address_form_page(
@@ -247,16 +249,16 @@ def server_ipv4_remove(request, key_id, server_id):
 
     if request.method == "POST":
         form = make(request.POST)
-        return submit(
-            request,
-            page,
-            form,
-            actions.destroy_ipv4,
-            lambda ctx, data: actions.destroy_ipv4(ctx, page.server.id, data["ip"]),
-            target=page.target(),
-            success=f"{ip} is removed from {page.confirm_text}.",
-            next_url=page.url("server_ipv4"),
-            rerender=lambda bound: _address_form_page(request, page, "server_ipv4", form),
+        check(page, actions.destroy_ipv4, page.target())
+        ok, _ = run(
+            page, form, lambda ctx, data: actions.destroy_ipv4(ctx, page.server.id, data["ip"])
+        )
+        if ok:
+            return done(
+                request, page.url("server_ipv4"), f"{ip} is removed from {page.confirm_text}."
+            )
+        return form_again(
+            request, form, lambda bound: _address_form_page(request, page, "server_ipv4", form)
         )
     require(request, Perm.SUBSCRIPTIONS)
     return _address_form_page(request, page, "server_ipv4", make())
@@ -284,19 +286,21 @@ def server_ipv4_reverse(request, key_id, server_id):
     action_url = page.url("server_ipv4_reverse")
     if request.method == "POST":
         form = ReverseIpv4Form(request.POST, action=action_url)
-        return submit(
-            request,
+        check(page, actions.set_reverse_ipv4, page.target())
+        ok, _ = run(
             page,
             form,
-            actions.set_reverse_ipv4,
             lambda ctx, data: actions.set_reverse_ipv4(
                 ctx, page.server.id, data["ip"], data["entry"]
             ),
-            target=page.target(),
-            success=lambda _: f"The reverse DNS of {ip} is now {form.cleaned_data['entry']}.",
-            next_url=page.url("server_ipv4"),
-            rerender=lambda bound: render_both(form, reset_form()),
         )
+        if ok:
+            return done(
+                request,
+                page.url("server_ipv4"),
+                f"The reverse DNS of {ip} is now {form.cleaned_data['entry']}.",
+            )
+        return form_again(request, form, lambda bound: render_both(form, reset_form()))
     require(request, Perm.SUBSCRIPTIONS)
     form = ReverseIpv4Form(action=action_url, initial={"ip": ip, "entry": current or ""})
     return render_both(form, reset_form())
@@ -308,17 +312,17 @@ def server_ipv4_reverse(request, key_id, server_id):
 def server_ipv4_reverse_default(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = DefaultReverseIpv4Form(request.POST, action=page.url("server_ipv4_reverse_default"))
-    return submit(
-        request,
-        page,
-        form,
-        actions.default_reverse_ipv4,
-        lambda ctx, data: actions.default_reverse_ipv4(ctx, page.server.id, data["ip"]),
-        target=page.target(),
-        success=lambda _: f"The reverse DNS of {form.cleaned_data['ip']} is Vultr's default.",
-        next_url=page.url("server_ipv4"),
-        rerender=lambda bound: _ipv4_tab(request, page, bound),
+    check(page, actions.default_reverse_ipv4, page.target())
+    ok, _ = run(
+        page, form, lambda ctx, data: actions.default_reverse_ipv4(ctx, page.server.id, data["ip"])
     )
+    if ok:
+        return done(
+            request,
+            page.url("server_ipv4"),
+            f"The reverse DNS of {form.cleaned_data['ip']} is Vultr's default.",
+        )
+    return form_again(request, form, lambda bound: _ipv4_tab(request, page, bound))
 
 
 def _ipv6_tab(request: HttpRequest, page: ServerPage, bound: Bound = None) -> HttpResponse:
@@ -367,17 +371,19 @@ def server_ipv6(request, key_id, server_id):
 def server_ipv6_reverse(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = ReverseIpv6Form(request.POST, action=page.url("server_ipv6_reverse"))
-    return submit(
-        request,
+    check(page, actions.set_reverse_ipv6, page.target())
+    ok, _ = run(
         page,
         form,
-        actions.set_reverse_ipv6,
         lambda ctx, data: actions.set_reverse_ipv6(ctx, page.server.id, data["ip"], data["entry"]),
-        target=page.target(),
-        success=lambda _: f"The reverse DNS of {form.cleaned_data['ip']} is set.",
-        next_url=page.url("server_ipv6"),
-        rerender=lambda bound: _ipv6_tab(request, page, bound),
     )
+    if ok:
+        return done(
+            request,
+            page.url("server_ipv6"),
+            f"The reverse DNS of {form.cleaned_data['ip']} is set.",
+        )
+    return form_again(request, form, lambda bound: _ipv6_tab(request, page, bound))
 
 
 @team_view(Perm.SUBSCRIPTIONS_VIEW)
@@ -386,17 +392,17 @@ def server_ipv6_reverse(request, key_id, server_id):
 def server_ipv6_reverse_delete(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = DeleteReverseIpv6Form(request.POST, action=page.url("server_ipv6_reverse_delete"))
-    return submit(
-        request,
-        page,
-        form,
-        actions.delete_reverse_ipv6,
-        lambda ctx, data: actions.delete_reverse_ipv6(ctx, page.server.id, data["ip"]),
-        target=page.target(),
-        success=lambda _: f"The reverse DNS entry of {form.cleaned_data['ip']} is deleted.",
-        next_url=page.url("server_ipv6"),
-        rerender=lambda bound: _ipv6_tab(request, page, bound),
+    check(page, actions.delete_reverse_ipv6, page.target())
+    ok, _ = run(
+        page, form, lambda ctx, data: actions.delete_reverse_ipv6(ctx, page.server.id, data["ip"])
     )
+    if ok:
+        return done(
+            request,
+            page.url("server_ipv6"),
+            f"The reverse DNS entry of {form.cleaned_data['ip']} is deleted.",
+        )
+    return form_again(request, form, lambda bound: _ipv6_tab(request, page, bound))
 
 
 # -- bandwidth -------------------------------------------------------------------------------
@@ -518,19 +524,21 @@ def server_images(request, key_id, server_id):
 def server_snapshot(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = SnapshotForm(request.POST, action=page.url("server_snapshot"))
-    return submit(
-        request,
+    check(page, actions.create_snapshot, page.target())
+    ok, sid = run(
         page,
         form,
-        actions.create_snapshot,
         lambda ctx, data: operations.start_create_snapshot(
             ctx, page.server.id, data["description"], now=True
         ).result.get("snapshot_id"),
-        target=page.target(),
-        success=lambda sid: f"Vultr is taking snapshot {sid} of {page.confirm_text}.",
-        next_url=page.url("server_images"),
-        rerender=lambda bound: _images_tab(request, page, bound),
     )
+    if ok:
+        return done(
+            request,
+            page.url("server_images"),
+            f"Vultr is taking snapshot {sid} of {page.confirm_text}.",
+        )
+    return form_again(request, form, lambda bound: _images_tab(request, page, bound))
 
 
 def _snapshot_name(page: ServerPage, snapshot_id: str) -> str:
@@ -573,16 +581,18 @@ def server_restore(request, key_id, server_id, source):
         initial={source: image_id},
     )
     if request.method == "POST":
-        return submit(
-            request,
-            page,
-            form,
-            getattr(actions, f"restore_{source}"),
-            lambda ctx, data: start(ctx, page.server.id, data[source], now=True),
-            target=page.target(),
-            success=f"{page.confirm_text} is being restored from {source} {image_id}.",
-            next_url=page.url("server_detail"),
-            rerender=lambda bound: _address_form_page(request, page, "server_images", form),
+        check(page, getattr(actions, f"restore_{source}"), page.target())
+        ok, _ = run(
+            page, form, lambda ctx, data: start(ctx, page.server.id, data[source], now=True)
+        )
+        if ok:
+            return done(
+                request,
+                page.url("server_detail"),
+                f"{page.confirm_text} is being restored from {source} {image_id}.",
+            )
+        return form_again(
+            request, form, lambda bound: _address_form_page(request, page, "server_images", form)
         )
     require(request, Perm.PROVISIONING)
     return _address_form_page(request, page, "server_images", form)
@@ -681,17 +691,17 @@ def server_settings(request, key_id, server_id):
 def server_label(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = LabelForm(request.POST, action=page.url("server_label"))
-    return submit(
-        request,
-        page,
-        form,
-        actions.set_server_label,
-        lambda ctx, data: actions.set_server_label(ctx, page.server.id, data["label"]),
-        target=page.target(),
-        success=lambda _: f"The server is now called {form.cleaned_data['label']}.",
-        next_url=page.url("server_settings"),
-        rerender=lambda bound: _settings_tab(request, page, bound),
+    check(page, actions.set_server_label, page.target())
+    ok, _ = run(
+        page, form, lambda ctx, data: actions.set_server_label(ctx, page.server.id, data["label"])
     )
+    if ok:
+        return done(
+            request,
+            page.url("server_settings"),
+            f"The server is now called {form.cleaned_data['label']}.",
+        )
+    return form_again(request, form, lambda bound: _settings_tab(request, page, bound))
 
 
 def _confirmed(request: HttpRequest, page: ServerPage) -> dict[str, Any]:
@@ -706,19 +716,19 @@ def server_reinstall(request, key_id, server_id):
     form = ReinstallForm(
         request.POST, action=page.url("server_reinstall"), **_confirmed(request, page)
     )
-    return submit(
-        request,
+    check(page, actions.reinstall_server, page.target())
+    ok, _ = run(
         page,
         form,
-        actions.reinstall_server,
         lambda ctx, data: operations.start_reinstall_server(
             ctx, page.server.id, data["hostname"] or None, now=True
         ),
-        target=page.target(),
-        success=f"{page.confirm_text} is being reinstalled.",
-        next_url=page.url("server_detail"),
-        rerender=lambda bound: _settings_tab(request, page, bound),
     )
+    if ok:
+        return done(
+            request, page.url("server_detail"), f"{page.confirm_text} is being reinstalled."
+        )
+    return form_again(request, form, lambda bound: _settings_tab(request, page, bound))
 
 
 @team_view(Perm.SUBSCRIPTIONS_VIEW)
@@ -733,22 +743,22 @@ def server_os(request, key_id, server_id):
         choices=choices,
         **_confirmed(request, page),
     )
-    return submit(
-        request,
+    check(page, actions.change_server_os, page.target())
+    ok, _ = run(
         page,
         form,
-        actions.change_server_os,
         lambda ctx, data: operations.start_change_server_os(
             ctx, page.server.id, data["os_id"], now=True
         ),
-        target=page.target(),
-        success=lambda _: (
-            f"{page.confirm_text} is being installed with "
-            f"{dict(choices).get(form.cleaned_data['os_id'], 'the new system')}."
-        ),
-        next_url=page.url("server_detail"),
-        rerender=lambda bound: _settings_tab(request, page, bound),
     )
+    if ok:
+        return done(
+            request,
+            page.url("server_detail"),
+            f"{page.confirm_text} is being installed with "
+            f"{dict(choices).get(form.cleaned_data['os_id'], 'the new system')}.",
+        )
+    return form_again(request, form, lambda bound: _settings_tab(request, page, bound))
 
 
 @team_view(Perm.SUBSCRIPTIONS_VIEW)
@@ -757,14 +767,10 @@ def server_os(request, key_id, server_id):
 def server_destroy(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = DestroyForm(request.POST, action=page.url("server_destroy"), **_confirmed(request, page))
-    return submit(
-        request,
-        page,
-        form,
-        actions.destroy_server,
-        lambda ctx, data: operations.start_destroy_server(ctx, page.server.id, now=True),
-        target=page.target(),
-        success=f"{page.confirm_text} is destroyed.",
-        next_url=page.key_url("server_list"),
-        rerender=lambda bound: _settings_tab(request, page, bound),
+    check(page, actions.destroy_server, page.target())
+    ok, _ = run(
+        page, form, lambda ctx, data: operations.start_destroy_server(ctx, page.server.id, now=True)
     )
+    if ok:
+        return done(request, page.key_url("server_list"), f"{page.confirm_text} is destroyed.")
+    return form_again(request, form, lambda bound: _settings_tab(request, page, bound))

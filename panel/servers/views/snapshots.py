@@ -22,10 +22,13 @@ from panel.vultr import Server, ServerStatus, Snapshot
 from . import resources
 from .common import (
     KeyPage,
+    check,
+    done,
+    form_again,
     key_page,
     render_page,
     require_reason,
-    submit,
+    run,
     vultr_page,
 )
 
@@ -139,19 +142,23 @@ def snapshot_take(request, key_id):
     form = _take_form(page, servers, request.POST, only_active=False)
     server = servers.get(request.POST.get("server", ""))
     name = (server.label or server.id) if server else ""
-    return submit(
-        request,
+    check(
+        page,
+        actions.create_snapshot,
+        Target("server", server.id if server else "", server.label if server else ""),
+    )
+    ok, snapshot_id = run(
         page,
         form,
-        actions.create_snapshot,
         lambda ctx, data: operations.start_create_snapshot(
             ctx, data["server"], data["description"], now=True
         ).result.get("snapshot_id"),
-        target=Target("server", server.id if server else "", server.label if server else ""),
-        success=lambda snapshot_id: f"Vultr is taking snapshot {snapshot_id} of {name}.",
-        next_url=page.url("snapshot_list"),
-        rerender=lambda bound: _list_page(request, page, bound),
     )
+    if ok:
+        return done(
+            request, page.url("snapshot_list"), f"Vultr is taking snapshot {snapshot_id} of {name}."
+        )
+    return form_again(request, form, lambda bound: _list_page(request, page, bound))
 
 
 @team_view(Perm.SUBSCRIPTIONS_VIEW)
