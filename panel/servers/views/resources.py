@@ -25,6 +25,7 @@ class Resource:
     plural: str  # "SSH keys": the way back to the list
     target_type: str  # the audit entries' target type
     url: str  # URL names: <url>_list, <url>_edit, <url>_delete
+    folder: str  # templates/servers/<folder>/, and the list page's rows in its context
     items: Callable[[actions.ActionContext], list[Any]]
     destroy: Callable[[actions.ActionContext, str], Any]
     name_of: Callable[[Any], str] = lambda item: item.name
@@ -45,6 +46,38 @@ def find(page: KeyPage, resource: Resource, item_id: str) -> Any:
         if item.id == item_id:
             return item
     raise Http404(f"No such {resource.noun} in this account")
+
+
+def list_page(
+    request: HttpRequest,
+    page: KeyPage,
+    resource: Resource,
+    bound: dict[str, ActionForm] | None,
+    *,
+    add_form: Callable[[], ActionForm],
+    rows: Callable[[list[Any]], list[Any]] = list,
+) -> HttpResponse:
+    """The list of the account's items, by name, with the add form for members who may
+    change them (`bound`: the add form that failed, with its errors). The template is
+    servers/<folder>/list.html and gets the rows under the folder's name."""
+    key = resource.folder
+    error = ""
+    try:
+        items = sorted(resource.items(page.ctx), key=lambda i: (resource.name_of(i).lower(), i.id))
+    except actions.ActionError as err:
+        items, error = [], str(err)
+    may_change = page.may(Perm.PROVISIONING)
+    form = None
+    if may_change:
+        form = next(iter((bound or {}).values()), None) or add_form()
+    context = {
+        **page.context(),
+        key: rows(items),
+        "error": error,
+        "add_form": form,
+        "may_change": may_change,
+    }
+    return render_page(request, f"servers/{key}/list.html", context, {key: "table"})
 
 
 def _form_page(

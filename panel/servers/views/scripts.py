@@ -19,7 +19,6 @@ from . import resources
 from .common import (
     KeyPage,
     key_page,
-    render_page,
     require_reason,
     vultr_page,
 )
@@ -31,6 +30,7 @@ SCRIPTS = resources.Resource(
     noun="startup script",
     plural="Startup scripts",
     target_type="startupscript",
+    folder="scripts",
     url="script",
     items=actions.list_startupscripts,
     destroy=actions.destroy_startupscript,
@@ -38,23 +38,9 @@ SCRIPTS = resources.Resource(
 
 
 def _list_page(request: HttpRequest, page: KeyPage, bound: Bound = None) -> HttpResponse:
-    error = ""
-    try:
-        scripts = actions.list_startupscripts(page.ctx)
-    except actions.ActionError as err:
-        scripts, error = [], str(err)
-    may_change = page.may(Perm.PROVISIONING)
-    add_form = None
-    if may_change:
-        add_form = (bound or {}).get("form-script") or ScriptForm(action=page.url("script_add"))
-    context = {
-        **page.context(),
-        "scripts": sorted(scripts, key=lambda s: (s.name.lower(), s.id)),
-        "error": error,
-        "add_form": add_form,
-        "may_change": may_change,
-    }
-    return render_page(request, "servers/scripts/list.html", context, {"scripts": "table"})
+    return resources.list_page(
+        request, page, SCRIPTS, bound, add_form=lambda: ScriptForm(action=page.url("script_add"))
+    )
 
 
 @team_view(Perm.SUBSCRIPTIONS_VIEW)

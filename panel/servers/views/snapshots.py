@@ -56,6 +56,7 @@ SNAPSHOTS = resources.Resource(
     noun="snapshot",
     plural="Snapshots",
     target_type="snapshot",
+    folder="snapshots",
     url="snapshot",
     items=actions.list_snapshots,
     destroy=actions.destroy_snapshot,

@@ -23,7 +23,6 @@ from . import resources
 from .common import (
     KeyPage,
     key_page,
-    render_page,
     require_reason,
     vultr_page,
 )
@@ -35,6 +34,7 @@ SSHKEYS = resources.Resource(
     noun="SSH key",
     plural="SSH keys",
     target_type="sshkey",
+    folder="sshkeys",
     url="sshkey",
     items=actions.list_sshkeys,
     destroy=actions.destroy_sshkey,
@@ -60,22 +60,14 @@ def describe(sshkey: SshKey) -> dict[str, str]:
 
 
 def _list_page(request: HttpRequest, page: KeyPage, bound: Bound = None) -> HttpResponse:
-    error = ""
-    try:
-        sshkeys = sorted(actions.list_sshkeys(page.ctx), key=lambda k: (k.name.lower(), k.id))
-    except actions.ActionError as err:
-        sshkeys, error = [], str(err)
-    add_form = None
-    if page.may(Perm.PROVISIONING):
-        add_form = (bound or {}).get("form-sshkey") or SshKeyForm(action=page.url("sshkey_add"))
-    context = {
-        **page.context(),
-        "sshkeys": [(k, describe(k)) for k in sshkeys],
-        "error": error,
-        "add_form": add_form,
-        "may_change": page.may(Perm.PROVISIONING),
-    }
-    return render_page(request, "servers/sshkeys/list.html", context, {"sshkeys": "table"})
+    return resources.list_page(
+        request,
+        page,
+        SSHKEYS,
+        bound,
+        add_form=lambda: SshKeyForm(action=page.url("sshkey_add")),
+        rows=lambda keys: [(k, describe(k)) for k in keys],
+    )
 
 
 @team_view(Perm.SUBSCRIPTIONS_VIEW)
