@@ -128,6 +128,11 @@ class VultrCache:
 
     def _lead(self, key: str, lock: Lock, fetch: Callable[[], T], seconds: float) -> T:
         try:
+            # The previous leader may have stored the value and let the lock go between our
+            # last look and taking the lock: look once more before asking Vultr.
+            found = cache.get(key)
+            if found is not None:
+                return _unwrap(found, key)
             try:
                 value = fetch()
             except Exception as err:
