@@ -1,7 +1,7 @@
 """What users do with accounts, teams and keys: one function per action.
 
 Views translate HTTP into these calls. Each checks the rules that hold whoever calls it (last
-owner, role escalation, single-use invitations) and raises `ActionError` with a message meant
+owner, role escalation, single-use invitations) and raises `AccountError` with a message meant
 for the person who asked; the permission to try at all is checked before, by `team_view` or
 `accounts.permissions.may`.
 """
@@ -20,10 +20,10 @@ from django.views.decorators.debug import sensitive_variables
 from accounts import keys
 from accounts.models import ApiKey, Invitation, Membership, Team, User
 from accounts.roles import Role, may_grant
-from panel import audit
+from panel.audit import record as audit
 
 
-class ActionError(Exception):
+class AccountError(Exception):
     """The action was refused; `str(err)` says why, for the user."""
 
 
@@ -71,9 +71,9 @@ def personal_team_name(user: User) -> str:
 def transfer_ownership(team: Team, owner: Membership, to: Membership) -> None:
     """Make `to` an owner and `owner` an admin."""
     if team.is_personal:
-        raise ActionError("A personal team cannot be given away. Create a team to share.")
+        raise AccountError("A personal team cannot be given away. Create a team to share.")
     if to.pk == owner.pk:
-        raise ActionError("You already own this team; choose another member.")
+        raise AccountError("You already own this team; choose another member.")
     Membership.objects.filter(pk=to.pk).update(role=Role.OWNER)
     Membership.objects.filter(pk=owner.pk).update(role=Role.ADMIN)
     audit.record(
@@ -88,9 +88,9 @@ def transfer_ownership(team: Team, owner: Membership, to: Membership) -> None:
 
 def delete_team(team: Team, confirm_name: str) -> None:
     if team.is_personal:
-        raise ActionError("Your personal team cannot be deleted.")
+        raise AccountError("Your personal team cannot be deleted.")
     if confirm_name.strip() != team.name:
-        raise ActionError(f"Type the team's name, {team.name}, exactly to delete it.")
+        raise AccountError(f"Type the team's name, {team.name}, exactly to delete it.")
     team.delete()
 
 
@@ -101,14 +101,14 @@ def delete_team(team: Team, confirm_name: str) -> None:
 def change_role(actor: Membership, member: Membership, role: str) -> Membership:
     member = Membership.objects.select_for_update().get(pk=member.pk)
     if role not in Role.values:
-        raise ActionError(f"There is no role called {role!r}.")
+        raise AccountError(f"There is no role called {role!r}.")
     if not may_grant(actor.role, member.role):
-        raise ActionError(
+        raise AccountError(
             f"{member.user.username} is {_a(member.get_role_display())}; "
             "you cannot change the role of someone above you."
         )
     if not may_grant(actor.role, role):
-        raise ActionError(
+        raise AccountError(
             f"You cannot make anyone {_a(Role(role).label)}: that role can do more than yours."
         )
     if member.role == Role.OWNER and role != Role.OWNER:
@@ -132,7 +132,7 @@ def remove_member(actor: Membership, member: Membership) -> None:
     if member.pk == actor.pk:
         return leave_team(member)
     if not may_grant(actor.role, member.role):
-        raise ActionError(
+        raise AccountError(
             f"{member.user.username} is {_a(member.get_role_display())}; "
             "you cannot remove someone above you."
         )
@@ -170,11 +170,11 @@ def _keep_an_owner(member: Membership, what: str) -> None:
     )
     if owners == [member.pk]:
         if what == "leave":
-            raise ActionError(
+            raise AccountError(
                 f"{member.user.username} is the last owner of {member.team.name} and cannot "
                 "leave. Make someone else an owner first, or delete the team."
             )
-        raise ActionError(
+        raise AccountError(
             f"{member.user.username} is the last owner of {member.team.name} and cannot be "
             "demoted. Make someone else an owner first."
         )
@@ -191,15 +191,15 @@ def invite(actor: Membership, email: str, role: str, accept_url) -> Invitation:
     """
     team = actor.team
     if not may_grant(actor.role, role):
-        raise ActionError(
+        raise AccountError(
             f"You cannot invite someone as {_a(Role(role).label)}: that role can do more "
             "than yours."
         )
     with transaction.atomic():
         if team.memberships.filter(user__email__iexact=email).exists():
-            raise ActionError(f"{email} is already a member of {team.name}.")
+            raise AccountError(f"{email} is already a member of {team.name}.")
         if team.invitations.pending().filter(email__iexact=email).exists():
-            raise ActionError(
+            raise AccountError(
                 f"{email} already has an invitation to {team.name} waiting. Revoke it first "
                 "to send a new one."
             )
@@ -221,7 +221,7 @@ def invite(actor: Membership, email: str, role: str, accept_url) -> Invitation:
         )
     except OSError as exc:  # smtplib's errors are OSErrors too
         invitation.delete()
-        raise ActionError(
+        raise AccountError(
             f"The invitation email to {email} could not be sent ({exc}); nothing was saved. "
             "Check the panel's EMAIL_* settings or try again later."
         ) from None
@@ -258,9 +258,9 @@ def accept_invitation(token: str, user: User) -> Membership:
     invitation = Invitation.objects.select_for_update().for_token(token).first()
     problem = invitation_problem(invitation)
     if problem:
-        raise ActionError(problem)
+        raise AccountError(problem)
     if Membership.objects.filter(team=invitation.team, user=user).exists():
-        raise ActionError(f"You are already a member of {invitation.team.name}.")
+        raise AccountError(f"You are already a member of {invitation.team.name}.")
     membership = Membership.objects.create(team=invitation.team, user=user, role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
@@ -282,10 +282,10 @@ def accept_invitation(token: str, user: User) -> Membership:
 def add_api_key(team: Team, user: User, label: str, api_url: str, plaintext: str) -> ApiKey:
     """Check the key with Vultr, then store it encrypted. Nothing is stored if Vultr says no."""
     if team.api_keys.filter(label=label).exists():
-        raise ActionError(_duplicate_label(team, label))
+        raise AccountError(_duplicate_label(team, label))
     check = keys.check_key(plaintext, api_url)
     if not check.ok:
-        raise ActionError(check.message)
+        raise AccountError(check.message)
     api_key = ApiKey(team=team, label=label, api_url=api_url, added_by=user)
     api_key.set_secret(plaintext)
     api_key.record_check(True)
@@ -294,7 +294,7 @@ def add_api_key(team: Team, user: User, label: str, api_url: str, plaintext: str
             api_key.save()
     except IntegrityError:
         # Someone added the same label while Vultr was answering.
-        raise ActionError(_duplicate_label(team, label)) from None
+        raise AccountError(_duplicate_label(team, label)) from None
     audit.record(
         "api_key_added",
         team=team,
@@ -310,7 +310,7 @@ def replace_api_key(api_key: ApiKey, user: User, plaintext: str) -> ApiKey:
     """Check the new key first; only if Vultr accepts it does it take the old one's place."""
     check = keys.check_key(plaintext, api_key.api_url)
     if not check.ok:
-        raise ActionError(check.message)
+        raise AccountError(check.message)
     before = {"masked": api_key.masked}
     api_key.set_secret(plaintext)
     api_key.replaced_by = user

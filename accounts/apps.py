@@ -6,4 +6,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and teams"
 
     def ready(self):
-        from accounts import signals  # noqa: F401 (connects the receivers)
+        # Django asks for this import here: the receivers connect when their module is imported,
+        # and they need the models loaded first.
+        from accounts import signals  # noqa: F401

@@ -24,6 +24,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.views.decorators.debug import sensitive_variables
 
+from panel.env import env_secret, local_secret
+
 SETTING = "PANEL_ENCRYPTION_KEYS"
 
 
@@ -57,8 +59,6 @@ def parse_keys(raw: str, *, name: str = SETTING) -> tuple[str, ...]:
 def encryption_keys_from_environment(data_dir: Path) -> tuple[str, ...]:
     """For settings: `PANEL_ENCRYPTION_KEYS` or `PANEL_ENCRYPTION_KEYS_FILE`, else a key made
     once into the data folder. Errors name where the bad value came from."""
-    from panel.env import env_secret, local_secret
-
     raw = env_secret(SETTING)
     if raw is not None:
         source = f"{SETTING}_FILE" if os.environ.get(f"{SETTING}_FILE") else SETTING

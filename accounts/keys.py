@@ -1,8 +1,9 @@
 """Using the teams' Vultr API keys: checking a new key, and getting a client for a stored one.
 
-Code outside this app reaches a key through `client_for_key(key_id)` (tasks receive the id,
-never the key) or `ApiKey.client()`. The plaintext is decrypted at that moment and lives only
-inside the returned client.
+The panel reaches Vultr with a stored key through `panel.budget.tokens.client(api_key)`, which
+puts the client on the key's API budget (tasks receive the key's id, never the key). The
+plaintext is decrypted at that moment and lives only inside the returned client.
+`client_for_key(key_id)` is the same without the budget, for the shell and scripts.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ CHECK_RETRIES = 1
 
 
 def client_for_key(key_id: int, **kwargs) -> VultrClient:
-    """A `VultrClient` for the stored key with this id (`ApiKey.DoesNotExist` if gone)."""
+    """A `VultrClient` for the stored key with this id (`ApiKey.DoesNotExist` if gone), outside
+    the API budget: for the shell and scripts, not for the panel's own requests."""
     return ApiKey.objects.get(pk=key_id).client(**kwargs)
 
 

@@ -178,8 +178,10 @@ class ApiKey(models.Model):
     """A Vultr API key shared into a team, encrypted at rest.
 
     The plaintext exists only inside `client()` (and while a new key is being checked): get a
-    client with ``ApiKey.client()`` or ``accounts.keys.client_for_key(key_id)`` at the moment of
-    the call, and pass the key's id, never the key, to tasks.
+    client at the moment of the call, and pass the key's id, never the key, to tasks. The
+    panel's actions and operations get theirs from ``panel.budget.tokens.client(api_key)``,
+    which puts every request on the key's API budget; ``client()`` itself is for this app's
+    own checks of a key, the shell and tests.
     """
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="api_keys")

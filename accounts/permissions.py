@@ -50,9 +50,9 @@ from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Membership, Team, User
-from accounts.roles import ROLE_PERMISSIONS, Perm, Role, may_grant, permissions_of
+from accounts.roles import ROLE_PERMISSIONS, Perm, Role, denial, may_grant, permissions_of
 from accounts.twofactor import has_two_factor
-from panel import audit
+from panel.audit import record as audit
 
 __all__ = [
     "Perm",
@@ -98,10 +98,7 @@ def team_view(perm: Perm | str | None = None):
             if membership.team.require_2fa and not request.user.is_verified():
                 return _redirect(request, _two_factor_url(request, membership.team))
             if perm is not None and not membership.may(perm):
-                message = (
-                    f"Your role in {membership.team.name} ({membership.get_role_display()}) "
-                    f"does not allow this: {perm.description.lower()}."
-                )
+                message = denial(membership.team.name, perm, membership.get_role_display())
                 audit.denied(request, membership.team, perm, message)
                 raise PermissionDenied(message)
             request.team = membership.team

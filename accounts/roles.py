@@ -75,3 +75,10 @@ def may_grant(granter_role: str, role: str) -> bool:
     may manage members anyway.
     """
     return role in ROLE_PERMISSIONS and permissions_of(role) <= permissions_of(granter_role)
+
+
+def denial(team_name: str, perm: Perm, role_label: str = "") -> str:
+    """The one message for a member whose role lacks `perm`, wherever the refusal happens
+    (a page, an action, an operation)."""
+    role = f" ({role_label})" if role_label else ""
+    return f"Your role in {team_name}{role} does not allow this: {perm.description.lower()}."

@@ -74,7 +74,7 @@ def fill(entries: int) -> dict:
     from accounts.roles import Role
     from panel.audit.chain import entry_hash, head_parts, sign, values_of
     from panel.audit.events import EVENTS, vultr_actions
-    from panel.models import AuditChain, AuditEntry
+    from panel.audit.models import AuditChain, AuditEntry
 
     Team.objects.filter(slug=TEAM_SLUG).delete()
     owner = User.objects.filter(username=AUDITOR).first() or actions.create_user(
@@ -272,7 +272,7 @@ def main() -> None:
         )
 
         if vendor != "sqlite" and not args.keep:
-            from panel.models import AuditChain, AuditEntry
+            from panel.audit.models import AuditChain, AuditEntry
 
             AuditEntry._base_manager.filter(team_id=team.pk).delete()
             AuditChain.objects.filter(key=team.pk).delete()

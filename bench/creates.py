@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from panel.local_stack import free_port, start_celery, start_redis, stop  # noqa: E402
+from panel.vultr.domain import NewServer  # noqa: E402
 
 PREFIX = "Vultr v1 simulator listening on "
 
@@ -115,9 +116,9 @@ def main() -> None:
         call_command("migrate", interactive=False, verbosity=0)
         from accounts import actions as account_actions
         from accounts.models import User
-        from panel.actions import ActionContext
         from panel.operations import start
         from panel.operations.models import Operation
+        from panel.servers.actions import ActionContext
 
         user = User.objects.create_user("bench", "bench@example.com", secrets.token_urlsafe())
         team = account_actions.create_team(user, "Bench")
@@ -141,7 +142,7 @@ def main() -> None:
         started = time.monotonic()
         t0 = time.time()
         ops = [
-            start.start_create_server(ctx, "1", "201", "387", label=f"bench-{n:03d}")
+            start.start_create_server(ctx, NewServer("1", "201", "387", label=f"bench-{n:03d}"))
             for n in range(options.ops)
         ]
         ids = [op.pk for op in ops]

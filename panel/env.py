@@ -14,9 +14,6 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off"}
-
 
 def env_str(name: str, default: str) -> str:
     value = os.environ.get(name)
@@ -27,10 +24,11 @@ def env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None or value == "":
         return default
+    # README: `true` or `false`, nothing else (not 1/0, yes/no, on/off), in any case.
     lowered = value.strip().lower()
-    if lowered in _TRUE:
+    if lowered == "true":
         return True
-    if lowered in _FALSE:
+    if lowered == "false":
         return False
     raise ImproperlyConfigured(f"{name} must be true or false, got {value!r}")
 

@@ -1,4 +1,5 @@
-"""Checks of the services the panel needs: the database, Redis, and a live Celery worker."""
+"""Checks of the services the panel needs: the database, Redis, and a live Celery worker, and
+the /healthz view that answers with them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,11 @@ from dataclasses import dataclass
 import redis
 from django.conf import settings
 from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from panel.celery import app
 
 
 @dataclass(frozen=True)
@@ -38,8 +44,6 @@ def check_redis() -> Check:
 
 
 def check_celery(timeout: float = 1.0) -> Check:
-    from panel.celery import app
-
     try:
         with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
             replies = app.control.ping(timeout=timeout, connection=conn)
@@ -58,3 +62,17 @@ def run_checks() -> list[Check]:
         check_celery() if redis_check.ok else Check("celery", False, "broker (Redis) is down")
     )
     return [check_database(), redis_check, celery_check]
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """JSON state of the database, Redis and Celery; 503 naming what failed."""
+    checks = run_checks()
+    failing = [c.name for c in checks if not c.ok]
+    body = {
+        "status": "ok" if not failing else "fail",
+        "failing": failing,
+        "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks},
+    }
+    return JsonResponse(body, status=503 if failing else 200)

@@ -48,7 +48,12 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "accounts",
+    # The project (checks, local run), then one app per domain (README, "Layout").
     "panel",
+    "panel.audit",
+    "panel.budget",
+    "panel.operations",
+    "panel.servers",
     # Only for its system checks (settings of django-csp 3 that version 4 no longer reads).
     "csp",
 ]
@@ -249,8 +254,8 @@ if env_bool("BEHIND_TLS_PROXY", False):
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 OTP_TOTP_ISSUER = env_str("PANEL_OTP_ISSUER", "Vultr panel")
 
-# The panel's Vultr pages (panel/actions, panel/cache.py). Lists are cached per API key for
-# this many seconds, which is also the fastest the status badges refresh.
+# The panel's Vultr pages (panel/servers/actions, panel/servers/cache.py). Lists are cached per
+# API key for this many seconds, which is also the fastest the status badges refresh.
 PANEL_CACHE_SECONDS = env_int("PANEL_CACHE_SECONDS", 5, minimum=1)
 # Pages wait this long for Vultr; a read is retried this many times on a 503, 500 or timeout.
 PANEL_VULTR_TIMEOUT = env_int("PANEL_VULTR_TIMEOUT", 20, minimum=1)
@@ -258,7 +263,7 @@ PANEL_VULTR_RETRIES = env_int("PANEL_VULTR_RETRIES", 1, minimum=0)
 # Badges poll every PANEL_CACHE_SECONDS at first and slow down to this while nothing changes.
 PANEL_BADGE_MAX_SECONDS = env_int("PANEL_BADGE_MAX_SECONDS", 60, minimum=1)
 
-# Long operations (panel/operations/, panel/tasks.py). Every request made with a key takes a
+# Long operations (panel/operations/, its tasks.py). Every request made with a key takes a
 # token from the key's bucket in Redis first: this many requests per second (Vultr v1 allows an
 # average of 2, reference §3) with this burst; a page waits at most PANEL_VULTR_BUDGET_WAIT
 # seconds for one. A key can have its own rate and poll interval (KeyBudget, budget page).

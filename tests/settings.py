@@ -38,6 +38,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 STATIC_ROOT = _tmp / "static"  # noqa: F405
 STATIC_ROOT.mkdir()
 
-# The shared API budget (panel/operations/budget.py) would pace the suite's simulator calls at
+# The shared API budget (panel/budget/tokens.py) would pace the suite's simulator calls at
 # Vultr's 2 requests/s; the tests of the budget give their keys their own rate (KeyBudget).
 PANEL_VULTR_RATE_LIMIT = 1000.0

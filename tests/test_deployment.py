@@ -1,4 +1,5 @@
-"""The production files are valid: docker-compose.yml parses, the services the README names exist."""
+"""The production files are valid: docker-compose.yml parses, the services the README names
+exist."""
 
 import shutil
 import subprocess

@@ -24,7 +24,7 @@ from accounts import lockout, twofactor
 from accounts.forms import CodeForm, LoginForm, SignupForm
 from accounts.models import Invitation, User
 from accounts.views._helpers import safe_next
-from panel import audit
+from panel.audit import record as audit
 
 # Between the password and the code, the session holds who is signing in, for this long.
 PENDING_2FA = "accounts_pending_2fa"

@@ -30,7 +30,7 @@ def key_add(request):
                 form.cleaned_data["api_url"],
                 form.cleaned_data["key"],
             )
-        except actions.ActionError as err:
+        except actions.AccountError as err:
             form.add_error("key", str(err))
         else:
             messages.success(
@@ -50,7 +50,7 @@ def key_replace(request, key_id):
         old = api_key.masked
         try:
             actions.replace_api_key(api_key, request.user, form.cleaned_data["key"])
-        except actions.ActionError as err:
+        except actions.AccountError as err:
             form.add_error("key", f"{err} The old key ({old}) is still in use.")
         else:
             messages.success(

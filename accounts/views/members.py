@@ -14,7 +14,7 @@ from accounts.forms import InviteForm, RoleForm
 from accounts.models import Invitation, Membership
 from accounts.permissions import Perm, get_team_object, may_grant, team_view
 from accounts.views.auth import PENDING_INVITATION
-from panel import audit
+from panel.audit import record as audit
 
 
 def _members_page(request, invite_form=None):
@@ -70,7 +70,7 @@ def member_invite(request):
                     reverse("accounts:invitation", args=[token])
                 ),
             )
-        except actions.ActionError as err:
+        except actions.AccountError as err:
             form.add_error(None, str(err))
         else:
             messages.success(
@@ -92,7 +92,7 @@ def member_role(request, member_id):
     if form.is_valid():
         try:
             member = actions.change_role(request.membership, member, form.cleaned_data["role"])
-        except actions.ActionError as err:
+        except actions.AccountError as err:
             error = str(err)
     else:
         error = " ".join(form.errors.get("role", ["Choose a role."]))
@@ -123,7 +123,7 @@ def member_remove(request, member_id):
     is_you = member.user_id == request.user.pk
     try:
         actions.remove_member(request.membership, member)
-    except actions.ActionError as err:
+    except actions.AccountError as err:
         messages.error(request, str(err))
         return redirect("accounts:members", team=request.team.slug)
     if is_you:
@@ -175,7 +175,7 @@ def invitation(request, token):
     if request.method == "POST":
         try:
             membership = actions.accept_invitation(token, request.user)
-        except actions.ActionError as err:
+        except actions.AccountError as err:
             return render(request, "accounts/invitation.html", {"problem": str(err)}, status=409)
         request.session.pop(PENDING_INVITATION, None)
         messages.success(

@@ -68,7 +68,7 @@ def team_settings(request):
 def team_leave(request):
     try:
         actions.leave_team(request.membership)
-    except actions.ActionError as err:
+    except actions.AccountError as err:
         messages.error(request, str(err))
         return redirect("accounts:team_home", team=request.team.slug)
     messages.success(request, f"You have left {request.team.name}.")
@@ -84,7 +84,7 @@ def team_transfer(request):
         new_owner = form.cleaned_data["member"]
         try:
             actions.transfer_ownership(request.team, request.membership, new_owner)
-        except actions.ActionError as err:
+        except actions.AccountError as err:
             form.add_error(None, str(err))
         else:
             messages.success(
@@ -102,7 +102,7 @@ def team_delete(request):
         name = request.team.name
         try:
             actions.delete_team(request.team, form.cleaned_data["confirm_name"])
-        except actions.ActionError as err:
+        except actions.AccountError as err:
             form.add_error("confirm_name", str(err))
         else:
             messages.success(request, f"{name} and its API keys are deleted.")

@@ -1,18 +1,19 @@
-"""The audit log: complete, tamper-evident, reviewable (issue 6).
+"""The audit app: the log, complete, tamper-evident, reviewable (issue 6).
 
+A Django app (label "audit") that imports nothing above it: the action layer and accounts write
+to it, never the other way round. Its package imports nothing, so that Django can load it.
+
+- models.py: `AuditEntry` (append-only), `AuditChain` (each chain's head), `TeamSettings`
 - chain.py: appending an entry to its team's hash chain (AuditEntry.save), hashes, signatures
 - redact.py: secrets never reach an entry
 - record.py: `record()` for everything outside the action layer; the request it comes from
 - receivers.py: sign-in, sign-out, failed sign-in, lockout, team settings (signals)
 - verify.py: walking a chain (manage.py audit_verify)
 - retention.py: pruning old entries behind a signed checkpoint (manage.py audit_prune)
-- queries.py, export.py, forms.py: the review page and its CSV / JSON Lines export
-  (panel/views/audit.py)
+- tasks.py: the daily prune and verify (beat)
+- queries.py, export.py, forms.py, views.py, urls.py: the review page and its CSV / JSON Lines
+  export
 
-Nothing here calls Vultr; the action layer (panel/actions/base.py) writes its own entries and
-reaches the chain through AuditEntry.save.
+Nothing here calls Vultr; the action layer (panel/servers/actions/base.py) writes its own
+entries and reaches the chain through AuditEntry.save.
 """
-
-from panel.audit.record import account_event, denied, key_target, record, user_target
-
-__all__ = ["account_event", "denied", "key_target", "record", "user_target"]

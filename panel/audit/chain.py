@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, router, transaction
@@ -32,7 +33,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from panel.audit.redact import redact
 
 if TYPE_CHECKING:
-    from panel.models import AuditChain, AuditEntry
+    from panel.audit.models import AuditChain, AuditEntry
 
 # The hashed fields, in the order they are hashed (attribute names, as in values_list()).
 FIELDS = (
@@ -159,9 +160,9 @@ def prepare(entry: AuditEntry) -> None:
 
 def lock_head(key: int, using: str | None = None) -> AuditChain:
     """The chain's head row, locked until the end of the current transaction."""
-    from panel.models import AuditChain
-
-    heads = AuditChain.objects.using(using or router.db_for_write(AuditChain))
+    # By name: models.py imports this module (AuditEntry.save appends through it).
+    model = apps.get_model("audit", "AuditChain")
+    heads = model.objects.using(using or router.db_for_write(model))
     # A write that changes nothing: the lock is what it is for (see the module docstring).
     if not heads.filter(key=key).update(seq=F("seq")):
         # The team's first entry. If another writer creates the row first, get_or_create
@@ -173,9 +174,7 @@ def lock_head(key: int, using: str | None = None) -> AuditChain:
 
 def append(entry: AuditEntry, using: str | None = None) -> AuditEntry:
     """Insert a new entry at the end of its team's chain (AuditEntry.save calls this)."""
-    from panel.models import AuditEntry
-
-    using = using or router.db_for_write(AuditEntry)
+    using = using or router.db_for_write(type(entry))
     prepare(entry)
     key = chain_key(entry.team_id)
     with transaction.atomic(using=using):
@@ -190,7 +189,7 @@ def append(entry: AuditEntry, using: str | None = None) -> AuditEntry:
         models.Model.save(entry, force_insert=True, using=using)
         # The id is part of the hash and known only now.
         entry.hash = entry_hash(values_of(entry), entry.prev_hash)
-        AuditEntry._base_manager.using(using).filter(pk=entry.pk).update(hash=entry.hash)
+        type(entry)._base_manager.using(using).filter(pk=entry.pk).update(hash=entry.hash)
         head.head_hash = entry.hash
         head.head_signature = sign(*head_parts(key, head.seq, head.head_hash))
         head.save(using=using, update_fields=["seq", "head_hash", "head_signature"])

@@ -1,13 +1,10 @@
 """The names of what the log records besides the Vultr actions, for filters and for tests.
 
-Vultr actions are named after their function in panel.actions (``reboot_server``); these are
+Vultr actions are named after their function in panel.servers.actions (``reboot_server``); these are
 the rest. Where each is written is noted, so that a reader can find it.
 """
 
 from __future__ import annotations
-
-import importlib
-import inspect
 
 EVENTS: dict[str, str] = {
     # panel/audit/receivers.py (Django's and django-axes' signals); in the user's personal team
@@ -42,17 +39,20 @@ EVENTS: dict[str, str] = {
 }
 
 
+# The names of the action layer's mutating functions, registered by its `@mutation` decorator
+# (panel/servers/actions/base.py) when the action modules load (ServersConfig.ready): the audit
+# app imports nothing above it.
+_ACTIONS: set[str] = set()
+
+
+def register_action(name: str) -> None:
+    """Make a Vultr action's name known to the log's filters."""
+    _ACTIONS.add(name)
+
+
 def vultr_actions() -> list[str]:
     """The names of every mutating function of the action layer."""
-    from panel import actions
-
-    found = []
-    for name in actions.MODULES:
-        module = importlib.import_module(f"panel.actions.{name}")
-        for fname, fn in inspect.getmembers(module, inspect.isfunction):
-            if fn.__module__ == module.__name__ and getattr(fn, "action_kind", "") == "mutation":
-                found.append(fname)
-    return sorted(found)
+    return sorted(_ACTIONS)
 
 
 def action_choices() -> list[tuple[str, str]]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from panel.audit.events import action_choices
+from panel.audit.models import AuditEntry, TeamSettings
 from panel.audit.queries import AuditFilter
-from panel.models import AuditEntry, TeamSettings
 
 TARGET_TYPES = [
     ("", "Anything"),

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from panel.models import AuditEntry
+from panel.audit.models import AuditEntry
 
 PAGE_SIZE = 50
 
@@ -101,7 +101,7 @@ def _is_ip(word: str) -> bool:
 
 
 def team_entries(team) -> QuerySet:
-    return AuditEntry.objects.filter(team=team)
+    return AuditEntry.objects.for_team(team)
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def request_group(entry: AuditEntry) -> list[AuditEntry]:
     if not entry.request_id:
         return [entry]
     return list(
-        AuditEntry.objects.filter(team_id=entry.team_id, request_id=entry.request_id).order_by(
-            "seq"
-        )
+        AuditEntry.objects.for_team(entry.team_id)
+        .filter(request_id=entry.request_id)
+        .order_by("seq")
     )

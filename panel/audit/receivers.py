@@ -1,5 +1,5 @@
 """Entries written on signals: signing in and out, failed sign-ins, lockouts, and changes to a
-team's settings from wherever they are saved. Connected in PanelConfig.ready.
+team's settings from wherever they are saved. Connected in AuditConfig.ready.
 
 Sign-in events belong to the user's personal team: they are about the account, not about any
 one team, and the user can read them there. A failed sign-in for a username that does not exist
@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from axes.helpers import get_failure_limit
 from axes.signals import user_locked_out
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
-from accounts.models import Team
+from panel.audit.models import AuditEntry, TeamSettings
 from panel.audit.record import account_event, personal_team, record, user_target
-from panel.models import AuditEntry, TeamSettings
+
+# Looked up, not imported: the audit app imports nothing of the apps that write to it. This
+# module is loaded by AuditConfig.ready, when every model is.
+Team = apps.get_model("accounts", "Team")
 
 
 @receiver(user_logged_in, dispatch_uid="panel_audit_signed_in")

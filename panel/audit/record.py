@@ -1,10 +1,11 @@
 """Writing audit entries from outside the action layer: accounts, keys, sign-in, settings.
 
-The action layer (panel/actions/base.py) builds its entries from an `ActionContext`. Everything
-else calls `record`, which takes who, from where and under which request id from the request
-being served (set by `panel.audit.middleware.AuditRequestMiddleware`), unless told otherwise:
+The action layer (panel/servers/actions/base.py) builds its entries from an `ActionContext`.
+Everything else calls `record`, which takes who, from where and under which request id from the
+request being served (set by `panel.audit.middleware.AuditRequestMiddleware`), unless told
+otherwise:
 
-    from panel import audit
+    from panel.audit import record as audit
 
     audit.record("member_role_changed", team=team, target=audit.user_target(member.user),
                  before={"role": "viewer"}, after={"role": "operator"})
@@ -21,7 +22,9 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from panel.models import AuditEntry
+from django.apps import apps
+
+from panel.audit.models import AuditEntry
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -113,11 +116,10 @@ def _request_id(request: HttpRequest | None) -> str:
 
 def personal_team(user: User | None) -> Team | None:
     """The user's personal team, where the events of their account are kept."""
-    from accounts.models import Team
-
     if user is None or user.pk is None:
         return None
-    return Team.objects.filter(personal_for=user).first()
+    # Looked up, not imported: the audit app imports nothing of the apps that write to it.
+    return apps.get_model("accounts", "Team").objects.filter(personal_for=user).first()
 
 
 def account_event(action: str, user: User, **fields: Any) -> AuditEntry:

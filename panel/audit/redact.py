@@ -1,6 +1,6 @@
 """Secrets never reach the audit log: values under secret-sounding names are replaced.
 
-The action layer already removes the secrets it knows of (panel.actions.base.clean_params);
+The action layer already removes the secrets it knows of (panel.servers.actions.base.clean_params);
 this is applied again to every entry as it is appended (panel.audit.chain.prepare), to its
 parameters and its before/after values, at any depth. The entry keeps the fact that a value was
 given and its length, never the value.

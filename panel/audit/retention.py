@@ -5,7 +5,7 @@ leaves a checkpoint on the chain's head: the number and hash of the last deleted
 with the site's key. The first remaining entry links to that hash, so the rest of the chain
 still verifies, and nobody without the key can move the checkpoint to hide other deletions.
 The pruning itself is the next entry of the chain. Run daily by `manage.py audit_prune` or the
-Celery task `panel.audit.tasks.prune_audit_logs`.
+daily Celery task `panel.audit.tasks.audit_daily` (prune, then verify).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from django.db import router, transaction
 from django.utils import timezone
 
 from panel.audit.chain import checkpoint_parts, encode_time, lock_head, sign
+from panel.audit.models import AuditChain, AuditEntry, TeamSettings
 from panel.audit.record import record
-from panel.models import AuditChain, AuditEntry, TeamSettings
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from panel.audit.chain import (
     head_parts,
     signed,
 )
-from panel.models import AuditChain, AuditEntry
+from panel.audit.models import AuditChain, AuditEntry
 
 CHUNK = 5000
 

@@ -19,12 +19,10 @@ real main IP (`Server.is_ready`); power_status alone means nothing while pending
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import dataclasses
 import json
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,8 +30,8 @@ from django.conf import settings
 
 from accounts import encryption
 from accounts.permissions import Perm
-from panel import actions
-from panel.actions.base import Change, Target, perform, server_scopes
+from panel.servers import actions
+from panel.servers.actions.base import Change, Target, perform, server_scopes
 from panel.vultr import (
     ImageStatus,
     RequestFailedError,
@@ -43,28 +41,11 @@ from panel.vultr import (
     VultrClient,
     VultrError,
 )
+from panel.vultr.domain import NewServer
 
 from .models import Operation
 
 Kind = Operation.Kind
-
-
-_sending = contextvars.ContextVar("operation_sending", default=False)
-
-
-@contextlib.contextmanager
-def sending() -> Iterator[None]:
-    """Marks the request an operation is sending, so that the action it calls does not start
-    a second operation to watch itself (`start.watch_operation`)."""
-    reset = _sending.set(True)
-    try:
-        yield
-    finally:
-        _sending.reset(reset)
-
-
-def is_sending() -> bool:
-    return _sending.get()
 
 
 @dataclasses.dataclass
@@ -188,6 +169,18 @@ class KindSpec:
 # -- create ----------------------------------------------------------------------------------
 
 
+def order_of(op: Operation) -> NewServer:
+    """The `NewServer` a create operation was started with (start.start_create_server)."""
+    names = {field.name for field in dataclasses.fields(NewServer)}
+    options = {name: value for name, value in op.params.items() if name in names}
+    for name, value in options.items():
+        if isinstance(value, list):
+            options[name] = tuple(value)
+    options.pop("userdata", None)  # only its length is in the parameters
+    userdata = secrets_of(op).get("userdata")
+    return NewServer(**options, userdata=userdata.encode() if userdata else None)
+
+
 class CreateServer(KindSpec):
     kind = Kind.CREATE_SERVER
     perm = Perm.PROVISIONING
@@ -209,28 +202,11 @@ class CreateServer(KindSpec):
         return self.planned
 
     def send(self, op, ctx):
-        p, hidden = op.params, secrets_of(op)
         # The server carries the operation's token as its tag, so that a create whose answer
         # is lost can be found (server_list?tag=) instead of being sent again. The user's own
         # tag, if any, replaces it once the server is ready (`check`).
-        subid = actions.create_server(
-            ctx,
-            p["region_id"],
-            p["plan_id"],
-            p["os_id"],
-            label=p.get("label") or None,
-            hostname=p.get("hostname") or None,
-            tag=op.token,
-            ssh_key_ids=p.get("ssh_key_ids") or (),
-            script_id=p.get("script_id") or None,
-            snapshot_id=p.get("snapshot_id") or None,
-            iso_id=p.get("iso_id") or None,
-            enable_ipv6=bool(p.get("enable_ipv6")),
-            enable_private_network=bool(p.get("enable_private_network")),
-            auto_backups=bool(p.get("auto_backups")),
-            ddos_protection=bool(p.get("ddos_protection")),
-            userdata=hidden.get("userdata") or None,
-        )
+        order = dataclasses.replace(order_of(op), tag=op.token)
+        subid = actions.create_server(ctx, order)
         return {"target_id": subid}
 
     def observe(self, op, world):
@@ -335,11 +311,11 @@ def _set_tag(ctx: actions.ActionContext, op: Operation, tag: str) -> None:
     perform(
         ctx,
         Change(
-            "set_server_tag",
-            Perm.PROVISIONING,
             Target("server", op.target_id, op.target_label),
             params={"tag": tag, "operation": op.token},
             invalidates=server_scopes(op.target_id),
+            action="set_server_tag",
+            perm=Perm.PROVISIONING,
         ),
         call,
     )
@@ -526,8 +502,8 @@ class CreateIpv4(BusyThenOk):
         listed = [a.ip for a in vultr.server_list_ipv4(op.target_id)]
         wanted = op.result.get("ip")
         if "before_ips" not in op.result and not wanted:
-            # Started by a plain action call (start.watch_operation), which did not read the
-            # addresses before; Vultr did not say which is new, so report the secondary ones.
+            # Recorded before the addresses were read (an operation of an older version); Vultr
+            # did not say which is new, so report the secondary ones.
             extra = listed[1:]
             if not extra:
                 return CheckResult("wait")

@@ -1,8 +1,8 @@
-"""The records of long operations: the operation, its timeline, per-key budget settings, the
-actor's notices and the team's alert addresses with their delivery log.
+"""The records of long operations: the operation, its timeline, the actor's notices and the
+team's alert addresses with their delivery log.
 
-Registered under the ``panel`` app (panel/models.py imports this module), so their tables are
-``panel_*`` and their migrations are the panel's.
+The tables keep the names they had when these models belonged to the ``panel`` app
+(``panel_*``): migration panel 0004 and operations 0001 moved the models, not the rows.
 """
 
 from __future__ import annotations
@@ -11,17 +11,22 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-__all__ = ["AlertDelivery", "AlertTarget", "KeyBudget", "Notice", "Operation", "OperationStep"]
+__all__ = ["AlertDelivery", "AlertTarget", "Notice", "Operation", "OperationStep"]
 
 
 def new_token() -> str:
     """The operation's unique token. A create tags its server with it (Vultr keeps one tag
     per server, reference §6), so that a lost answer can be reconciled with server_list?tag=."""
     return "op-" + secrets.token_hex(12)
+
+
+class TeamQuerySet(models.QuerySet):
+    def for_team(self, team) -> TeamQuerySet:
+        """The team's rows only: every lookup made for a team's page goes through this."""
+        return self.filter(team=team)
 
 
 class Operation(models.Model):
@@ -76,6 +81,9 @@ class Operation(models.Model):
     target_id = models.CharField(max_length=64, blank=True, db_index=True)
     target_label = models.CharField(max_length=255, blank=True)
     params = models.JSONField(default=dict, blank=True)
+    # The deploy wizard's order (one per filled-in form): an order is placed at most once per
+    # key, however often its form is sent (the unique constraint below is the claim).
+    order_token = models.CharField(max_length=64, blank=True, default="")
     # Parameters that must reach Vultr but never a page or a log (cloud-init user data may
     # hold passwords): encrypted like API keys, and wiped when the operation ends.
     secret_params = models.TextField(blank=True, editable=False)
@@ -117,11 +125,21 @@ class Operation(models.Model):
     lease_owner = models.CharField(max_length=64, blank=True)
     internal_errors = models.PositiveSmallIntegerField(default=0)
 
+    objects = TeamQuerySet.as_manager()
+
     class Meta:
+        db_table = "panel_operation"
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["team", "-created_at"], name="panel_op_team_time"),
             models.Index(fields=["status", "phase"], name="panel_op_status_phase"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_key_id", "order_token"],
+                condition=~models.Q(order_token=""),
+                name="operations_order_once",
+            )
         ]
 
     def __str__(self):
@@ -149,37 +167,11 @@ class OperationStep(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "panel_operationstep"
         ordering = ["at", "id"]
 
     def __str__(self):
         return f"{self.at:%H:%M:%S} {self.label}"
-
-
-class KeyBudget(models.Model):
-    """Per-key settings of the API budget (the key's own row; without one, the defaults from
-    PANEL_VULTR_RATE_LIMIT, PANEL_VULTR_RATE_BURST and PANEL_OPERATION_POLL_SECONDS)."""
-
-    api_key = models.OneToOneField(
-        "accounts.ApiKey", on_delete=models.CASCADE, related_name="operations_budget"
-    )
-    requests_per_second = models.FloatField(
-        validators=[MinValueValidator(0.1), MaxValueValidator(100)],
-        help_text="Vultr v1 allows an average of 2 requests a second per key.",
-    )
-    burst = models.PositiveSmallIntegerField(
-        default=1,
-        validators=[MinValueValidator(1), MaxValueValidator(20)],
-        help_text="How many requests may go out at once after a quiet spell.",
-    )
-    poll_seconds = models.FloatField(
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0.2), MaxValueValidator(600)],
-        help_text="Seconds between checks of its operations (empty: the default).",
-    )
-
-    def __str__(self):
-        return f"Budget of key {self.api_key_id}: {self.requests_per_second}/s"
 
 
 class Notice(models.Model):
@@ -203,6 +195,7 @@ class Notice(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "panel_notice"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at"], name="panel_notice_unread")]
 
@@ -229,7 +222,10 @@ class AlertTarget(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = TeamQuerySet.as_manager()
+
     class Meta:
+        db_table = "panel_alerttarget"
         ordering = ["channel", "address"]
 
     def __str__(self):
@@ -261,6 +257,7 @@ class AlertDelivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "panel_alertdelivery"
         ordering = ["-created_at", "-id"]
 
     def __str__(self):

@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -36,6 +37,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .models import AlertDelivery, AlertTarget, Notice, Operation
+from .retry import backoff
 
 logger = logging.getLogger("panel.operations")
 
@@ -94,9 +96,15 @@ def operation_ended(op: Operation) -> None:
 
 
 def _enqueue(delivery_id: int, countdown: float = 0) -> None:
-    from panel.tasks import deliver_alert
-
     deliver_alert.apply_async((delivery_id,), countdown=countdown)
+
+
+@shared_task(name="panel.tasks.deliver_alert", acks_late=True, ignore_result=True)
+def deliver_alert(delivery_id: int) -> None:
+    """Send one alert (email or webhook); re-queued with backoff while it fails."""
+    delay = deliver(delivery_id)
+    if delay is not None:
+        deliver_alert.apply_async((delivery_id,), countdown=delay)
 
 
 # -- what is sent --------------------------------------------------------------------------
@@ -221,8 +229,6 @@ def deliver(delivery_id: int) -> float | None:
         delivery.save(update_fields=["log", "attempts", "status", "next_attempt_at"])
         logger.warning("alert %s to %s failed for good: %s", delivery.pk, target, error)
         return None
-    from .runner import backoff
-
     delay = backoff(delivery.attempts, BACKOFF_BASE_SECONDS, BACKOFF_CAP_SECONDS)
     delivery.next_attempt_at = timezone.now() + timedelta(seconds=delay)
     delivery.save(update_fields=["log", "attempts", "next_attempt_at"])

@@ -25,13 +25,16 @@ import logging
 import time
 import uuid
 
+from celery import shared_task
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.encryption import DecryptionError
 from accounts.models import ApiKey
+from panel.budget import tokens as budget
 from panel.vultr import VultrError
 
-from . import budget, runner
+from . import runner
 from .kinds import World, spec_for
 from .models import Operation
 
@@ -70,8 +73,6 @@ def schedule_poll(key_id: int, *, countdown: float | None = None, force: bool = 
     """Make sure a poll chain runs for the key; returns whether a new chain was started.
 
     `force` replaces the chain in charge (the resumer's way to revive a dead one)."""
-    from panel.tasks import poll_operations
-
     interval = budget.config_for(key_id).poll_seconds
     chain = uuid.uuid4().hex
     client = budget.redis_client()
@@ -95,10 +96,6 @@ def run_chain(key_id: int, chain: str, tick: int = 0) -> PollResult | None:
     """One tick of a poll chain (the body of the `poll_operations` task); re-queues itself
     as tick + 1. Returns None if this chain is not (or no longer) the key's chain, or if this
     tick already ran (a message delivered twice, after a worker died holding it)."""
-    from panel.tasks import poll_operations
-
-    from .start import enqueue_advance
-
     client = budget.redis_client()
     interval = budget.config_for(key_id).poll_seconds
     ttl = _marker_ttl(interval)
@@ -175,3 +172,51 @@ def poll_key(key_id: int) -> PollResult:
             # One operation's bug must not stop the others from being told.
             logger.exception("operation %s: could not apply the poll", op.pk)
     return PollResult(waiting=runner.waiting_count(key_id), to_check=to_check, polled=True)
+
+
+# -- queueing steps and polls (the tasks are here, beside what queues them) --------------------
+
+
+def enqueue_advance(operation_id: int, countdown: float = 0.0) -> str:
+    """Queue the next step of an operation once the current transaction commits."""
+    task_id = str(uuid.uuid4())
+    runner.mark_due(operation_id, countdown, task_id)
+
+    def send() -> None:
+        try:
+            advance_operation.apply_async((operation_id,), countdown=countdown, task_id=task_id)
+        except Exception:
+            # The row is committed and overdue soon: the resumer (beat) queues it again.
+            logger.exception("could not queue operation %s", operation_id)
+
+    transaction.on_commit(send)
+    return task_id
+
+
+def follow_up(operation_id: int, following: runner.Next) -> None:
+    """Queue what `runner.advance` said comes next: the step again later, or the key's poll."""
+    if following.again is not None:
+        enqueue_advance(operation_id, countdown=following.again)
+    if following.poll_key is not None:
+        key_id = following.poll_key
+
+        def poll() -> None:
+            try:
+                schedule_poll(key_id)
+            except Exception:  # the resumer starts the poll later
+                logger.exception("could not schedule the poll of key %s", key_id)
+
+        transaction.on_commit(poll)
+
+
+@shared_task(name="panel.tasks.advance_operation", acks_late=True, ignore_result=True)
+def advance_operation(operation_id: int) -> None:
+    """Run the next step of an operation; then queue the step after, or the key's poll."""
+    following = runner.advance(operation_id, task_id=advance_operation.request.id or "")
+    follow_up(operation_id, following)
+
+
+@shared_task(name="panel.tasks.poll_operations", acks_late=True, ignore_result=True)
+def poll_operations(api_key_id: int, chain: str, tick: int = 0) -> None:
+    """One tick of a key's poll chain: one server_list for every operation waiting on it."""
+    run_chain(api_key_id, chain, tick)

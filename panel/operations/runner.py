@@ -2,7 +2,7 @@
 
 `advance(operation_id)` runs the next step of an operation and says what should happen next
 (`Next`): run again after some seconds, or wait for the key's coalesced poll (polling.py),
-which calls `apply_observation` for every operation it watches. panel/tasks.py turns `Next`
+which calls `apply_observation` for every operation it watches. tasks.py turns `Next`
 into Celery calls; tests call these functions directly.
 
 Phases (Operation.Phase):
@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import random
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
@@ -47,8 +46,9 @@ from django.utils import timezone
 
 from accounts.encryption import DecryptionError
 from accounts.models import ApiKey
-from panel.actions import ActionContext, ActionDenied, ActionError
-from panel.actions.base import explain
+from panel.budget import tokens as budget
+from panel.servers.actions import ActionContext, ActionDenied, ActionError
+from panel.servers.actions.base import explain
 from panel.vultr import (
     AuthenticationError,
     InvalidLocationError,
@@ -59,7 +59,8 @@ from panel.vultr import (
     VultrError,
 )
 
-from . import budget, kinds
+from . import notify
+from . import retry as retries
 from .kinds import Observation, describe_state, spec_for
 from .models import Operation, OperationStep
 
@@ -92,8 +93,7 @@ class Next:
 
 
 def backoff(attempt: int, base: float = BACKOFF_BASE_SECONDS, cap: float = BACKOFF_CAP_SECONDS):
-    step = min(cap, base * 2 ** max(0, attempt - 1))
-    return step / 2 + random.uniform(0, step / 2)
+    return retries.backoff(attempt, base, cap)
 
 
 # -- context -------------------------------------------------------------------------------
@@ -119,10 +119,10 @@ def key_of(op: Operation) -> ApiKey | None:
 
 def task_client(api_key: ApiKey) -> VultrClient:
     """A client for a worker's own reads, on the key's budget."""
-    return api_key.client(
+    return budget.client(
+        api_key,
         timeout=(min(5, settings.PANEL_VULTR_TIMEOUT), settings.PANEL_VULTR_TIMEOUT),
         max_retries=2,
-        **budget.client_options(api_key),
     )
 
 
@@ -203,8 +203,6 @@ def finish(
         **fields,
     )
     if ended and not quiet:
-        from . import notify
-
         logger.info("operation %s (%s) %s %s", op.pk, op.kind, status, error)
         notify.operation_ended(op)
     return ended
@@ -351,7 +349,7 @@ def send(op: Operation) -> Next:
         result={**op.result, **found},
     )
     try:
-        with budget.patience(TASK_PATIENCE_SECONDS), kinds.sending():
+        with budget.patience(TASK_PATIENCE_SECONDS):
             sent = spec.send(op, ctx_for(op))
     except ActionDenied as err:
         save(op, phase=Phase.START, sending_at=None)
@@ -394,7 +392,7 @@ def send(op: Operation) -> Next:
         fields["result"] = {**op.result, **sent["result"]}
     save(op, [("sent", label)], **fields)
     try:
-        with budget.patience(TASK_PATIENCE_SECONDS), kinds.sending():
+        with budget.patience(TASK_PATIENCE_SECONDS):
             after = spec.after_sent(op, ctx_for(op))
     except (ActionError, VultrError) as err:
         logger.info("operation %s: after sending: %s (left for later)", op.pk, err)
@@ -563,7 +561,7 @@ def cancel(op: Operation, by_name: str) -> bool:
 
 def retry(op: Operation, by_name: str) -> bool:
     """Start a failed or cancelled operation again from where it stopped. Returns whether it
-    was queued; the caller enqueues it (`start.enqueue_advance`) on commit."""
+    was queued; the caller enqueues it (`polling.enqueue_advance`) on commit."""
     if op.status not in (Status.FAILED, Status.CANCELLED):
         return False
     fields: dict[str, Any] = {}

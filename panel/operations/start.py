@@ -1,7 +1,13 @@
-"""Starting long operations, and retrying or cancelling them: what actions and views call.
+"""Starting long operations, and retrying or cancelling them: the only way a long action
+(create, snapshot, reinstall, OS change, restore, destroy, an address with a reboot) begins.
 
-    op = start_reinstall_server(ctx, server_id, hostname="web-02")   # returns at once
-    # ... answer with the operation's panel; a worker does the rest
+    op = start_reinstall_server(ctx, server_id, hostname="web-02")   # queued, returns at once
+    op = start_reinstall_server(ctx, server_id, now=True)            # sent in this request
+    # ... answer with the operation's panel, or Vultr's words; workers follow it to its end
+
+Queued, a worker sends the request. With `now=True` (a page whose person waits for Vultr's
+answer) the request is sent in this process by the same step a worker would run, then workers
+follow the operation: Vultr's refusal comes back at once as `ActionError`, with its words.
 
 Starting checks what the action itself would check, so that a refusal comes back at once as
 `ActionDenied` (403, with a `denied` audit entry) or `ActionError` (a missing reason, a key of
@@ -17,8 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
-from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -27,54 +31,27 @@ from django.utils import timezone
 from accounts import encryption
 from accounts.models import ApiKey
 from accounts.permissions import Perm, may
-from panel import actions
-from panel.actions import ActionContext, ActionDenied, ActionError, NotFound
-from panel.actions.base import Target, check_allowed, clean_params, server_target
-from panel.models import TeamSettings
+from accounts.roles import denial
+from panel.audit.models import TeamSettings
+from panel.servers import actions
+from panel.servers.actions import ActionContext, ActionDenied, ActionError, NotFound
+from panel.servers.actions.base import (
+    Target,
+    check_allowed,
+    clean_params,
+    order_options,
+    server_target,
+)
+from panel.vultr.domain import NewServer
 
-from . import kinds, runner
+from . import runner
 from .kinds import spec_for
 from .models import Operation
+from .polling import enqueue_advance, follow_up
 
 logger = logging.getLogger("panel.operations")
 
 Kind = Operation.Kind
-
-
-def enqueue_advance(operation_id: int, countdown: float = 0.0) -> str:
-    """Queue the next step of an operation once the current transaction commits."""
-    from panel.tasks import advance_operation
-
-    task_id = str(uuid.uuid4())
-    runner.mark_due(operation_id, countdown, task_id)
-
-    def send() -> None:
-        try:
-            advance_operation.apply_async((operation_id,), countdown=countdown, task_id=task_id)
-        except Exception:
-            # The row is committed and overdue soon: the resumer (beat) queues it again.
-            logger.exception("could not queue operation %s", operation_id)
-
-    transaction.on_commit(send)
-    return task_id
-
-
-def follow_up(operation_id: int, following: runner.Next) -> None:
-    """Queue what `runner.advance` said comes next: the step again later, or the key's poll."""
-    if following.again is not None:
-        enqueue_advance(operation_id, countdown=following.again)
-    if following.poll_key is not None:
-        key_id = following.poll_key
-
-        def poll() -> None:
-            from .polling import schedule_poll
-
-            try:
-                schedule_poll(key_id)
-            except Exception:  # the resumer starts the poll later
-                logger.exception("could not schedule the poll of key %s", key_id)
-
-        transaction.on_commit(poll)
 
 
 def start_operation(
@@ -84,22 +61,24 @@ def start_operation(
     params: dict[str, Any] | None = None,
     *,
     secret_params: dict[str, Any] | None = None,
-    enqueue: bool = True,
+    order_token: str = "",
+    now: bool = False,
 ) -> Operation:
-    """Check, record and enqueue an operation (see the module docstring)."""
+    """Check, record and enqueue (or, `now`, send) an operation (see the module docstring).
+
+    With an `order_token`, a second operation with the same token for the same key is refused
+    by the database (`IntegrityError`): the deploy wizard's order is placed once."""
     spec = spec_for(kind)
     # The action's own check, so that the refusal is recorded under the action's name.
     check_allowed(ctx, spec.action, target)
     if not may(ctx.user, ctx.team, spec.perm):
-        raise ActionDenied(
-            f"Your role in {ctx.team.name} does not allow this: {spec.perm.description.lower()}."
-        )
+        raise ActionDenied(denial(ctx.team.name, spec.perm))
     if spec.destructive and not ctx.reason and TeamSettings.for_team(ctx.team).require_reason:
         raise ActionError(f"{ctx.team.name} asks for a written reason for this action.")
     if not ApiKey.objects.filter(pk=ctx.api_key_id, team=ctx.team).exists():
         raise NotFound(f"The API key {ctx.api_key_id} is not one of {ctx.team.name}'s keys.")
     secret = {k: v for k, v in (secret_params or {}).items() if v}
-    now = timezone.now()
+    at = timezone.now()
     with transaction.atomic():
         op = Operation.objects.create(
             kind=kind,
@@ -111,18 +90,67 @@ def start_operation(
             target_id=target.id,
             target_label=target.label[:255],
             params=clean_params(params or {}),
+            order_token=order_token,
             secret_params=encryption.encrypt(json.dumps(secret)) if secret else "",
             reason=ctx.reason,
             request_id=ctx.request_id[:64],
             ip=ctx.ip,
             user_agent=ctx.user_agent[:300],
-            deadline=now + spec.time_limit,
-            heartbeat_at=now,
+            deadline=at + spec.time_limit,
+            heartbeat_at=at,
         )
         runner.save(op, [("queued", f"Queued by {op.actor_name or 'the panel'}")])
-        if enqueue:
+        if not now:
             op.task_id = enqueue_advance(op.pk)
-    return op
+    return send_now(op) if now else op
+
+
+class OrderInDoubt(ActionError):
+    """Vultr's answer to a request sent `now` was lost: it may have been carried out. The
+    operation is looking for its effect (a create, by its tag), and the request must not be
+    made again meanwhile."""
+
+    def __init__(self, message: str, operation: Operation) -> None:
+        super().__init__(message)
+        self.operation = operation
+
+
+def send_now(op: Operation) -> Operation:
+    """Send a recorded operation's request in this process, for a person waiting for Vultr's
+    answer: the step a worker would run (recorded first, reconciled if the answer is lost),
+    then workers follow it until it is done.
+
+    Returns the operation once Vultr has accepted the request. Raises `ActionError` when
+    nothing was done (Vultr refused, or the request could not go out: it may be made again),
+    or `OrderInDoubt` when the answer was lost.
+    """
+    follow_up(op.pk, runner.advance(op.pk))
+    op = Operation.objects.select_related("team", "actor").get(pk=op.pk)
+    if op.status == Operation.Status.FAILED:
+        raise ActionError(op.error)
+    if op.confirmed:
+        return op
+    if op.sending_at is None:
+        # Not sent (a 503, no connection): the person is right here and may try again.
+        # Vultr's words: the error of a request to retry later, or the detail of the step
+        # that put a refused one off ("waiting").
+        last = op.steps.order_by("-at", "-id").first()
+        said = op.error or (last.detail if last is not None else "")
+        message = said or f"The {spec_for(op).noun} could not be sent to Vultr."
+        runner.finish(
+            op,
+            Operation.Status.CANCELLED,
+            steps=[("cancelled", "Not sent; it may be sent again")],
+            quiet=True,
+        )
+        raise ActionError(message)
+    if op.kind == Kind.CREATE_SERVER:
+        raise OrderInDoubt(
+            f"{op.error} The panel is looking for the server by this order's tag: follow it "
+            "under Operations before ordering again.",
+            op,
+        )
+    raise OrderInDoubt(op.error, op)
 
 
 # -- one function per long action -------------------------------------------------------------
@@ -141,139 +169,86 @@ def _server(ctx: ActionContext, server_id: str) -> Target:
 
 def start_create_server(
     ctx: ActionContext,
-    region_id: str,
-    plan_id: str,
-    os_id: str,
+    order: NewServer,
     *,
-    label: str | None = None,
-    hostname: str | None = None,
-    tag: str | None = None,
-    ssh_key_ids: Iterable[str] = (),
-    script_id: str | None = None,
-    snapshot_id: str | None = None,
-    iso_id: str | None = None,
-    enable_ipv6: bool = False,
-    enable_private_network: bool = False,
-    auto_backups: bool = False,
-    ddos_protection: bool = False,
-    userdata: str | None = None,
     probe_ssh: bool = False,
-    enqueue: bool = True,
+    order_token: str = "",
+    now: bool = False,
 ) -> Operation:
-    """Create a server and wait until it is ready (and, with `probe_ssh`, answers on 22)."""
-    params = {
-        "region_id": str(region_id),
-        "plan_id": str(plan_id),
-        "os_id": str(os_id),
-        "label": label or "",
-        "hostname": hostname or "",
-        "tag": tag or "",
-        "ssh_key_ids": [str(k) for k in ssh_key_ids],
-        "script_id": script_id or "",
-        "snapshot_id": snapshot_id or "",
-        "iso_id": iso_id or "",
-        "enable_ipv6": bool(enable_ipv6),
-        "enable_private_network": bool(enable_private_network),
-        "auto_backups": bool(auto_backups),
-        "ddos_protection": bool(ddos_protection),
-        "probe_ssh": bool(probe_ssh),
-    }
+    """Create a server and wait until it is ready (and, with `probe_ssh`, answers on 22).
+
+    `order` is stored whole in the operation's parameters (its cloud-init user data encrypted
+    apart, `secret_params`) and sent as it is by `kinds.CreateServer`."""
+    options = order_options(order)
+    userdata = options.pop("userdata", None)
+    params = {name: list(v) if isinstance(v, tuple) else v for name, v in options.items()}
+    if probe_ssh:
+        params["probe_ssh"] = True
     if userdata:
-        params["userdata"] = userdata  # clean_params keeps only its length
+        text = userdata.decode() if isinstance(userdata, bytes) else userdata
+        params["userdata"] = text  # clean_params keeps only its length
+    else:
+        text = None
     return start_operation(
         ctx,
         Kind.CREATE_SERVER,
-        Target("server", "", label or ""),
-        {k: v for k, v in params.items() if v not in ("", [], None)},
-        secret_params={"userdata": userdata},
-        enqueue=enqueue,
+        Target("server", "", order.label or ""),
+        params,
+        secret_params={"userdata": text},
+        order_token=order_token,
+        now=now,
     )
 
 
-class OrderInDoubt(ActionError):
-    """Vultr's answer to a create was lost: the server may exist. The operation is looking for
-    it by its tag, and the order must not be placed again meanwhile."""
-
-    def __init__(self, message: str, operation: Operation) -> None:
-        super().__init__(message)
-        self.operation = operation
-
-
-def create_server_now(ctx: ActionContext, **order: Any) -> Operation:
-    """`start_create_server`, with the request sent in this process, for a person waiting
-    for Vultr's answer (the deploy wizard): still recorded first and reconciled by its tag if
-    the answer is lost, and followed by workers until the server is ready.
-
-    Returns the operation once Vultr has answered with the server's id. Raises `ActionError`
-    when nothing was ordered (Vultr refused, or the request could not go out: the order may be
-    placed again), or `OrderInDoubt` when the answer was lost.
-    """
-    op = start_create_server(ctx, **order, enqueue=False)
-    follow_up(op.pk, runner.advance(op.pk))
-    op = Operation.objects.select_related("team", "actor").get(pk=op.pk)
-    if op.target_id:
-        return op
-    if op.status == Operation.Status.FAILED:
-        raise ActionError(op.error)
-    if op.sending_at is None:
-        # Not sent (a 503, no connection): the person is right here and may try again.
-        message = op.error or "The order could not be sent to Vultr."
-        runner.finish(
-            op,
-            Operation.Status.CANCELLED,
-            steps=[("cancelled", "Not sent; the order may be placed again")],
-            quiet=True,
-        )
-        raise ActionError(message)
-    raise OrderInDoubt(
-        f"{op.error} The panel is looking for the server by this order's tag: follow it "
-        "under Operations before ordering again.",
-        op,
-    )
-
-
-def start_create_snapshot(ctx: ActionContext, server_id: str, description: str = "") -> Operation:
+def start_create_snapshot(
+    ctx: ActionContext, server_id: str, description: str = "", *, now: bool = False
+) -> Operation:
     return start_operation(
-        ctx,
-        Kind.CREATE_SNAPSHOT,
-        _server(ctx, server_id),
-        {"description": description},
+        ctx, Kind.CREATE_SNAPSHOT, _server(ctx, server_id), {"description": description}, now=now
     )
 
 
 def start_reinstall_server(
-    ctx: ActionContext, server_id: str, hostname: str | None = None
+    ctx: ActionContext, server_id: str, hostname: str | None = None, *, now: bool = False
 ) -> Operation:
     params = {"hostname": hostname} if hostname else {}
-    return start_operation(ctx, Kind.REINSTALL_SERVER, _server(ctx, server_id), params)
+    return start_operation(ctx, Kind.REINSTALL_SERVER, _server(ctx, server_id), params, now=now)
 
 
-def start_change_server_os(ctx: ActionContext, server_id: str, os_id: str) -> Operation:
+def start_change_server_os(
+    ctx: ActionContext, server_id: str, os_id: str, *, now: bool = False
+) -> Operation:
     return start_operation(
-        ctx, Kind.CHANGE_SERVER_OS, _server(ctx, server_id), {"os_id": str(os_id)}
+        ctx, Kind.CHANGE_SERVER_OS, _server(ctx, server_id), {"os_id": str(os_id)}, now=now
     )
 
 
-def start_restore_snapshot(ctx: ActionContext, server_id: str, snapshot_id: str) -> Operation:
+def start_restore_snapshot(
+    ctx: ActionContext, server_id: str, snapshot_id: str, *, now: bool = False
+) -> Operation:
     return start_operation(
-        ctx, Kind.RESTORE_SNAPSHOT, _server(ctx, server_id), {"snapshot_id": snapshot_id}
+        ctx, Kind.RESTORE_SNAPSHOT, _server(ctx, server_id), {"snapshot_id": snapshot_id}, now=now
     )
 
 
-def start_restore_backup(ctx: ActionContext, server_id: str, backup_id: str) -> Operation:
+def start_restore_backup(
+    ctx: ActionContext, server_id: str, backup_id: str, *, now: bool = False
+) -> Operation:
     return start_operation(
-        ctx, Kind.RESTORE_BACKUP, _server(ctx, server_id), {"backup_id": backup_id}
+        ctx, Kind.RESTORE_BACKUP, _server(ctx, server_id), {"backup_id": backup_id}, now=now
     )
 
 
-def start_destroy_server(ctx: ActionContext, server_id: str) -> Operation:
-    return start_operation(ctx, Kind.DESTROY_SERVER, _server(ctx, server_id))
+def start_destroy_server(ctx: ActionContext, server_id: str, *, now: bool = False) -> Operation:
+    return start_operation(ctx, Kind.DESTROY_SERVER, _server(ctx, server_id), now=now)
 
 
-def start_create_ipv4(ctx: ActionContext, server_id: str) -> Operation:
+def start_create_ipv4(ctx: ActionContext, server_id: str, *, now: bool = False) -> Operation:
     """Add an IPv4 address with a reboot, and wait until it is listed and the server is ok.
     (Without a reboot there is nothing to wait for: call `actions.create_ipv4`.)"""
-    return start_operation(ctx, Kind.CREATE_IPV4, _server(ctx, server_id), {"reboot": True})
+    return start_operation(
+        ctx, Kind.CREATE_IPV4, _server(ctx, server_id), {"reboot": True}, now=now
+    )
 
 
 # -- retry and cancel ---------------------------------------------------------------------------
@@ -298,64 +273,3 @@ def retry_operation(user, op: Operation) -> bool:
 def cancel_operation(user, op: Operation) -> bool:
     """Stop an operation that has not ended; False if it already had."""
     return runner.cancel(op, user.username)
-
-
-# -- following a long action that was sent directly -------------------------------------------
-
-
-def watch_operation(
-    ctx: ActionContext,
-    kind: str,
-    target: Target,
-    params: dict[str, Any] | None = None,
-    result: dict[str, Any] | None = None,
-) -> Operation | None:
-    """An operation that follows a long action an action function has just sent itself (its
-    audit entry is written already), so that the server's pages show it until it is done.
-
-    Does nothing when the action was called by an operation (which watches it already), and
-    never makes the action fail: the request has been carried out whatever happens here.
-    """
-    if kinds.is_sending():
-        return None
-    try:
-        return _watch(ctx, kind, target, params or {}, result or {})
-    except Exception:
-        logger.exception("could not start watching %s of %s", kind, target.id)
-        return None
-
-
-def _watch(ctx, kind, target, params, result) -> Operation:
-    spec = spec_for(kind)
-    now = timezone.now()
-    with transaction.atomic():
-        op = Operation.objects.create(
-            kind=kind,
-            team=ctx.team,
-            api_key_id=ctx.api_key_id,
-            actor=ctx.user if getattr(ctx.user, "pk", None) else None,
-            actor_name=getattr(ctx.user, "username", "") or "",
-            target_type=target.type,
-            target_id=target.id,
-            target_label=target.label[:255],
-            params=clean_params(params),
-            reason=ctx.reason,
-            request_id=ctx.request_id[:64],
-            ip=ctx.ip,
-            user_agent=ctx.user_agent[:300],
-            status=Operation.Status.RUNNING,
-            phase=Operation.Phase.WAITING,
-            confirmed=True,
-            attempts=1,
-            result=result,
-            created_at=now,
-            started_at=now,
-            sending_at=now,
-            sent_at=now,
-            heartbeat_at=now,
-            deadline=now + spec.time_limit,
-        )
-        who = op.actor_name or "the panel"
-        runner.save(op, [("queued", f"Started by {who}"), ("sent", "Sent to Vultr")])
-        follow_up(op.pk, runner.Next(poll_key=op.api_key_id))
-    return op

@@ -6,7 +6,7 @@ notices belong to the user, whatever the team.
 
 from django.urls import path
 
-from panel.views import operations as views
+from panel.operations import views
 
 app_name = "operations"
 
@@ -21,11 +21,6 @@ urlpatterns = [
     path(_ops + "budget/<int:key_id>/", views.budget_set, name="budget_set"),
     path(_ops + "alerts/", views.alert_list, name="alerts"),
     path(_ops + "alerts/<int:alert_id>/delete/", views.alert_delete, name="alert_delete"),
-    path(
-        "t/<slug:team>/k/<int:key_id>/operations/start/<str:kind>/",
-        views.operation_start,
-        name="start",
-    ),
     path(
         "t/<slug:team>/k/<int:key_id>/servers/<str:server_id>/operations/",
         views.server_operations,

@@ -75,6 +75,23 @@ class Demo:
 def vultr_entries():
     """The audit entries of actions on Vultr resources (they name an API key), leaving out
     whatever else the audit log records, such as sign-ins."""
-    from panel.models import AuditEntry
+    from panel.audit.models import AuditEntry
 
     return AuditEntry.objects.filter(api_key_id__isnull=False)
+
+
+# The headers of a request htmx makes from a page.
+HTMX = {"HX-Request": "true", "HX-Current-URL": "http://testserver/"}
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def action_entries():
+    """Audit entries of the Vultr actions (sign-ins and other account events are audited too)."""
+    from panel.audit.models import AuditEntry
+    from panel.servers import actions
+
+    names = [n for n in actions.__all__ if getattr(getattr(actions, n), "action_kind", "")]
+    return AuditEntry.objects.filter(action__in=names)

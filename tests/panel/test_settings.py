@@ -25,6 +25,9 @@ def start_django(tmp_path, **env):
     ("variable", "value", "message"),
     [
         ("DEBUG", "maybe", "DEBUG must be true or false, got 'maybe'"),
+        ("DEBUG", "yes", "DEBUG must be true or false, got 'yes'"),
+        ("BEHIND_TLS_PROXY", "1", "BEHIND_TLS_PROXY must be true or false, got '1'"),
+        ("SESSION_COOKIE_SECURE", "off", "SESSION_COOKIE_SECURE must be true or false, got 'off'"),
         ("DATABASE_URL", "nosuchdb://x", "DATABASE_URL is not a usable database URL"),
         ("REDIS_URL", "localhost:6379", "REDIS_URL must be a URL starting with redis://"),
         ("VULTR_API_URL", "api.vultr.com", "VULTR_API_URL must be a URL starting with http://"),

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts import actions
+from accounts import actions, encryption
 from accounts.keys import KEY_FORMAT, KEY_FORMAT_MESSAGE
 from accounts.models import Team, User
 from accounts.roles import Role
@@ -93,8 +93,6 @@ class Command(BaseCommand):
         return team
 
     def _key(self, team: Team, user: User, label: str, api_url: str, plaintext: str) -> None:
-        from accounts import encryption
-
         existing = team.api_keys.filter(label=label).first()
         try:
             if existing is None:
@@ -108,5 +106,5 @@ class Command(BaseCommand):
                 existing.api_url = api_url
                 actions.replace_api_key(existing, user, plaintext)
                 self.stdout.write(f"Replaced the key {existing} in {team.name}.")
-        except actions.ActionError as err:
+        except actions.AccountError as err:
             raise CommandError(str(err)) from None

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from accounts import encryption
 from accounts.models import ApiKey
-from panel import audit
+from panel.audit import record as audit
 
 
 class Command(BaseCommand):

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from panel import audit
-from panel.models import AuditEntry
+from panel.audit import record as audit
+from panel.audit.models import AuditEntry
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from panel.models import AuditEntry
+from panel.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

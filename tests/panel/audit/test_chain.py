@@ -8,10 +8,10 @@ from datetime import UTC
 import pytest
 from django.db import connection, transaction
 
-from panel import audit
+from panel.audit import record as audit
 from panel.audit.chain import entry_hash, head_parts, signed, values_of
+from panel.audit.models import AppendOnlyError, AuditChain, AuditEntry
 from panel.audit.verify import verify
-from panel.models import AppendOnlyError, AuditChain, AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import ApiKey, Invitation
 from accounts.roles import Role
 from panel.audit.events import EVENTS, vultr_actions
+from panel.audit.models import AuditEntry, TeamSettings
 from panel.audit.verify import verify
-from panel.models import AuditEntry, TeamSettings
 from tests.accounts.test_two_factor import code_for, enrol
 from tests.fixtures.accounts import PASSWORD
 from tests.fixtures.simulator import new_key as new_vultr_key
@@ -385,7 +385,7 @@ def test_an_outsider_leaves_no_trace_in_the_team(login_as, members):
 def test_every_vultr_action_is_audited_by_the_action_layer():
     """tests/panel/test_actions.py runs each of these and checks its one entry; this checks
     that the list it runs is every mutating action there is."""
-    from tests.panel.test_actions import CASES
+    from tests.panel.servers.test_actions import CASES
 
     assert set(vultr_actions()) == set(CASES)
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from panel.audit import export
 from panel.audit.chain import FIELDS, entry_hash
-from panel.models import AuditEntry
+from panel.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from panel.audit.models import AuditChain, AuditEntry
 from panel.audit.verify import verify
-from panel.models import AuditChain, AuditEntry
 
 BEFORE = [("panel", "0001_initial")]
 

@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
+from panel.audit.models import AuditChain, AuditEntry, TeamSettings
 from panel.audit.retention import prune, prune_all
 from panel.audit.verify import verify
-from panel.models import AuditChain, AuditEntry, TeamSettings
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ApiKey
 from accounts.roles import Role
-from panel import actions
-from panel.models import AuditEntry
+from panel.audit.models import AuditEntry
+from panel.servers import actions
 from tests.accounts.test_two_factor import code_for, enrol
 from tests.fixtures.accounts import PASSWORD
 from tests.fixtures.simulator import new_key

@@ -11,8 +11,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from panel.audit.chain import entry_hash, values_of
+from panel.audit.models import AuditChain, AuditEntry
 from panel.audit.verify import verify
-from panel.models import AuditChain, AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from panel.audit.models import AuditEntry
 from panel.audit.queries import PAGE_SIZE
 from panel.audit.verify import verify
-from panel.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from panel.operations import budget, polling, runner
+from panel.budget import tokens as budget
+from panel.operations import polling, runner
 from panel.operations.models import Operation
 
 

@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from panel.operations import polling
 from panel.operations.models import Operation
-from tests.panel.test_deploy import Wizard
+from panel.vultr.domain import NewServer
+from tests.panel.servers.test_deploy import Wizard
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +86,16 @@ def test_a_request_that_never_went_out_may_be_placed_again(wizard, vultr):
 
     assert wizard.create().status_code == 302
     assert Operation.objects.filter(status="running").count() == 1
+
+
+def test_the_database_lets_one_operation_take_an_order(op_ctx):
+    # Two requests placing one order at once: the second cannot record it (the claim).
+    from django.db import IntegrityError
+
+    from panel.operations import start
+
+    start.start_create_server(op_ctx, NewServer("1", "201", "387"), order_token="order-1")
+    with pytest.raises(IntegrityError):
+        start.start_create_server(op_ctx, NewServer("1", "201", "387"), order_token="order-1")
+    start.start_create_server(op_ctx, NewServer("1", "201", "387"), order_token="order-2")
+    assert Operation.objects.filter(order_token__startswith="order-").count() == 2

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from panel.models import AuditEntry
+from panel.audit.models import AuditEntry
 from panel.operations import start
 from panel.operations.models import Operation
+from panel.vultr.domain import NewServer
 from tests.panel.helpers import Demo
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,7 @@ def names(op: Operation) -> list[str]:
 
 
 def test_create_server_runs_until_ready(op_ctx, drive, vultr):
-    op = start.start_create_server(op_ctx, "1", "201", "387", label="made-by-op")
+    op = start.start_create_server(op_ctx, NewServer("1", "201", "387", label="made-by-op"))
     assert op.status == Status.QUEUED and names(op) == ["queued"]
 
     op = drive(op)
@@ -50,7 +51,7 @@ def test_create_server_runs_until_ready(op_ctx, drive, vultr):
 
 
 def test_create_server_replaces_its_tag_with_the_users_own(op_ctx, drive, vultr):
-    op = drive(start.start_create_server(op_ctx, "1", "201", "387", tag="web"))
+    op = drive(start.start_create_server(op_ctx, NewServer("1", "201", "387", tag="web")))
     assert op.status == Status.SUCCEEDED, op.error
     assert "tagged" in names(op)
     assert Demo(vultr).server(op.target_id)["tag"] == "web"
@@ -61,7 +62,7 @@ def test_create_server_can_wait_for_ssh(op_ctx, drive, monkeypatch):
     monkeypatch.setattr(
         "panel.operations.kinds.tcp_probe", lambda host, port, timeout: probed.append(port) or True
     )
-    op = drive(start.start_create_server(op_ctx, "1", "201", "387", probe_ssh=True))
+    op = drive(start.start_create_server(op_ctx, NewServer("1", "201", "387"), probe_ssh=True))
     assert op.status == Status.SUCCEEDED, op.error
     assert names(op)[-2:] == ["ssh", "succeeded"] and probed == [22]
 
@@ -123,11 +124,9 @@ def test_add_ipv4_runs_until_listed_and_ok(op_ctx, drive, vultr):
     assert op.result["ip"] in {a["ip"] for a in demo.ipv4("web-01")}
 
 
-def test_a_long_action_called_directly_is_followed_by_an_operation(op_ctx, drive, vultr):
-    from panel import actions
-
+def test_a_long_action_sent_now_is_followed_by_an_operation(op_ctx, drive, vultr):
     server_id = Demo(vultr).id("web-01")
-    actions.reinstall_server(op_ctx, server_id)  # as a page that sends it itself would
+    start.start_reinstall_server(op_ctx, server_id, now=True)  # as a page sends it
     op = Operation.objects.get()
     assert (op.kind, op.status, op.phase, op.target_id) == (
         "reinstall_server",

@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.roles import Perm
+from panel.budget.models import KeyBudget
 from panel.operations import runner, start
-from panel.operations.models import AlertTarget, KeyBudget, Notice, Operation
+from panel.operations.models import AlertTarget, Notice, Operation
 from tests.panel.helpers import Demo
 
 pytestmark = pytest.mark.django_db
@@ -33,17 +34,6 @@ def urls(members, stored_key, operation, vultr):
         (reverse("operations:snapshots", args=[team, key]), "get", Perm.SUBSCRIPTIONS_VIEW),
         (reverse("operations:budget_set", args=[team, key]), "post", Perm.MANAGE_KEYS),
         (reverse("operations:alerts", args=[team]), "get", Perm.MANAGE_USERS),
-        (
-            reverse("operations:start", args=[team, key, "reinstall_server"])
-            + f"?server_id={server}",
-            "get",
-            Perm.PROVISIONING,
-        ),
-        (
-            reverse("operations:start", args=[team, key, "create_ipv4"]),
-            "post",
-            Perm.SUBSCRIPTIONS,
-        ),
     ]
 
 
@@ -97,48 +87,39 @@ def test_the_panel_polls_while_running_and_stops_at_the_end(login_as, members, o
     assert "hx-trigger" not in html and "Vultr refused: no" in html
 
 
-def test_starting_answers_with_the_live_panel(login_as, members, stored_key, vultr):
+def test_a_page_sends_a_long_action_through_an_operation_that_follows_it(
+    login_as, members, stored_key, vultr
+):
+    # Pages start long actions the one way there is (start.py, `now`): recorded, sent in the
+    # request, then followed by workers.
     server = Demo(vultr).id("web-01")
-    url = reverse("operations:start", args=[members.team.slug, stored_key.pk, "create_snapshot"])
+    kwargs = {"team": members.team.slug, "key_id": stored_key.pk}
+    url = reverse("panel:snapshot_take", kwargs=kwargs)
     client = login_as(members.operator)
 
     response = client.post(
-        url, {"server_id": server, "description": "x"}, headers={"HX-Request": "true"}
+        url, {"server": server, "description": "x"}, headers={"HX-Request": "true"}
     )
 
     op = Operation.objects.get()
     assert (op.kind, op.target_id, op.params) == ("create_snapshot", server, {"description": "x"})
-    assert response["HX-Push-Url"] == reverse("operations:detail", args=[members.team.slug, op.pk])
-    assert 'hx-trigger="every 2s"' in response.content.decode()
-
-    plain = client.post(url, {"server_id": server, "description": "y"})
-    assert plain.status_code == 302 and "/operations/" in plain["Location"]
-
-
-def test_the_create_form_offers_the_catalogue_and_starts_a_create(login_as, members, stored_key):
-    url = reverse("operations:start", args=[members.team.slug, stored_key.pk, "create_server"])
-    client = login_as(members.operator)
-    page = client.get(url).content.decode()
-    assert 'name="region_id"' in page and "New Jersey" in page
-
-    response = client.post(url, {"region_id": "1", "plan_id": "201", "os_id": "387", "label": "x"})
-    op = Operation.objects.get()
-    assert response.status_code == 302
-    assert (op.kind, op.params["plan_id"], op.target_label) == ("create_server", "201", "x")
+    assert op.confirmed and op.phase == Operation.Phase.WAITING and op.result["snapshot_id"]
+    assert response["HX-Location"]
 
 
 def test_a_destructive_start_asks_for_the_reason_the_team_requires(
     login_as, members, stored_key, vultr
 ):
-    from panel.models import TeamSettings
+    from panel.audit.models import TeamSettings
 
     TeamSettings.objects.create(team=members.team, require_reason=True)
     server = Demo(vultr).id("web-01")
-    url = reverse("operations:start", args=[members.team.slug, stored_key.pk, "destroy_server"])
+    kwargs = {"team": members.team.slug, "key_id": stored_key.pk, "server_id": server}
+    url = reverse("panel:server_destroy", kwargs=kwargs)
     client = login_as(members.operator)
-    assert client.post(url, {"server_id": server}).status_code == 200
+    assert client.post(url, {"confirm": "web-01"}).status_code == 200
     assert not Operation.objects.exists()
-    client.post(url, {"server_id": server, "reason": "decommissioned"})
+    client.post(url, {"confirm": "web-01", "reason": "decommissioned"})
     assert Operation.objects.get().reason == "decommissioned"
 
 

@@ -16,11 +16,13 @@ import time
 import pytest
 from django.conf import settings
 
+from panel.budget.models import KeyBudget
 from panel.celery import app
 from panel.local_stack import child_env, free_port, start_celery, start_redis, stop
 from panel.operations import start
-from panel.operations.models import KeyBudget, Operation
-from panel.tasks import advance_operation
+from panel.operations.models import Operation
+from panel.operations.tasks import advance_operation
+from panel.vultr.domain import NewServer
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -75,7 +77,7 @@ def test_a_worker_killed_between_create_and_answer(
                 env, *worker_args, "--hostname=doomed@%h", stdout=subprocess.DEVNULL
             )
             procs.append(first)
-            op = start.start_create_server(op_ctx, "1", "201", "387", label="survivor")
+            op = start.start_create_server(op_ctx, NewServer("1", "201", "387", label="survivor"))
 
             def sending():
                 op.refresh_from_db()

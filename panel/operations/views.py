@@ -1,0 +1,338 @@
+"""Pages of long operations: one operation's live panel, the team's list, starting one, the
+running operations of a server, the keys' API budget, the team's alert addresses, and the
+user's notices.
+
+An operation's panel (progress bar and timeline) refreshes itself with htmx every
+PANEL_SECONDS while the operation has not ended; the answer after the end carries no trigger,
+so the polling stops by itself. Other views answer a start with the same panel
+(`answer_with_panel`), so that starting something long shows its progress at once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_POST
+
+from accounts.models import ApiKey, Team
+from accounts.permissions import Perm, get_team_object, team_view
+from panel.budget import tokens as budget
+from panel.budget.models import KeyBudget
+from panel.operations import start
+from panel.operations.forms import (
+    AlertTargetForm,
+    KeyBudgetForm,
+    OperationFilterForm,
+)
+from panel.operations.kinds import spec_for
+from panel.operations.models import AlertTarget, Notice, Operation
+from panel.servers.views.common import render_page
+
+# How often an open panel asks for news (seconds), and how often a list with running
+# operations does.
+PANEL_SECONDS = 2
+LIST_SECONDS = 5
+PAGE_SIZE = 50
+# Finished operations of a server stay on its page this long.
+RECENT_MINUTES = 30
+
+
+# -- helpers for other pages -------------------------------------------------------------------
+
+
+def operation_url(op: Operation) -> str:
+    return reverse("operations:detail", kwargs={"team": op.team.slug, "operation_id": op.pk})
+
+
+def panel_context(request: HttpRequest, op: Operation) -> dict[str, Any]:
+    """What the panel partial needs (panel/operations/detail.html#panel)."""
+    steps = list(op.steps.all())
+    reached = set(op.reached)
+    plan = [
+        {"name": name, "label": label, "reached": name in reached}
+        for name, label in spec_for(op).planned_steps(op)
+    ]
+    return {
+        "op": op,
+        "steps": steps,
+        "plan": plan,
+        "may_manage": start.may_manage(request.user, op),
+        "poll_seconds": PANEL_SECONDS,
+    }
+
+
+def answer_with_panel(request: HttpRequest, op: Operation) -> HttpResponse:
+    """The answer to a POST that started an operation: htmx gets the live panel in place of
+    the form (and the operation's URL in the address bar); a plain form goes to its page."""
+    url = operation_url(op)
+    if not request.htmx:
+        return redirect(url)
+    response = render(request, "operations/detail.html#panel", panel_context(request, op))
+    response["HX-Push-Url"] = url
+    response["HX-Trigger"] = "operation-started"
+    return response
+
+
+def running_operations(team: Team, server_id: str) -> list[Operation]:
+    """The server's operations that have not ended, and those that ended a moment ago."""
+    recent = timezone.now() - timedelta(minutes=RECENT_MINUTES)
+    return list(
+        Operation.objects.for_team(team)
+        .filter(target_id=server_id)
+        .filter(Q(status__in=Operation.ACTIVE) | Q(finished_at__gte=recent))
+        .order_by("-created_at")[:10]
+    )
+
+
+SNAPSHOT_KINDS = (Operation.Kind.CREATE_SNAPSHOT, Operation.Kind.RESTORE_SNAPSHOT)
+
+
+def snapshot_operations(team: Team, api_key_id: int, snapshot_id: str | None = None):
+    """Operations of the key that take or restore a snapshot (this one, if given) and have
+    not ended."""
+    ops = Operation.objects.for_team(team).filter(
+        api_key_id=api_key_id, kind__in=SNAPSHOT_KINDS, status__in=Operation.ACTIVE
+    )
+    if snapshot_id is not None:
+        ops = ops.filter(Q(result__snapshot_id=snapshot_id) | Q(params__snapshot_id=snapshot_id))
+    return list(ops.order_by("-created_at")[:20])
+
+
+def budget_context(team: Team) -> dict[str, Any]:
+    """Each key's API budget in use, for the dashboard (panel/operations/_budget.html)."""
+    keys = list(team.api_keys.all())
+    waiting = {
+        row["api_key_id"]: row["n"]
+        for row in Operation.objects.for_team(team)
+        .filter(status__in=Operation.ACTIVE)
+        .values("api_key_id")
+        .annotate(n=Count("pk"))
+    }
+    rows = [
+        {"api_key": key, "usage": usage, "operations": waiting.get(key.pk, 0)}
+        for key, usage in zip(keys, budget.usage(keys), strict=True)
+    ]
+    return {"budget_rows": rows}
+
+
+def _op(request: HttpRequest, operation_id: int) -> Operation:
+    return get_team_object(
+        request,
+        Operation.objects.for_team(request.team).select_related("team", "actor"),
+        pk=operation_id,
+    )
+
+
+# -- one operation -----------------------------------------------------------------------------
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+def operation_detail(request, operation_id):
+    """The operation's page; its panel alone for htmx (the panel's own polling)."""
+    op = _op(request, operation_id)
+    response = render_page(
+        request,
+        "operations/detail.html",
+        panel_context(request, op),
+        {f"op-{op.pk}": "panel"},
+    )
+    if request.htmx and not op.is_active:
+        # The panel's last refresh: the header's notices have news too.
+        response["HX-Trigger"] = "operation-ended"
+    return response
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_POST
+def operation_retry(request, operation_id):
+    op = _op(request, operation_id)
+    if not start.may_manage(request.user, op):
+        raise PermissionDenied("Only who started this operation, or an admin, may retry it.")
+    start.retry_operation(request.user, op)
+    op.refresh_from_db()
+    return _after_change(request, op)
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_POST
+def operation_cancel(request, operation_id):
+    op = _op(request, operation_id)
+    if not start.may_manage(request.user, op):
+        raise PermissionDenied("Only who started this operation, or an admin, may cancel it.")
+    start.cancel_operation(request.user, op)
+    op.refresh_from_db()
+    return _after_change(request, op)
+
+
+def _after_change(request: HttpRequest, op: Operation) -> HttpResponse:
+    if request.htmx:
+        return render(request, "operations/detail.html#panel", panel_context(request, op))
+    return redirect(operation_url(op))
+
+
+# -- the team's operations ---------------------------------------------------------------------
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+def operation_list(request):
+    form = OperationFilterForm(request.GET or None)
+    ops = Operation.objects.for_team(request.team).select_related("team")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["status"] == "active":
+            ops = ops.filter(status__in=Operation.ACTIVE)
+        elif data["status"]:
+            ops = ops.filter(status=data["status"])
+        if data["kind"]:
+            ops = ops.filter(kind=data["kind"])
+        if data["target"]:
+            ops = ops.filter(
+                Q(target_id=data["target"]) | Q(target_label__icontains=data["target"])
+            )
+        if data["mine"]:
+            ops = ops.filter(actor=request.user)
+    page = Paginator(ops, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "any_active": any(op.is_active for op in page),
+        "list_seconds": LIST_SECONDS,
+        "query": request.GET.urlencode(),
+    }
+    return render_page(request, "operations/list.html", context, {"operations-table": "table"})
+
+
+# -- starting ----------------------------------------------------------------------------------
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+def server_operations(request, key_id, server_id):
+    """The fragment of a server's page that lists its running operations (and polls while
+    there are some)."""
+    get_team_object(request, ApiKey, pk=key_id)
+    ops = running_operations(request.team, server_id)
+    if request.GET.get("panels"):
+        # Each operation's whole panel (timeline and all), each refreshing itself.
+        panels = [panel_context(request, op) for op in ops if op.is_active or ops[0] == op]
+        return render(request, "operations/server_panels.html", {"panels": panels})
+    context = {
+        "operations": ops,
+        "any_active": any(op.is_active for op in ops),
+        "server_id": server_id,
+        "key_id": key_id,
+        "list_seconds": LIST_SECONDS,
+    }
+    response = render(request, "operations/server_operations.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+def key_snapshot_operations(request, key_id):
+    """The fragment of the snapshots page that lists snapshots being taken or restored."""
+    get_team_object(request, ApiKey, pk=key_id)
+    ops = snapshot_operations(request.team, key_id)
+    context = {"operations": ops, "key_id": key_id, "list_seconds": LIST_SECONDS}
+    return render(request, "operations/snapshot_operations.html", context)
+
+
+# -- the API budget ----------------------------------------------------------------------------
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+def budget_page(request):
+    """Each key's use of its budget; members who manage keys set a key's own rate here."""
+    key_forms = []
+    if request.membership.may(Perm.MANAGE_KEYS):
+        for key in request.team.api_keys.all():
+            found = KeyBudget.objects.filter(api_key=key).first()
+            initial = None if found else {"requests_per_second": budget.config_for(key.pk).rate}
+            key_forms.append(
+                (key, KeyBudgetForm(instance=found, prefix=f"key{key.pk}", initial=initial))
+            )
+    context = {**budget_context(request.team), "key_forms": key_forms}
+    return render_page(request, "operations/budget.html", context, {"budget-usage": "usage"})
+
+
+@team_view(Perm.MANAGE_KEYS)
+@require_POST
+def budget_set(request, key_id):
+    api_key = get_team_object(request, ApiKey, pk=key_id)
+    found = KeyBudget.objects.filter(api_key=api_key).first()
+    if request.POST.get("reset") and found is not None:
+        found.delete()
+    else:
+        form = KeyBudgetForm(request.POST, instance=found, prefix=f"key{api_key.pk}")
+        if not form.is_valid():
+            context = {**budget_context(request.team), "key_forms": [(api_key, form)]}
+            return render(request, "operations/budget.html", context, status=400)
+        form.instance.api_key = api_key
+        form.save()
+    budget.forget_config(api_key.pk)
+    return redirect("operations:budget", team=request.team.slug)
+
+
+# -- alerts ------------------------------------------------------------------------------------
+
+
+@team_view(Perm.MANAGE_USERS)
+def alert_list(request):
+    """The team's email addresses and webhooks for ready servers and failed operations, with
+    the latest deliveries."""
+    form = AlertTargetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        target = form.save(commit=False)
+        target.team, target.created_by = request.team, request.user
+        target.save()
+        return redirect("operations:alerts", team=request.team.slug)
+    rows = [
+        (target, list(target.deliveries.select_related("operation")[:20]))
+        for target in AlertTarget.objects.for_team(request.team)
+    ]
+    context = {"form": form, "targets": rows}
+    return render(
+        request,
+        "operations/alerts.html",
+        context,
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@team_view(Perm.MANAGE_USERS)
+@require_POST
+def alert_delete(request, alert_id):
+    get_team_object(request, AlertTarget, pk=alert_id).delete()
+    return redirect("operations:alerts", team=request.team.slug)
+
+
+# -- notices -----------------------------------------------------------------------------------
+
+
+@login_required
+def notices(request):
+    """The user's unread notices, for the header (loaded by htmx)."""
+    found = Notice.objects.filter(user=request.user, read_at__isnull=True).select_related(
+        "team", "operation"
+    )[:5]
+    return render(request, "operations/notices.html", {"notices": found})
+
+
+@login_required
+@require_POST
+def notice_dismiss(request, notice_id):
+    notice = get_object_or_404(Notice, pk=notice_id, user=request.user)
+    notice.read_at = timezone.now()
+    notice.save(update_fields=["read_at"])
+    if request.htmx:
+        return notices(request)
+    return redirect("accounts:home")

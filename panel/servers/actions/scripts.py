@@ -1,0 +1,67 @@
+"""Startup scripts: `boot` scripts run on an OS's first boot, `pxe` scripts from iPXE.
+
+A script may hold passwords, so its text never goes into the audit log (see
+`base.SECRET_PARAMS`): the entry says a script was given and how long it was.
+"""
+
+from __future__ import annotations
+
+from accounts.permissions import Perm
+from panel.vultr import ScriptType, StartupScript
+
+from .base import SCRIPTS, ActionContext, Change, Target, cache_for, mutation, perform, query, read
+
+
+@query
+def list_startupscripts(ctx: ActionContext) -> list[StartupScript]:
+    return read(ctx, Perm.SUBSCRIPTIONS_VIEW, SCRIPTS, "list", lambda v: v.startupscript_list())
+
+
+@mutation(Perm.PROVISIONING, invalidates=(SCRIPTS,))
+def create_startupscript(
+    ctx: ActionContext, name: str, script: str, type: ScriptType | str = ScriptType.BOOT
+) -> str:
+    """Stores a script; returns its id."""
+    return perform(
+        ctx,
+        Change(
+            Target("startupscript", "", name),
+            params={"name": name, "script": script, "type": str(type)},
+            result_as="target_id",
+        ),
+        lambda vultr: vultr.startupscript_create(name, script, type),
+    )
+
+
+@mutation(Perm.PROVISIONING, invalidates=(SCRIPTS,))
+def update_startupscript(
+    ctx: ActionContext, script_id: str, name: str | None = None, script: str | None = None
+) -> None:
+    perform(
+        ctx,
+        Change(
+            Target("startupscript", script_id, _name(ctx, script_id)),
+            params={"name": name, "script": script},
+        ),
+        lambda vultr: vultr.startupscript_update(script_id, name, script),
+    )
+
+
+@mutation(Perm.PROVISIONING, invalidates=(SCRIPTS,))
+def destroy_startupscript(ctx: ActionContext, script_id: str) -> None:
+    perform(
+        ctx,
+        Change(
+            Target("startupscript", script_id, _name(ctx, script_id)),
+            destructive=True,
+        ),
+        lambda vultr: vultr.startupscript_destroy(script_id),
+    )
+
+
+def _name(ctx: ActionContext, script_id: str) -> str:
+    try:
+        cached = cache_for(ctx).peek(SCRIPTS, "list") or []
+    except Exception:  # no key: perform records that failure itself
+        return ""
+    return next((s.name for s in cached if s.id == script_id), "")

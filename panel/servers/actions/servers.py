@@ -1,0 +1,191 @@
+"""Servers: the list, one server, its bandwidth and OS choices; power, label, reinstall, OS
+change, destroy and create."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from accounts.permissions import Perm
+from panel.servers.cache import VultrCache
+from panel.vultr import Bandwidth, OsChangeOption, Server, VultrClient
+from panel.vultr.domain import NewServer
+
+from .base import (
+    ACCOUNT,
+    SERVERS,
+    ActionContext,
+    Change,
+    NotFound,
+    Target,
+    mutation,
+    on_server,
+    order_options,
+    perform,
+    query,
+    read,
+    server_scope,
+    server_scopes,
+)
+
+# Bandwidth is counted per day; a minute is fresh enough for a chart.
+BANDWIDTH_SECONDS = 60
+# The OS choices of a server change only when Vultr changes its catalogue.
+OS_CHANGE_SECONDS = 300
+
+
+def _shareable(server: Server) -> Server:
+    # The root password and the console URL are secrets, and the console URL expires
+    # (reference §4): neither goes into the shared cache.
+    return dataclasses.replace(server, default_password="", kvm_url=None)
+
+
+def _fetch_servers(vultr: VultrClient) -> list[Server]:
+    return [_shareable(server) for server in vultr.server_list()]
+
+
+def _remember_labels(store: VultrCache, servers: list[Server]) -> None:
+    store.remember_labels({server.id: server.label for server in servers})
+
+
+# -- reads -----------------------------------------------------------------------------------
+
+
+@query
+def list_servers(ctx: ActionContext) -> list[Server]:
+    """Every server of the key's account (root passwords and console URLs blanked)."""
+    return read(
+        ctx,
+        Perm.SUBSCRIPTIONS_VIEW,
+        SERVERS,
+        "list",
+        _fetch_servers,
+        after_fetch=_remember_labels,
+    )
+
+
+@query
+def get_server(ctx: ActionContext, server_id: str) -> Server:
+    """One server, from the (cached) list; `NotFound` if the account has no such server."""
+    for server in list_servers(ctx):
+        if server.id == server_id:
+            return server
+    raise NotFound(f"There is no server {server_id} in this Vultr account.")
+
+
+@query
+def server_bandwidth(ctx: ActionContext, server_id: str) -> Bandwidth:
+    return read(
+        ctx,
+        Perm.SUBSCRIPTIONS_VIEW,
+        server_scope(server_id),
+        "bandwidth",
+        lambda vultr: vultr.server_bandwidth(server_id),
+        seconds=BANDWIDTH_SECONDS,
+    )
+
+
+@query
+def os_change_list(ctx: ActionContext, server_id: str) -> list[OsChangeOption]:
+    """The operating systems this server may switch to."""
+    return read(
+        ctx,
+        Perm.SUBSCRIPTIONS_VIEW,
+        server_scope(server_id),
+        "os_change",
+        lambda vultr: vultr.server_os_change_list(server_id),
+        seconds=OS_CHANGE_SECONDS,
+    )
+
+
+# -- power and label -------------------------------------------------------------------------
+
+
+@mutation(Perm.SUBSCRIPTIONS)
+def start_server(ctx: ActionContext, server_id: str) -> None:
+    """Powers the server on (a running server is restarted)."""
+    on_server(ctx, server_id, lambda vultr: vultr.server_start(server_id))
+
+
+@mutation(Perm.SUBSCRIPTIONS)
+def halt_server(ctx: ActionContext, server_id: str) -> None:
+    """Hard power-off; the server is still billed."""
+    on_server(ctx, server_id, lambda vultr: vultr.server_halt(server_id))
+
+
+@mutation(Perm.SUBSCRIPTIONS)
+def reboot_server(ctx: ActionContext, server_id: str) -> None:
+    """Hard reboot."""
+    on_server(ctx, server_id, lambda vultr: vultr.server_reboot(server_id))
+
+
+@mutation(Perm.SUBSCRIPTIONS)
+def set_server_label(ctx: ActionContext, server_id: str, label: str) -> None:
+    """Renames the server; the audit entry names it by its old label."""
+    on_server(
+        ctx,
+        server_id,
+        lambda vultr: vultr.server_label_set(server_id, label),
+        params={"label": label},
+    )
+
+
+# -- destructive changes ---------------------------------------------------------------------
+
+
+@mutation(Perm.PROVISIONING)
+def reinstall_server(ctx: ActionContext, server_id: str, hostname: str | None = None) -> None:
+    """Reinstalls the same OS: everything on the disk is lost; the IP addresses stay."""
+    on_server(
+        ctx,
+        server_id,
+        lambda vultr: vultr.server_reinstall(server_id, hostname),
+        params={"hostname": hostname},
+        destructive=True,
+    )
+
+
+@mutation(Perm.PROVISIONING)
+def change_server_os(ctx: ActionContext, server_id: str, os_id: str) -> None:
+    """Installs another OS from `os_change_list`: everything on the disk is lost."""
+    on_server(
+        ctx,
+        server_id,
+        lambda vultr: vultr.server_os_change(server_id, os_id),
+        params={"os_id": os_id},
+        destructive=True,
+    )
+
+
+@mutation(Perm.PROVISIONING)
+def destroy_server(ctx: ActionContext, server_id: str) -> None:
+    """Deletes the server, its disk and its backups, and releases its addresses. Vultr
+    refuses within 5 minutes of creation (reference §7)."""
+    on_server(
+        ctx,
+        server_id,
+        lambda vultr: vultr.server_destroy(server_id),
+        invalidates=(*server_scopes(server_id), ACCOUNT, "backups"),
+        destructive=True,
+    )
+
+
+@mutation(Perm.PROVISIONING, invalidates=(SERVERS, ACCOUNT))
+def create_server(ctx: ActionContext, new: NewServer) -> str:
+    """Orders a server (billing starts at once) and returns its id; Vultr then builds it.
+
+    `new` is the order as the wizard (or a script) built it, passed on whole: a new option
+    touches the form that fills it and the transport that sends it, nothing in between.
+    Never retried by the provider library once it may have reached Vultr (a second success
+    would be a second server): on a timeout, look for the server before trying again.
+    """
+    options = order_options(new)
+    return perform(
+        ctx,
+        Change(
+            # The id is Vultr's answer; the label is what the user will recognise.
+            Target("server", "", new.label or ""),
+            params=options,
+            result_as="target_id",
+        ),
+        lambda vultr: vultr.server_create(**options),
+    )

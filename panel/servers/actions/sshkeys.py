@@ -1,0 +1,64 @@
+"""SSH keys stored at Vultr, for new installs. Public keys are not secret: the audit entry
+keeps the key text, so that a review can see which key was added."""
+
+from __future__ import annotations
+
+from accounts.permissions import Perm
+from panel.vultr import SshKey
+
+from .base import SSHKEYS, ActionContext, Change, Target, cache_for, mutation, perform, query, read
+
+
+@query
+def list_sshkeys(ctx: ActionContext) -> list[SshKey]:
+    return read(ctx, Perm.SUBSCRIPTIONS_VIEW, SSHKEYS, "list", lambda v: v.sshkey_list())
+
+
+@mutation(Perm.PROVISIONING, invalidates=(SSHKEYS,))
+def create_sshkey(ctx: ActionContext, name: str, ssh_key: str) -> str:
+    """Stores a public key (one authorized_keys line); returns its id."""
+    return perform(
+        ctx,
+        Change(
+            Target("sshkey", "", name),
+            params={"name": name, "ssh_key": ssh_key},
+            result_as="target_id",
+        ),
+        lambda vultr: vultr.sshkey_create(name, ssh_key),
+    )
+
+
+@mutation(Perm.PROVISIONING, invalidates=(SSHKEYS,))
+def update_sshkey(
+    ctx: ActionContext, sshkey_id: str, name: str | None = None, ssh_key: str | None = None
+) -> None:
+    """Renames and/or replaces a key; servers installed earlier keep the old key."""
+    perform(
+        ctx,
+        Change(
+            Target("sshkey", sshkey_id, _name(ctx, sshkey_id)),
+            params={"name": name, "ssh_key": ssh_key},
+        ),
+        lambda vultr: vultr.sshkey_update(sshkey_id, name, ssh_key),
+    )
+
+
+@mutation(Perm.PROVISIONING, invalidates=(SSHKEYS,))
+def destroy_sshkey(ctx: ActionContext, sshkey_id: str) -> None:
+    """Deletes the key at Vultr; servers that have it keep it."""
+    perform(
+        ctx,
+        Change(
+            Target("sshkey", sshkey_id, _name(ctx, sshkey_id)),
+            destructive=True,
+        ),
+        lambda vultr: vultr.sshkey_destroy(sshkey_id),
+    )
+
+
+def _name(ctx: ActionContext, sshkey_id: str) -> str:
+    try:
+        cached = cache_for(ctx).peek(SSHKEYS, "list") or []
+    except Exception:  # no key: perform records that failure itself
+        return ""
+    return next((k.name for k in cached if k.id == sshkey_id), "")

@@ -1,0 +1,154 @@
+"""Forms of the account-wide resource pages: snapshots, SSH keys and startup scripts.
+
+Deleting one of them uses `ConfirmedForm` (type the item's name, and a reason when the team
+asks for one), like the destructive actions on a server.
+"""
+
+from __future__ import annotations
+
+from django import forms
+
+from panel.servers.forms.server import ActionForm, ConfirmedForm
+from panel.vultr import InvalidParameterError, ScriptType
+from panel.vultr.validation import ssh_public_key
+
+
+def _authorized_keys_line(value: str) -> str:
+    # The provider library's own check (whole key blob, known key type), so that the form
+    # refuses exactly what the client would refuse, before anything is sent to Vultr.
+    try:
+        return ssh_public_key("ssh_key", value)
+    except InvalidParameterError as err:
+        raise forms.ValidationError(
+            f"This is not a public key: it {err.problem}. Paste the contents of a .pub file, "
+            "such as ~/.ssh/id_ed25519.pub."
+        ) from None
+
+
+# -- snapshots -------------------------------------------------------------------------------
+
+
+class TakeSnapshotForm(ActionForm):
+    title = "Take a snapshot"
+    submit = "Take a snapshot"
+
+    server = forms.ChoiceField(label="Of the server")
+    description = forms.CharField(required=False, max_length=255)
+
+    def __init__(self, data=None, *, servers: list[tuple[str, str]], **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["server"].choices = [("", "Choose…"), *servers]
+
+
+# -- SSH keys --------------------------------------------------------------------------------
+
+
+class SshKeyForm(ActionForm):
+    """Adds a key; with `current` (an `SshKey`) it edits that key instead."""
+
+    title = "Add an SSH key"
+    submit = "Add the key"
+
+    name = forms.CharField(max_length=255, strip=True)
+    ssh_key = forms.CharField(
+        label="Public key",
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
+        help_text="One line of an authorized_keys file: type, key and an optional comment.",
+    )
+
+    def __init__(self, data=None, *, current=None, **kwargs):
+        if current is not None:
+            kwargs.setdefault("initial", {"name": current.name, "ssh_key": current.ssh_key})
+        super().__init__(data, **kwargs)
+        self.current = current
+        if current is not None:
+            self.title, self.submit = "Rename or replace", "Save"
+
+    def clean_ssh_key(self) -> str:
+        return _authorized_keys_line(self.cleaned_data["ssh_key"])
+
+    def changes(self) -> dict[str, str]:
+        """For an edit: only what differs from the key at Vultr (v1 takes either or both)."""
+        data = self.cleaned_data
+        return {
+            name: data[name]
+            for name in ("name", "ssh_key")
+            if self.current is None or data[name] != getattr(self.current, name)
+        }
+
+    def clean(self):
+        data = super().clean()
+        if self.current is not None and not self.errors and not self.changes():
+            raise forms.ValidationError("Nothing changed: edit the name or the key first.")
+        return data
+
+
+# -- startup scripts -------------------------------------------------------------------------
+
+SCRIPT_TYPES = [
+    (ScriptType.BOOT.value, "boot: runs once, on the operating system's first boot"),
+    (ScriptType.PXE.value, "pxe: an iPXE script, run at power-on of a custom install"),
+]
+
+
+class ScriptForm(ActionForm):
+    """Adds a script; with `current` (a `StartupScript`) it edits that script instead. v1
+    cannot change a script's type, so editing does not offer it."""
+
+    title = "Add a startup script"
+    submit = "Add the script"
+
+    name = forms.CharField(max_length=255, strip=True)
+    type = forms.ChoiceField(choices=SCRIPT_TYPES, initial=ScriptType.BOOT.value)
+    script = forms.CharField(
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false", "class": "code"}),
+    )
+
+    def __init__(self, data=None, *, current=None, **kwargs):
+        if current is not None:
+            kwargs.setdefault("initial", {"name": current.name, "script": current.script})
+        super().__init__(data, **kwargs)
+        self.current = current
+        if current is not None:
+            del self.fields["type"]
+            self.title, self.submit = "Edit", "Save"
+
+    def clean_script(self) -> str:
+        script = self.cleaned_data["script"].replace("\r\n", "\n")
+        if not script.strip():
+            raise forms.ValidationError("The script is empty.")
+        return script
+
+    def changes(self) -> dict[str, str]:
+        data = self.cleaned_data
+        return {
+            name: data[name]
+            for name in ("name", "script")
+            if self.current is None or data[name] != getattr(self.current, name)
+        }
+
+    def clean(self):
+        data = super().clean()
+        if self.current is not None and not self.errors and not self.changes():
+            raise forms.ValidationError("Nothing changed: edit the name or the script first.")
+        return data
+
+
+# -- deleting (type the name to confirm) -----------------------------------------------------
+
+
+class DeleteSnapshotForm(ConfirmedForm):
+    title = "Delete the snapshot"
+    submit = "Delete the snapshot"
+
+
+class DeleteSshKeyForm(ConfirmedForm):
+    title = "Delete the SSH key"
+    submit = "Delete the key"
+
+
+class DeleteScriptForm(ConfirmedForm):
+    title = "Delete the startup script"
+    submit = "Delete the script"

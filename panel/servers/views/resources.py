@@ -1,0 +1,172 @@
+"""The one add/edit/delete pattern of the account-wide items: SSH keys, startup scripts and
+snapshots. Each kind is a `Resource`; its views build the form that fits it and hand over to
+`find`, `edit` and `delete` here, which look the item up, show the form page and answer its
+POST the same way for all three (one template: servers/resource_form.html)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+
+from accounts.permissions import Perm
+from panel.servers import actions
+from panel.servers.actions.base import Target
+from panel.servers.forms.server import ActionForm
+
+from .common import KeyPage, Unavailable, check, done, form_again, render_page, require, run
+
+
+@dataclass(frozen=True)
+class Resource:
+    noun: str  # "SSH key": headings, messages
+    plural: str  # "SSH keys": the way back to the list
+    target_type: str  # the audit entries' target type
+    url: str  # URL names: <url>_list, <url>_edit, <url>_delete
+    folder: str  # templates/servers/<folder>/, and the list page's rows in its context
+    items: Callable[[actions.ActionContext], list[Any]]
+    destroy: Callable[[actions.ActionContext, str], Any]
+    name_of: Callable[[Any], str] = lambda item: item.name
+    # The audit target's label, if not the name (a snapshot's description, empty or not).
+    label_of: Callable[[Any], str] | None = None
+
+    def target(self, item: Any) -> Target:
+        return Target(self.target_type, item.id, (self.label_of or self.name_of)(item))
+
+
+def find(page: KeyPage, resource: Resource, item_id: str) -> Any:
+    """The item with this id in the key's account; 404 if there is none."""
+    try:
+        found = resource.items(page.ctx)
+    except actions.ActionError as err:
+        raise Unavailable(str(err)) from None
+    for item in found:
+        if item.id == item_id:
+            return item
+    raise Http404(f"No such {resource.noun} in this account")
+
+
+def list_page(
+    request: HttpRequest,
+    page: KeyPage,
+    resource: Resource,
+    bound: dict[str, ActionForm] | None,
+    *,
+    add_form: Callable[[], ActionForm],
+    rows: Callable[[list[Any]], list[Any]] = list,
+) -> HttpResponse:
+    """The list of the account's items, by name, with the add form for members who may
+    change them (`bound`: the add form that failed, with its errors). The template is
+    servers/<folder>/list.html and gets the rows under the folder's name."""
+    key = resource.folder
+    error = ""
+    try:
+        items = sorted(resource.items(page.ctx), key=lambda i: (resource.name_of(i).lower(), i.id))
+    except actions.ActionError as err:
+        items, error = [], str(err)
+    may_change = page.may(Perm.PROVISIONING)
+    form = None
+    if may_change:
+        form = next(iter((bound or {}).values()), None) or add_form()
+    context = {
+        **page.context(),
+        key: rows(items),
+        "error": error,
+        "add_form": form,
+        "may_change": may_change,
+    }
+    return render_page(request, f"servers/{key}/list.html", context, {key: "table"})
+
+
+def _form_page(
+    request: HttpRequest, page: KeyPage, resource: Resource, item: Any, form: ActionForm
+) -> HttpResponse:
+    context = {
+        **page.context(),
+        "form": form,
+        "heading": f"{resource.noun[0].upper()}{resource.noun[1:]} {resource.name_of(item)}",
+        "back": page.url(f"{resource.url}_list"),
+        "back_label": resource.plural,
+    }
+    return render_page(request, "servers/resource_form.html", context)
+
+
+def _answer(
+    request: HttpRequest,
+    page: KeyPage,
+    resource: Resource,
+    item: Any,
+    form: ActionForm,
+    action: Callable[..., Any],
+    call: Callable[[actions.ActionContext], Any],
+    success: Callable[[], str],
+) -> HttpResponse:
+    if request.method != "POST":
+        require(request, Perm.PROVISIONING)
+        return _form_page(request, page, resource, item, form)
+    check(page, action, resource.target(item))
+    ok, _ = run(page, form, lambda ctx, data: call(ctx))
+    if ok:
+        return done(request, page.url(f"{resource.url}_list"), success())
+    return form_again(request, form, lambda bound: _form_page(request, page, resource, item, form))
+
+
+def add(
+    request: HttpRequest,
+    page: KeyPage,
+    resource: Resource,
+    form: ActionForm,
+    create: Callable[..., Any],
+    args: Callable[[dict[str, Any]], tuple[Any, ...]],
+    list_page: Callable[[dict[str, ActionForm]], HttpResponse],
+) -> HttpResponse:
+    """POST of the list page's add form: `create(ctx, *args(cleaned_data))`; on a failure the
+    list page again, with the form and Vultr's words in it."""
+    check(page, create, Target(resource.target_type, "", request.POST.get("name", "")[:255]))
+    ok, _ = run(page, form, lambda ctx, data: create(ctx, *args(data)))
+    if ok:
+        return done(
+            request,
+            page.url(f"{resource.url}_list"),
+            f"The {resource.noun} {form.cleaned_data['name']} is added.",
+        )
+    return form_again(request, form, list_page)
+
+
+def edit(
+    request: HttpRequest,
+    page: KeyPage,
+    resource: Resource,
+    item: Any,
+    form: ActionForm,
+    update: Callable[..., Any],
+) -> HttpResponse:
+    """GET: the edit form. POST: `update(ctx, item.id, **form.changes())`, only what changed."""
+    return _answer(
+        request,
+        page,
+        resource,
+        item,
+        form,
+        update,
+        lambda ctx: update(ctx, item.id, **form.changes()),
+        lambda: f"The {resource.noun} {form.cleaned_data['name']} is saved.",
+    )
+
+
+def delete(
+    request: HttpRequest, page: KeyPage, resource: Resource, item: Any, form: ActionForm
+) -> HttpResponse:
+    """GET: the confirm form (type the item's name). POST: delete it at Vultr."""
+    return _answer(
+        request,
+        page,
+        resource,
+        item,
+        form,
+        resource.destroy,
+        lambda ctx: resource.destroy(ctx, item.id),
+        lambda: f"The {resource.noun} {resource.name_of(item)} is deleted.",
+    )

@@ -1,0 +1,100 @@
+"""Startup scripts stored at Vultr: list, add, edit, delete. `boot` scripts run on an
+operating system's first boot, `pxe` scripts are iPXE scripts for custom installs.
+
+A script may hold passwords (the audit log keeps only its length, panel/servers/actions/base.py), so
+its text is shown only to members who may change scripts; the others see names and dates.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.permissions import Perm, team_view
+from panel.servers import actions
+from panel.servers.forms.resources import DeleteScriptForm, ScriptForm
+from panel.servers.forms.server import ActionForm
+
+from . import resources
+from .common import (
+    KeyPage,
+    key_page,
+    require_reason,
+    vultr_page,
+)
+
+Bound = dict[str, ActionForm] | None
+
+
+SCRIPTS = resources.Resource(
+    noun="startup script",
+    plural="Startup scripts",
+    target_type="startupscript",
+    folder="scripts",
+    url="script",
+    items=actions.list_startupscripts,
+    destroy=actions.destroy_startupscript,
+)
+
+
+def _list_page(request: HttpRequest, page: KeyPage, bound: Bound = None) -> HttpResponse:
+    return resources.list_page(
+        request, page, SCRIPTS, bound, add_form=lambda: ScriptForm(action=page.url("script_add"))
+    )
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_GET
+def script_list(request, key_id):
+    return _list_page(request, key_page(request, key_id))
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_POST
+def script_add(request, key_id):
+    page = key_page(request, key_id)
+    form = ScriptForm(request.POST, action=page.url("script_add"))
+    return resources.add(
+        request,
+        page,
+        SCRIPTS,
+        form,
+        actions.create_startupscript,
+        lambda data: (data["name"], data["script"], data["type"]),
+        lambda bound: _list_page(request, page, bound),
+    )
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@vultr_page
+def script_edit(request, key_id, script_id):
+    """Rename and/or rewrite a script; only what changed is sent."""
+    page = key_page(request, key_id)
+    script = resources.find(page, SCRIPTS, script_id)
+    form = ScriptForm(
+        request.POST if request.method == "POST" else None,
+        action=page.url("script_edit", script_id=script.id),
+        current=script,
+        explanation=f"A {script.type.value} script. Servers that already ran it are not "
+        "affected; Vultr cannot change a script's type.",
+    )
+    return resources.edit(request, page, SCRIPTS, script, form, actions.update_startupscript)
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@vultr_page
+def script_delete(request, key_id, script_id):
+    page = key_page(request, key_id)
+    script = resources.find(page, SCRIPTS, script_id)
+    form = DeleteScriptForm(
+        request.POST if request.method == "POST" else None,
+        action=page.url("script_delete", script_id=script.id),
+        explanation=(
+            f"The {script.type.value} script {script.name} and its text are deleted at Vultr "
+            "for good and can no longer be chosen for new servers. Servers that already ran "
+            "it are not changed."
+        ),
+        expected=script.name or script.id,
+        require_reason=require_reason(request),
+    )
+    return resources.delete(request, page, SCRIPTS, script, form)

@@ -1,0 +1,776 @@
+"""One server: tabs (overview, IPv4, IPv6, bandwidth, snapshots and backups, settings), each a
+page of its own and an HTMX fragment, and the actions on it.
+
+Tab views take an optional `bound` dict: forms (by `form_id`) to show instead of fresh ones,
+which is how a plain (non-htmx) POST that failed shows its error in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import Perm, team_view
+from panel.operations import start as operations
+from panel.servers import actions
+from panel.servers.actions.base import check_allowed
+from panel.servers.forms.server import (
+    POWER_OPERATIONS,
+    ActionForm,
+    AddIpv4Form,
+    ConfirmedForm,
+    DefaultReverseIpv4Form,
+    DeleteReverseIpv6Form,
+    DestroyForm,
+    LabelForm,
+    OsChangeForm,
+    ReinstallForm,
+    RemoveIpv4Form,
+    RestoreBackupForm,
+    RestoreSnapshotForm,
+    ReverseIpv4Form,
+    ReverseIpv6Form,
+    SnapshotForm,
+)
+from panel.servers.templatetags.panel import byte_size
+from panel.vultr import Bandwidth, ImageStatus, IpType
+
+from .common import (
+    ServerPage,
+    check,
+    done,
+    form_again,
+    render_page,
+    require,
+    require_reason,
+    run,
+    server_page,
+    vultr_page,
+)
+from .servers import POWER_ACTIONS, next_interval, poller
+
+Bound = dict[str, ActionForm] | None
+
+TABS = [
+    # (URL name, title, permission needed to see the tab; None = everyone who sees servers)
+    ("server_detail", "Overview", None),
+    ("server_ipv4", "IPv4", None),
+    ("server_ipv6", "IPv6", None),
+    ("server_bandwidth", "Bandwidth", None),
+    ("server_images", "Snapshots and backups", None),
+    ("server_settings", "Settings", (Perm.SUBSCRIPTIONS, Perm.PROVISIONING)),
+]
+FRAGMENTS = {"tab-panel": "panel"}
+
+
+def _tabs(page: ServerPage, active: str) -> list[dict[str, Any]]:
+    shown = []
+    for name, title, needs in TABS:
+        if needs is not None and not any(page.may(p) for p in needs):
+            continue
+        shown.append({"url": page.url(name), "title": title, "active": name == active})
+    return shown
+
+
+def _render_tab(
+    request: HttpRequest, page: ServerPage, tab: str, template: str, context: dict[str, Any]
+) -> HttpResponse:
+    full = {
+        **page.context(),
+        "tab": tab,
+        "tabs": _tabs(page, tab),
+        "poller": poller({page.server.id: page.server}, next_interval(None, True, False)),
+        "power_forms": _power_buttons(page),
+        **context,
+    }
+    return render_page(request, template, full, FRAGMENTS)
+
+
+def _power_buttons(page: ServerPage) -> list[dict[str, str]]:
+    if not page.may(Perm.SUBSCRIPTIONS):
+        return []
+    running = page.server.is_running
+    offered = ["halt", "reboot"] if running else ["start"]
+    label = page.confirm_text
+    return [
+        {
+            "op": op,
+            "button": POWER_OPERATIONS[op][0],
+            "ask": POWER_OPERATIONS[op][2].format(label=label),
+            "url": page.url("server_power", op=op),
+        }
+        for op in offered
+    ]
+
+
+def _read(call, *args) -> tuple[Any, str]:
+    """(result, "") or (None, the error to show in place of the data)."""
+    try:
+        return call(*args), ""
+    except actions.ActionError as err:
+        return None, str(err)
+
+
+def _bound(bound: Bound, form_id: str, make) -> ActionForm:
+    if bound and form_id in bound:
+        return bound[form_id]
+    return make()
+
+
+# -- overview --------------------------------------------------------------------------------
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@vultr_page
+def server_detail(request, key_id, server_id):
+    page = server_page(request, key_id, server_id)
+    return _render_tab(request, page, "server_detail", "servers/server_overview.html", {})
+
+
+# -- power -----------------------------------------------------------------------------------
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_POST
+@vultr_page
+def server_power(request, key_id, server_id, op):
+    page = server_page(request, key_id, server_id)
+    action = POWER_ACTIONS.get(op)
+    if action is None:
+        raise Http404("No such power operation")
+    check_allowed(page.ctx, action, page.target())
+    # Back to where the button was pressed, if that was one of this server's pages.
+    here = page.url("server_detail")
+    current = request.htmx.current_url_abs_path if request.htmx else None
+    next_url = current if current and current.startswith(here) else here
+    try:
+        action(page.ctx, page.server.id)
+    except actions.ActionError as err:
+        if request.htmx:
+            return render(
+                request, "servers/server_base.html#power_error", {"power_error": str(err)}
+            )
+        messages.error(request, str(err))
+        return redirect(next_url)
+    return done(request, next_url, f"{page.confirm_text}: {POWER_OPERATIONS[op][1]}.")
+
+
+# -- addresses -------------------------------------------------------------------------------
+
+
+def _ipv4_tab(request: HttpRequest, page: ServerPage, bound: Bound = None) -> HttpResponse:
+    addresses, error = _read(actions.list_ipv4, page.ctx, page.server.id)
+    rows = []
+    for address in addresses or []:
+        rows.append(
+            {
+                "address": address,
+                "main": address.type is IpType.MAIN,
+                "secondary": address.type is IpType.SECONDARY,
+                "reverse_url": page.url("server_ipv4_reverse") + f"?ip={address.ip}",
+                "remove_url": page.url("server_ipv4_remove") + f"?ip={address.ip}",
+            }
+        )
+    add_form = None
+    if page.may(Perm.SUBSCRIPTIONS):
+        add_form = _bound(
+            bound, "form-addipv4", lambda: AddIpv4Form(action=page.url("server_ipv4_add"))
+        )
+    context = {"rows": rows, "error": error, "add_form": add_form}
+    return _render_tab(request, page, "server_ipv4", "servers/server_ipv4.html", context)
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@vultr_page
+def server_ipv4(request, key_id, server_id):
+    return _ipv4_tab(request, server_page(request, key_id, server_id))
+
+
+def _add_ipv4(ctx: actions.ActionContext, server_id: str, *, reboot: bool) -> str | None:
+    """With a reboot, an operation follows the server until the address is listed; without
+    one there is nothing to wait for."""
+    if reboot:
+        return operations.start_create_ipv4(ctx, server_id, now=True).result.get("ip")
+    return actions.create_ipv4(ctx, server_id, reboot=False)
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_POST
+@vultr_page
+def server_ipv4_add(request, key_id, server_id):
+    page = server_page(request, key_id, server_id)
+    form = AddIpv4Form(request.POST, action=page.url("server_ipv4_add"))
+    check(page, actions.create_ipv4, page.target())
+    ok, ip = run(
+        page, form, lambda ctx, data: _add_ipv4(ctx, page.server.id, reboot=data["reboot"])
+    )
+    if ok:
+        return done(
+            request,
+            page.url("server_ipv4"),
+            f"Vultr added {ip or 'an IPv4 address'} to {page.confirm_text}.",
+        )
+    return form_again(request, form, lambda bound: _ipv4_tab(request, page, bound))
+
+
+def _address_form_page(
+    request: HttpRequest, page: ServerPage, tab: str, form: ActionForm, about: str = ""
+) -> HttpResponse:
+    """A page (and fragment) holding one form about one item, under the server's tabs."""
+    context = {"form": form, "about": about, "back": page.url(tab)}
+    return _render_tab(request, page, tab, "servers/server_form.html", context)
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@vultr_page
+def server_ipv4_remove(request, key_id, server_id):
+    page = server_page(request, key_id, server_id)
+    ip = request.POST.get("ip") if request.method == "POST" else request.GET.get("ip", "")
+    explanation = (
+        f"The address {ip} is released for good and billing for it stops; it may go to "
+        f"another Vultr customer. Vultr hard-restarts {page.confirm_text} to remove it."
+    )
+
+    def make(data=None):
+        return RemoveIpv4Form(
+            data,
+            action=page.url("server_ipv4_remove"),
+            explanation=explanation,
+            expected=page.confirm_text,
+            require_reason=require_reason(request),
+            initial={"ip": ip},
+        )
+
+    if request.method == "POST":
+        form = make(request.POST)
+        check(page, actions.destroy_ipv4, page.target())
+        ok, _ = run(
+            page, form, lambda ctx, data: actions.destroy_ipv4(ctx, page.server.id, data["ip"])
+        )
+        if ok:
+            return done(
+                request, page.url("server_ipv4"), f"{ip} is removed from {page.confirm_text}."
+            )
+        return form_again(
+            request, form, lambda bound: _address_form_page(request, page, "server_ipv4", form)
+        )
+    require(request, Perm.SUBSCRIPTIONS)
+    return _address_form_page(request, page, "server_ipv4", make())
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@vultr_page
+def server_ipv4_reverse(request, key_id, server_id):
+    """Set (POST) the PTR record of one address; GET shows the form and the reset button."""
+    page = server_page(request, key_id, server_id)
+    ip = request.POST.get("ip") if request.method == "POST" else request.GET.get("ip", "")
+    addresses, _ = _read(actions.list_ipv4, page.ctx, page.server.id)
+    current = next((a.reverse for a in addresses or [] if a.ip == ip), None)
+
+    def render_both(form: ActionForm, reset: ActionForm) -> HttpResponse:
+        context = {"form": form, "second_form": reset, "back": page.url("server_ipv4")}
+        context["about"] = f"Reverse DNS of {ip}" + (f": now {current}" if current else "")
+        return _render_tab(request, page, "server_ipv4", "servers/server_form.html", context)
+
+    def reset_form() -> ActionForm:
+        return DefaultReverseIpv4Form(
+            action=page.url("server_ipv4_reverse_default"), initial={"ip": ip}
+        )
+
+    action_url = page.url("server_ipv4_reverse")
+    if request.method == "POST":
+        form = ReverseIpv4Form(request.POST, action=action_url)
+        check(page, actions.set_reverse_ipv4, page.target())
+        ok, _ = run(
+            page,
+            form,
+            lambda ctx, data: actions.set_reverse_ipv4(
+                ctx, page.server.id, data["ip"], data["entry"]
+            ),
+        )
+        if ok:
+            return done(
+                request,
+                page.url("server_ipv4"),
+                f"The reverse DNS of {ip} is now {form.cleaned_data['entry']}.",
+            )
+        return form_again(request, form, lambda bound: render_both(form, reset_form()))
+    require(request, Perm.SUBSCRIPTIONS)
+    form = ReverseIpv4Form(action=action_url, initial={"ip": ip, "entry": current or ""})
+    return render_both(form, reset_form())
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_POST
+@vultr_page
+def server_ipv4_reverse_default(request, key_id, server_id):
+    page = server_page(request, key_id, server_id)
+    form = DefaultReverseIpv4Form(request.POST, action=page.url("server_ipv4_reverse_default"))
+    check(page, actions.default_reverse_ipv4, page.target())
+    ok, _ = run(
+        page, form, lambda ctx, data: actions.default_reverse_ipv4(ctx, page.server.id, data["ip"])
+    )
+    if ok:
+        return done(
+            request,
+            page.url("server_ipv4"),
+            f"The reverse DNS of {form.cleaned_data['ip']} is Vultr's default.",
+        )
+    return form_again(request, form, lambda bound: _ipv4_tab(request, page, bound))
+
+
+def _ipv6_tab(request: HttpRequest, page: ServerPage, bound: Bound = None) -> HttpResponse:
+    addresses, error = _read(actions.list_ipv6, page.ctx, page.server.id)
+    reverse, reverse_error = _read(actions.list_reverse_ipv6, page.ctx, page.server.id)
+    may_change = page.may(Perm.SUBSCRIPTIONS)
+    entries = []
+    for entry in reverse or []:
+        delete = None
+        if may_change:
+            delete = DeleteReverseIpv6Form(
+                action=page.url("server_ipv6_reverse_delete"), initial={"ip": entry.ip}
+            )
+        entries.append({"entry": entry, "delete_form": delete})
+    set_form = None
+    if may_change and addresses:
+        set_form = _bound(
+            bound,
+            "form-reverseipv6",
+            lambda: ReverseIpv6Form(
+                action=page.url("server_ipv6_reverse"),
+                initial={"ip": page.server.v6_main_ip},
+            ),
+        )
+    leftovers = [f for k, f in (bound or {}).items() if k != "form-reverseipv6"]
+    context = {
+        "addresses": addresses,
+        "error": error,
+        "reverse": entries,
+        "reverse_error": reverse_error,
+        "set_form": set_form,
+        "leftovers": leftovers,
+    }
+    return _render_tab(request, page, "server_ipv6", "servers/server_ipv6.html", context)
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@vultr_page
+def server_ipv6(request, key_id, server_id):
+    return _ipv6_tab(request, server_page(request, key_id, server_id))
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_POST
+@vultr_page
+def server_ipv6_reverse(request, key_id, server_id):
+    page = server_page(request, key_id, server_id)
+    form = ReverseIpv6Form(request.POST, action=page.url("server_ipv6_reverse"))
+    check(page, actions.set_reverse_ipv6, page.target())
+    ok, _ = run(
+        page,
+        form,
+        lambda ctx, data: actions.set_reverse_ipv6(ctx, page.server.id, data["ip"], data["entry"]),
+    )
+    if ok:
+        return done(
+            request,
+            page.url("server_ipv6"),
+            f"The reverse DNS of {form.cleaned_data['ip']} is set.",
+        )
+    return form_again(request, form, lambda bound: _ipv6_tab(request, page, bound))
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_POST
+@vultr_page
+def server_ipv6_reverse_delete(request, key_id, server_id):
+    page = server_page(request, key_id, server_id)
+    form = DeleteReverseIpv6Form(request.POST, action=page.url("server_ipv6_reverse_delete"))
+    check(page, actions.delete_reverse_ipv6, page.target())
+    ok, _ = run(
+        page, form, lambda ctx, data: actions.delete_reverse_ipv6(ctx, page.server.id, data["ip"])
+    )
+    if ok:
+        return done(
+            request,
+            page.url("server_ipv6"),
+            f"The reverse DNS entry of {form.cleaned_data['ip']} is deleted.",
+        )
+    return form_again(request, form, lambda bound: _ipv6_tab(request, page, bound))
+
+
+# -- bandwidth -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    css: str
+    title: str
+
+
+CHART_WIDTH, CHART_HEIGHT, CHART_DAYS = 600, 200, 30
+
+
+def bandwidth_chart(bandwidth: Bandwidth) -> dict[str, Any]:
+    """Bars for the last 30 days, incoming and outgoing side by side, scaled to the busiest
+    day; coordinates for an SVG whose viewBox is CHART_WIDTH × CHART_HEIGHT."""
+    days = bandwidth.days[-CHART_DAYS:]
+    if not days:
+        return {"bars": [], "days": []}
+    peak = max(max(d.incoming_bytes, d.outgoing_bytes) for d in days) or 1
+    slot = CHART_WIDTH / len(days)
+    width = slot * 0.4
+    bars = []
+    for i, day in enumerate(days):
+        for offset, value, css, word in (
+            (0.1, day.incoming_bytes, "bar-in", "in"),
+            (0.5, day.outgoing_bytes, "bar-out", "out"),
+        ):
+            height = round(value / peak * CHART_HEIGHT, 1)
+            bars.append(
+                Bar(
+                    x=round(i * slot + slot * offset, 1),
+                    y=round(CHART_HEIGHT - height, 1),
+                    width=round(width, 1),
+                    height=height,
+                    css=css,
+                    title=f"{day.day:%d %b}: {byte_size(value)} {word}",
+                )
+            )
+    return {
+        "bars": bars,
+        "days": list(reversed(days)),
+        "peak": peak,
+        "first": days[0].day,
+        "last": days[-1].day,
+        "incoming": sum(d.incoming_bytes for d in days),
+        "outgoing": sum(d.outgoing_bytes for d in days),
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+    }
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@vultr_page
+def server_bandwidth(request, key_id, server_id):
+    page = server_page(request, key_id, server_id)
+    bandwidth, error = _read(actions.server_bandwidth, page.ctx, page.server.id)
+    chart = bandwidth_chart(bandwidth) if bandwidth else None
+    context = {"chart": chart, "error": error}
+    return _render_tab(request, page, "server_bandwidth", "servers/server_bandwidth.html", context)
+
+
+# -- snapshots and backups -------------------------------------------------------------------
+
+
+def _images_tab(request: HttpRequest, page: ServerPage, bound: Bound = None) -> HttpResponse:
+    snapshots, snapshot_error = _read(actions.list_snapshots, page.ctx)
+    backups, backup_error = _read(actions.list_backups, page.ctx, page.server.id)
+    taken_here = actions.snapshot_ids_taken_from(page.ctx, page.server.id)
+    may_restore = page.may(Perm.PROVISIONING)
+    snapshot_rows = [
+        {
+            "snapshot": s,
+            "here": s.id in taken_here,
+            "restore_url": page.url("server_restore_snapshot") + f"?snapshot={s.id}"
+            if may_restore and s.status is ImageStatus.COMPLETE
+            else None,
+        }
+        for s in sorted(snapshots or [], key=lambda s: (s.id not in taken_here, s.description))
+    ]
+    backup_rows = [
+        {
+            "backup": b,
+            "restore_url": page.url("server_restore_backup") + f"?backup={b.id}"
+            if may_restore and b.status is ImageStatus.COMPLETE
+            else None,
+        }
+        for b in sorted(backups or [], key=lambda b: b.date_created or 0, reverse=True)
+    ]
+    take_form = None
+    if may_restore:
+        take_form = _bound(
+            bound, "form-snapshot", lambda: SnapshotForm(action=page.url("server_snapshot"))
+        )
+    context = {
+        "snapshots": snapshot_rows,
+        "snapshot_error": snapshot_error,
+        "backups": backup_rows,
+        "backup_error": backup_error,
+        "take_form": take_form,
+    }
+    return _render_tab(request, page, "server_images", "servers/server_images.html", context)
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@vultr_page
+def server_images(request, key_id, server_id):
+    return _images_tab(request, server_page(request, key_id, server_id))
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_POST
+@vultr_page
+def server_snapshot(request, key_id, server_id):
+    page = server_page(request, key_id, server_id)
+    form = SnapshotForm(request.POST, action=page.url("server_snapshot"))
+    check(page, actions.create_snapshot, page.target())
+    ok, sid = run(
+        page,
+        form,
+        lambda ctx, data: operations.start_create_snapshot(
+            ctx, page.server.id, data["description"], now=True
+        ).result.get("snapshot_id"),
+    )
+    if ok:
+        return done(
+            request,
+            page.url("server_images"),
+            f"Vultr is taking snapshot {sid} of {page.confirm_text}.",
+        )
+    return form_again(request, form, lambda bound: _images_tab(request, page, bound))
+
+
+def _snapshot_name(page: ServerPage, snapshot_id: str) -> str:
+    snapshots, _ = _read(actions.list_snapshots, page.ctx)
+    snapshot = next((s for s in snapshots or [] if s.id == snapshot_id), None)
+    if snapshot and snapshot.description:
+        return f"“{snapshot.description}” ({snapshot_id})"
+    return snapshot_id
+
+
+# The two restores, one confirm view: what the form carries, how the image is named, and the
+# start function of its operation.
+RESTORES: dict[str, tuple[type[ConfirmedForm], Callable[[ServerPage, str], str], Callable]] = {
+    "snapshot": (RestoreSnapshotForm, _snapshot_name, operations.start_restore_snapshot),
+    "backup": (
+        RestoreBackupForm,
+        lambda page, backup_id: backup_id,
+        operations.start_restore_backup,
+    ),
+}
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@vultr_page
+def server_restore(request, key_id, server_id, source):
+    """Restore a snapshot or a backup onto the server (GET: the confirm form)."""
+    page = server_page(request, key_id, server_id)
+    form_class, name_of, start = RESTORES[source]
+    image_id = (request.POST if request.method == "POST" else request.GET).get(source, "")
+    explanation = (
+        f"Everything on {page.confirm_text}'s disk now is replaced by {source} "
+        f"{name_of(page, image_id)}. Files written since the {source} was taken are lost."
+    )
+    form = form_class(
+        request.POST if request.method == "POST" else None,
+        action=page.url(f"server_restore_{source}"),
+        explanation=explanation,
+        expected=page.confirm_text,
+        require_reason=require_reason(request),
+        initial={source: image_id},
+    )
+    if request.method == "POST":
+        check(page, getattr(actions, f"restore_{source}"), page.target())
+        ok, _ = run(
+            page, form, lambda ctx, data: start(ctx, page.server.id, data[source], now=True)
+        )
+        if ok:
+            return done(
+                request,
+                page.url("server_detail"),
+                f"{page.confirm_text} is being restored from {source} {image_id}.",
+            )
+        return form_again(
+            request, form, lambda bound: _address_form_page(request, page, "server_images", form)
+        )
+    require(request, Perm.PROVISIONING)
+    return _address_form_page(request, page, "server_images", form)
+
+
+# -- settings --------------------------------------------------------------------------------
+
+
+def _settings_tab(request: HttpRequest, page: ServerPage, bound: Bound = None) -> HttpResponse:
+    server, reason = page.server, require_reason(request)
+    forms: list[ActionForm] = []
+    os_error = ""
+    if page.may(Perm.SUBSCRIPTIONS):
+        forms.append(
+            _bound(
+                bound,
+                "form-label",
+                lambda: LabelForm(action=page.url("server_label"), initial={"label": server.label}),
+            )
+        )
+    if page.may(Perm.PROVISIONING):
+        confirm = {"expected": page.confirm_text, "require_reason": reason}
+        forms.append(
+            _bound(
+                bound,
+                "form-reinstall",
+                lambda: ReinstallForm(
+                    action=page.url("server_reinstall"),
+                    explanation=(
+                        f"Everything on the disk is erased and {server.os} is installed "
+                        "afresh. The IP addresses stay."
+                    ),
+                    **confirm,
+                ),
+            )
+        )
+        choices, os_error = _os_choices(page)
+        if choices:
+            forms.append(
+                _bound(
+                    bound,
+                    "form-oschange",
+                    lambda: OsChangeForm(
+                        action=page.url("server_os"),
+                        explanation=(
+                            f"Everything on the disk is erased and the new system replaces "
+                            f"{server.os}. The IP addresses stay."
+                        ),
+                        choices=choices,
+                        **confirm,
+                    ),
+                )
+            )
+        forms.append(
+            _bound(
+                bound,
+                "form-destroy",
+                lambda: DestroyForm(
+                    action=page.url("server_destroy"),
+                    explanation=(
+                        f"The server, its disk, its automatic backups and its IP addresses "
+                        f"({server.main_ip or 'none yet'}) are gone for good; billing stops. "
+                        "Snapshots are kept."
+                    ),
+                    **confirm,
+                ),
+            )
+        )
+    context = {"forms": forms, "os_error": os_error}
+    return _render_tab(request, page, "server_settings", "servers/server_settings.html", context)
+
+
+def _os_choices(page: ServerPage) -> tuple[list[tuple[str, str]], str]:
+    options, error = _read(actions.os_change_list, page.ctx, page.server.id)
+    choices = []
+    for option in sorted(options or [], key=lambda o: o.name):
+        if option.id == page.server.os_id:
+            continue
+        surcharge = f" (+${option.surcharge}/month)" if option.surcharge else ""
+        choices.append((option.id, f"{option.name}{surcharge}"))
+    return choices, error
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@vultr_page
+def server_settings(request, key_id, server_id):
+    page = server_page(request, key_id, server_id)
+    if not (page.may(Perm.SUBSCRIPTIONS) or page.may(Perm.PROVISIONING)):
+        require(request, Perm.SUBSCRIPTIONS)
+    return _settings_tab(request, page)
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_POST
+@vultr_page
+def server_label(request, key_id, server_id):
+    page = server_page(request, key_id, server_id)
+    form = LabelForm(request.POST, action=page.url("server_label"))
+    check(page, actions.set_server_label, page.target())
+    ok, _ = run(
+        page, form, lambda ctx, data: actions.set_server_label(ctx, page.server.id, data["label"])
+    )
+    if ok:
+        return done(
+            request,
+            page.url("server_settings"),
+            f"The server is now called {form.cleaned_data['label']}.",
+        )
+    return form_again(request, form, lambda bound: _settings_tab(request, page, bound))
+
+
+def _confirmed(request: HttpRequest, page: ServerPage) -> dict[str, Any]:
+    return {"expected": page.confirm_text, "require_reason": require_reason(request)}
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_POST
+@vultr_page
+def server_reinstall(request, key_id, server_id):
+    page = server_page(request, key_id, server_id)
+    form = ReinstallForm(
+        request.POST, action=page.url("server_reinstall"), **_confirmed(request, page)
+    )
+    check(page, actions.reinstall_server, page.target())
+    ok, _ = run(
+        page,
+        form,
+        lambda ctx, data: operations.start_reinstall_server(
+            ctx, page.server.id, data["hostname"] or None, now=True
+        ),
+    )
+    if ok:
+        return done(
+            request, page.url("server_detail"), f"{page.confirm_text} is being reinstalled."
+        )
+    return form_again(request, form, lambda bound: _settings_tab(request, page, bound))
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_POST
+@vultr_page
+def server_os(request, key_id, server_id):
+    page = server_page(request, key_id, server_id)
+    choices, _ = _os_choices(page)
+    form = OsChangeForm(
+        request.POST,
+        action=page.url("server_os"),
+        choices=choices,
+        **_confirmed(request, page),
+    )
+    check(page, actions.change_server_os, page.target())
+    ok, _ = run(
+        page,
+        form,
+        lambda ctx, data: operations.start_change_server_os(
+            ctx, page.server.id, data["os_id"], now=True
+        ),
+    )
+    if ok:
+        return done(
+            request,
+            page.url("server_detail"),
+            f"{page.confirm_text} is being installed with "
+            f"{dict(choices).get(form.cleaned_data['os_id'], 'the new system')}.",
+        )
+    return form_again(request, form, lambda bound: _settings_tab(request, page, bound))
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_POST
+@vultr_page
+def server_destroy(request, key_id, server_id):
+    page = server_page(request, key_id, server_id)
+    form = DestroyForm(request.POST, action=page.url("server_destroy"), **_confirmed(request, page))
+    check(page, actions.destroy_server, page.target())
+    ok, _ = run(
+        page, form, lambda ctx, data: operations.start_destroy_server(ctx, page.server.id, now=True)
+    )
+    if ok:
+        return done(request, page.key_url("server_list"), f"{page.confirm_text} is destroyed.")
+    return form_again(request, form, lambda bound: _settings_tab(request, page, bound))

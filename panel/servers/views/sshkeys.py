@@ -1,0 +1,126 @@
+"""SSH keys stored at Vultr (for new installs): list, add, rename or replace, delete.
+
+A key's text is checked as one authorized_keys line by the provider library's own checker
+before anything is sent (panel/servers/forms/resources.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.permissions import Perm, team_view
+from panel.servers import actions
+from panel.servers.forms.resources import DeleteSshKeyForm, SshKeyForm
+from panel.servers.forms.server import ActionForm
+from panel.vultr import SshKey
+
+from . import resources
+from .common import (
+    KeyPage,
+    key_page,
+    require_reason,
+    vultr_page,
+)
+
+Bound = dict[str, ActionForm] | None
+
+
+SSHKEYS = resources.Resource(
+    noun="SSH key",
+    plural="SSH keys",
+    target_type="sshkey",
+    folder="sshkeys",
+    url="sshkey",
+    items=actions.list_sshkeys,
+    destroy=actions.destroy_sshkey,
+)
+
+
+def describe(sshkey: SshKey) -> dict[str, str]:
+    """Type, SHA256 fingerprint (as `ssh-keygen -l` prints it) and comment of a key: the
+    start of every ed25519 key looks the same, the fingerprint tells keys apart."""
+    parts = sshkey.ssh_key.split(None, 2)
+    try:
+        blob = base64.b64decode(parts[1], validate=True)
+    except (IndexError, binascii.Error):
+        fingerprint = ""
+    else:
+        digest = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+        fingerprint = f"SHA256:{digest}"
+    return {
+        "type": parts[0] if parts else "",
+        "fingerprint": fingerprint,
+        "comment": parts[2] if len(parts) > 2 else "",
+    }
+
+
+def _list_page(request: HttpRequest, page: KeyPage, bound: Bound = None) -> HttpResponse:
+    return resources.list_page(
+        request,
+        page,
+        SSHKEYS,
+        bound,
+        add_form=lambda: SshKeyForm(action=page.url("sshkey_add")),
+        rows=lambda keys: [(k, describe(k)) for k in keys],
+    )
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_GET
+def sshkey_list(request, key_id):
+    return _list_page(request, key_page(request, key_id))
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@require_POST
+def sshkey_add(request, key_id):
+    page = key_page(request, key_id)
+    form = SshKeyForm(request.POST, action=page.url("sshkey_add"))
+    return resources.add(
+        request,
+        page,
+        SSHKEYS,
+        form,
+        actions.create_sshkey,
+        lambda data: (data["name"], data["ssh_key"]),
+        lambda bound: _list_page(request, page, bound),
+    )
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@vultr_page
+def sshkey_edit(request, key_id, sshkey_id):
+    """Rename and/or replace the key text; only what changed is sent."""
+    page = key_page(request, key_id)
+    sshkey = resources.find(page, SSHKEYS, sshkey_id)
+    form = SshKeyForm(
+        request.POST if request.method == "POST" else None,
+        action=page.url("sshkey_edit", sshkey_id=sshkey.id),
+        current=sshkey,
+        explanation="Servers installed earlier keep the key they got; the new text is "
+        "installed on servers deployed from now on.",
+    )
+    return resources.edit(request, page, SSHKEYS, sshkey, form, actions.update_sshkey)
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@vultr_page
+def sshkey_delete(request, key_id, sshkey_id):
+    page = key_page(request, key_id)
+    sshkey = resources.find(page, SSHKEYS, sshkey_id)
+    form = DeleteSshKeyForm(
+        request.POST if request.method == "POST" else None,
+        action=page.url("sshkey_delete", sshkey_id=sshkey.id),
+        explanation=(
+            f"The key {sshkey.name} is deleted at Vultr and can no longer be chosen for new "
+            "servers. Servers that already have it keep it in their authorized_keys."
+        ),
+        expected=sshkey.name or sshkey.id,
+        require_reason=require_reason(request),
+    )
+    return resources.delete(request, page, SSHKEYS, sshkey, form)

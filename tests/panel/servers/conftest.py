@@ -1,0 +1,27 @@
+"""Fixtures of the Vultr pages' tests: the demo account, URLs of the key's pages, an operator."""
+
+import pytest
+from django.urls import reverse
+
+from tests.panel.helpers import Demo
+
+
+@pytest.fixture
+def demo(vultr) -> Demo:
+    return Demo(vultr)
+
+
+@pytest.fixture
+def url(members, stored_key):
+    """url(name, **kwargs): a page of the team's `stored_key` (namespace "panel")."""
+
+    def make(name: str, **kwargs) -> str:
+        kwargs = {"team": members.team.slug, "key_id": stored_key.pk, **kwargs}
+        return reverse(f"panel:{name}", kwargs=kwargs)
+
+    return make
+
+
+@pytest.fixture
+def operator(members, login_as):
+    return login_as(members.operator)

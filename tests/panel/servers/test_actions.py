@@ -1,0 +1,463 @@
+"""The action layer against the simulator: every mutating action does its job, writes exactly
+one audit entry (succeeded, failed with Vultr's words, or denied), and refuses members without
+the permission before anything reaches Vultr."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from accounts.roles import Perm
+from panel.audit.models import AuditEntry, TeamSettings
+from panel.servers import actions
+from panel.servers.actions.base import SECRET_PARAMS
+from panel.vultr.domain import NewServer
+from tests.panel.helpers import Demo, public_key, vultr_entries
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass(frozen=True)
+class Case:
+    perm: Perm
+    # Everything that needs the simulator before the action (ids), so that a fault injected
+    # for the action is not used up by the preparation.
+    args: Callable[[Demo], dict[str, Any]]
+    run: Callable[[actions.ActionContext, dict[str, Any]], Any]
+    done: Callable[[Demo, dict[str, Any]], bool]
+    target_type: str = "server"
+
+
+def _server(label: str) -> Callable[[Demo], dict[str, Any]]:
+    return lambda d: {"id": d.id(label)}
+
+
+CASES: dict[str, Case] = {
+    "start_server": Case(
+        Perm.SUBSCRIPTIONS,
+        _server("staging"),
+        lambda ctx, a: actions.start_server(ctx, a["id"]),
+        lambda d, a: d.server(a["id"])["power_status"] == "running",
+    ),
+    "halt_server": Case(
+        Perm.SUBSCRIPTIONS,
+        _server("web-01"),
+        lambda ctx, a: actions.halt_server(ctx, a["id"]),
+        lambda d, a: d.server(a["id"])["power_status"] == "stopped",
+    ),
+    "reboot_server": Case(
+        Perm.SUBSCRIPTIONS,
+        _server("web-02"),
+        lambda ctx, a: actions.reboot_server(ctx, a["id"]),
+        lambda d, a: d.server(a["id"])["server_state"] == "installingbooting",
+    ),
+    "set_server_label": Case(
+        Perm.SUBSCRIPTIONS,
+        _server("cache-01"),
+        lambda ctx, a: actions.set_server_label(ctx, a["id"], "cache-renamed"),
+        lambda d, a: d.server(a["id"])["label"] == "cache-renamed",
+    ),
+    "reinstall_server": Case(
+        Perm.PROVISIONING,
+        _server("api-eu-01"),
+        lambda ctx, a: actions.reinstall_server(ctx, a["id"]),
+        lambda d, a: d.server(a["id"])["server_state"] == "locked",
+    ),
+    "change_server_os": Case(
+        Perm.PROVISIONING,
+        _server("api-eu-02"),
+        lambda ctx, a: actions.change_server_os(ctx, a["id"], "352"),
+        lambda d, a: d.server(a["id"])["OSID"] == "352",
+    ),
+    "destroy_server": Case(
+        Perm.PROVISIONING,
+        _server("mail"),
+        lambda ctx, a: actions.destroy_server(ctx, a["id"]),
+        lambda d, a: d.server(a["id"]) is None,
+    ),
+    "create_server": Case(
+        Perm.PROVISIONING,
+        lambda d: {},
+        lambda ctx, a: actions.create_server(ctx, NewServer("1", "201", "387", label="web-99")),
+        lambda d, a: d.server("web-99") is not None,
+    ),
+    "restore_snapshot": Case(
+        Perm.PROVISIONING,
+        lambda d: {"id": d.id("web-01"), "snap": d.snapshot_id("before upgrade to 20.04")},
+        lambda ctx, a: actions.restore_snapshot(ctx, a["id"], a["snap"]),
+        lambda d, a: d.server(a["id"])["server_state"] == "locked",
+    ),
+    "restore_backup": Case(
+        Perm.PROVISIONING,
+        lambda d: {"id": d.id("db-01"), "backup": d.backup_ids("db-01")[0]},
+        lambda ctx, a: actions.restore_backup(ctx, a["id"], a["backup"]),
+        lambda d, a: d.server(a["id"])["server_state"] == "locked",
+    ),
+    "create_ipv4": Case(
+        Perm.SUBSCRIPTIONS,
+        _server("vpn-tokyo"),
+        lambda ctx, a: actions.create_ipv4(ctx, a["id"], reboot=False),
+        lambda d, a: len(d.ipv4("vpn-tokyo")) == 2,
+    ),
+    "destroy_ipv4": Case(
+        Perm.SUBSCRIPTIONS,
+        lambda d: {"id": d.id("cache-01"), "ip": d.add_secondary_ip("cache-01")},
+        lambda ctx, a: actions.destroy_ipv4(ctx, a["id"], a["ip"]),
+        lambda d, a: a["ip"] not in {x["ip"] for x in d.ipv4("cache-01")},
+    ),
+    "set_reverse_ipv4": Case(
+        Perm.SUBSCRIPTIONS,
+        lambda d: {"id": d.id("web-01"), "ip": d.server("web-01")["main_ip"]},
+        lambda ctx, a: actions.set_reverse_ipv4(ctx, a["id"], a["ip"], "www.example.com"),
+        lambda d, a: d.ipv4("web-01")[0]["reverse"] == "www.example.com",
+    ),
+    "default_reverse_ipv4": Case(
+        Perm.SUBSCRIPTIONS,
+        lambda d: {
+            "id": d.id("web-02"),
+            "ip": d.server("web-02")["main_ip"],
+            "set": d.vultr.post(
+                "server/reverse_set_ipv4",
+                SUBID=d.id("web-02"),
+                ip=d.server("web-02")["main_ip"],
+                entry="custom.example.com",
+            ),
+        },
+        lambda ctx, a: actions.default_reverse_ipv4(ctx, a["id"], a["ip"]),
+        lambda d, a: d.ipv4("web-02")[0]["reverse"] != "custom.example.com",
+    ),
+    "set_reverse_ipv6": Case(
+        Perm.SUBSCRIPTIONS,
+        lambda d: {"id": d.id("web-01"), "ip": d.server("web-01")["v6_main_ip"]},
+        lambda ctx, a: actions.set_reverse_ipv6(ctx, a["id"], a["ip"], "v6.example.com"),
+        lambda d, a: [r["reverse"] for r in d.reverse_ipv6("web-01")] == ["v6.example.com"],
+    ),
+    "delete_reverse_ipv6": Case(
+        Perm.SUBSCRIPTIONS,
+        lambda d: {
+            "id": d.id("api-eu-01"),
+            "ip": d.server("api-eu-01")["v6_main_ip"],
+            "set": d.vultr.post(
+                "server/reverse_set_ipv6",
+                SUBID=d.id("api-eu-01"),
+                ip=d.server("api-eu-01")["v6_main_ip"],
+                entry="gone.example.com",
+            ),
+        },
+        lambda ctx, a: actions.delete_reverse_ipv6(ctx, a["id"], a["ip"]),
+        lambda d, a: d.reverse_ipv6("api-eu-01") == [],
+    ),
+    "create_snapshot": Case(
+        Perm.PROVISIONING,
+        lambda d: {"id": d.id("ci-runner"), "before": set(d.snapshots())},
+        lambda ctx, a: actions.create_snapshot(ctx, a["id"], "before the upgrade"),
+        lambda d, a: len(set(d.snapshots()) - a["before"]) == 1,
+    ),
+    "destroy_snapshot": Case(
+        Perm.PROVISIONING,
+        lambda d: {"snap": d.snapshot_id("db-01 nightly")},
+        lambda ctx, a: actions.destroy_snapshot(ctx, a["snap"]),
+        lambda d, a: a["snap"] not in d.snapshots(),
+        target_type="snapshot",
+    ),
+    "create_sshkey": Case(
+        Perm.PROVISIONING,
+        lambda d: {"key": public_key("new@laptop")},
+        lambda ctx, a: actions.create_sshkey(ctx, "new laptop", a["key"]),
+        lambda d, a: "new laptop" in {k["name"] for k in d.sshkeys().values()},
+        target_type="sshkey",
+    ),
+    "update_sshkey": Case(
+        Perm.PROVISIONING,
+        lambda d: {"key_id": d.sshkey_id("laptop")},
+        lambda ctx, a: actions.update_sshkey(ctx, a["key_id"], name="old laptop"),
+        lambda d, a: d.sshkeys()[a["key_id"]]["name"] == "old laptop",
+        target_type="sshkey",
+    ),
+    "destroy_sshkey": Case(
+        Perm.PROVISIONING,
+        lambda d: {"key_id": d.sshkey_id("ci-deploy")},
+        lambda ctx, a: actions.destroy_sshkey(ctx, a["key_id"]),
+        lambda d, a: a["key_id"] not in d.sshkeys(),
+        target_type="sshkey",
+    ),
+    "create_startupscript": Case(
+        Perm.PROVISIONING,
+        lambda d: {},
+        lambda ctx, a: actions.create_startupscript(ctx, "hello", "#!/bin/sh\necho secret=1\n"),
+        lambda d, a: "hello" in {s["name"] for s in d.scripts().values()},
+        target_type="startupscript",
+    ),
+    "update_startupscript": Case(
+        Perm.PROVISIONING,
+        lambda d: {"script_id": d.script_id("install-docker")},
+        lambda ctx, a: actions.update_startupscript(ctx, a["script_id"], script="#!/bin/sh\n"),
+        lambda d, a: d.scripts()[a["script_id"]]["script"] == "#!/bin/sh\n",
+        target_type="startupscript",
+    ),
+    "destroy_startupscript": Case(
+        Perm.PROVISIONING,
+        lambda d: {"script_id": d.script_id("netboot")},
+        lambda ctx, a: actions.destroy_startupscript(ctx, a["script_id"]),
+        lambda d, a: a["script_id"] not in d.scripts(),
+        target_type="startupscript",
+    ),
+}
+
+
+def _action_functions() -> dict[str, Callable]:
+    found = {}
+    for name in actions.MODULES:
+        module = importlib.import_module(f"panel.servers.actions.{name}")
+        for fname, fn in inspect.getmembers(module, inspect.isfunction):
+            if fn.__module__ == module.__name__ and not fname.startswith("_"):
+                found[fname] = fn
+    return found
+
+
+def test_every_action_function_says_whether_it_changes_anything():
+    unmarked = [n for n, fn in _action_functions().items() if not hasattr(fn, "action_kind")]
+
+    assert unmarked == []
+
+
+def test_every_mutating_action_is_tested_for_its_audit_entry():
+    mutating = {n for n, fn in _action_functions().items() if fn.action_kind == "mutation"}
+
+    assert mutating == set(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_action_names_the_permission_it_checks(name):
+    assert getattr(actions, name).perm == CASES[name].perm
+
+
+def test_every_action_is_exported():
+    assert set(_action_functions()) <= set(actions.__all__)
+
+
+def _role_with(perm: Perm) -> str:
+    return "operator" if perm in (Perm.SUBSCRIPTIONS, Perm.PROVISIONING) else "owner"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_it_does_it_and_writes_one_entry(name, members, ctx_for, stored_key, demo):
+    case = CASES[name]
+    args = case.args(demo)
+    actor = members.operator
+    ctx = ctx_for(actor, reason="planned work")
+
+    case.run(ctx, args)
+
+    assert case.done(demo, args)
+    entry = vultr_entries().get()
+    assert entry.action == name
+    assert entry.outcome == AuditEntry.Outcome.SUCCEEDED
+    assert entry.error == ""
+    assert entry.team == members.team
+    assert entry.actor == actor
+    assert entry.actor_name == actor.username
+    assert entry.api_key_id == stored_key.pk
+    assert entry.target_type == case.target_type
+    assert entry.request_id == "test-request-0001"
+    assert entry.ip == "192.0.2.10"
+    assert entry.user_agent == "pytest"
+    assert entry.reason == "planned work"
+    assert entry.created_at.utcoffset().total_seconds() == 0
+    for secret in SECRET_PARAMS & set(entry.params):
+        assert entry.params[secret].startswith("[removed")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_it_refuses_a_member_without_the_permission(name, members, ctx_for, demo, vultr):
+    case = CASES[name]
+    args = case.args(demo)
+    requests_before = vultr.sim.stats()["by_key"].get(vultr.key, 0)
+
+    with pytest.raises(actions.ActionDenied) as denied:
+        case.run(ctx_for(members.viewer), args)
+
+    assert case.perm.description.lower() in str(denied.value)
+    assert vultr.sim.stats()["by_key"].get(vultr.key, 0) == requests_before
+    entry = vultr_entries().get()
+    assert (entry.action, entry.outcome, entry.actor) == (name, "denied", members.viewer)
+    assert case.perm.description.lower() in entry.error
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_it_records_vultrs_refusal_in_its_words(name, members, ctx_for, demo, vultr):
+    case = CASES[name]
+    args = case.args(demo)
+    vultr.sim.inject_fault(status=412, body="Simulated refusal.  Try later", key=vultr.key)
+
+    with pytest.raises(actions.ActionError) as failed:
+        case.run(ctx_for(members.owner, reason="r"), args)
+
+    assert "Simulated refusal.  Try later" in str(failed.value)
+    assert failed.value.kind == "refused"
+    entry = vultr_entries().get()
+    assert (entry.action, entry.outcome) == (name, "failed")
+    assert entry.error == "Simulated refusal.  Try later"
+
+
+def test_a_real_412_reaches_the_user(members, ctx_for, vultr):
+    young = vultr.create_active_server(label="young")
+
+    with pytest.raises(actions.ActionError) as failed:
+        actions.destroy_server(ctx_for(members.owner), young)
+
+    assert "cannot be destroyed within 5 minutes" in str(failed.value)
+    assert vultr_entries().get().error.startswith("Unable to destroy server")
+
+
+@pytest.mark.parametrize(
+    ("fault", "kind", "words"),
+    [
+        ({"status": 403}, "rejected", "Invalid API key"),
+        ({"status": 503}, "rate_limited", "Rate limit reached"),
+        ({"status": 500}, "vultr_failed", "Internal server error"),
+        ({"delay": 1.5}, "timeout", "did not answer in time"),
+        ({"drop": True}, "unreachable", "Could not reach Vultr"),
+    ],
+    ids=["403", "503", "500", "timeout", "dropped"],
+)
+def test_it_explains_each_kind_of_failure(
+    members, ctx_for, demo, vultr, settings, fault, kind, words
+):
+    settings.PANEL_VULTR_TIMEOUT = 0.5
+    subid = demo.id("web-01")
+    vultr.sim.inject_fault(key=vultr.key, **fault)
+
+    with pytest.raises(actions.ActionError) as failed:
+        actions.reboot_server(ctx_for(members.operator), subid)
+
+    assert failed.value.kind == kind
+    assert words in str(failed.value)
+    entry = vultr_entries().get()
+    assert entry.outcome == "failed" and entry.error
+
+
+def test_it_names_the_server_by_its_label_in_the_entry(members, ctx_for, demo):
+    actions.list_servers(ctx_for(members.viewer))  # the list remembers the labels
+
+    actions.reboot_server(ctx_for(members.operator), demo.id("web-02"))
+
+    assert vultr_entries().get().target_label == "web-02"
+
+
+def test_it_keeps_secrets_out_of_the_entry(members, ctx_for):
+    actions.create_startupscript(ctx_for(members.operator), "s", "#!/bin/sh\nPASSWORD=hunter2\n")
+
+    entry = vultr_entries().get()
+    assert "hunter2" not in str(entry.params)
+    assert entry.params["script"] == "[removed, 27 characters]"
+    assert entry.params["name"] == "s"
+    assert entry.target_id  # the new script's id
+
+
+def test_it_records_the_new_servers_id(members, ctx_for, demo):
+    subid = actions.create_server(
+        ctx_for(members.operator), NewServer("1", "201", "387", label="x")
+    )
+
+    assert demo.server(subid)["label"] == "x"
+    entry = vultr_entries().get()
+    assert (entry.target_id, entry.target_label) == (subid, "x")
+
+
+def test_it_asks_for_a_reason_when_the_team_wants_one(members, ctx_for, demo):
+    TeamSettings.objects.create(team=members.team, require_reason=True)
+    subid = demo.id("mail")
+
+    with pytest.raises(actions.ActionError, match="reason"):
+        actions.destroy_server(ctx_for(members.owner), subid)
+    assert demo.server(subid) is not None
+
+    actions.destroy_server(ctx_for(members.owner, reason="decommissioned"), subid)
+    assert demo.server(subid) is None
+    assert list(vultr_entries().values_list("outcome", "reason")) == [
+        ("succeeded", "decommissioned"),
+        ("failed", ""),
+    ]
+
+
+def test_it_does_not_ask_a_reason_for_harmless_actions(members, ctx_for, demo):
+    TeamSettings.objects.create(team=members.team, require_reason=True)
+
+    actions.reboot_server(ctx_for(members.owner), demo.id("web-01"))
+
+    assert vultr_entries().get().outcome == "succeeded"
+
+
+def test_it_refuses_another_teams_key(members, ctx_for, stored_key, make_user):
+    from accounts import actions as account_actions
+
+    other = account_actions.create_team(members.owner, "Other")
+    ctx = actions.ActionContext(user=members.owner, team=other, api_key_id=stored_key.pk)
+
+    with pytest.raises(actions.NotFound):
+        actions.list_servers(ctx)
+    with pytest.raises(actions.NotFound):
+        actions.reboot_server(ctx, "12345678")
+    assert vultr_entries().get().outcome == "failed"
+
+
+def test_views_can_refuse_before_validating_input(members, ctx_for):
+    target = actions.base.Target("server", "123", "web-01")
+
+    with pytest.raises(actions.ActionDenied):
+        actions.base.check_allowed(ctx_for(members.auditor), actions.destroy_server, target)
+    actions.base.check_allowed(ctx_for(members.operator), actions.destroy_server, target)
+
+    entry = vultr_entries().get()
+    assert (entry.action, entry.outcome, entry.target_label) == (
+        "destroy_server",
+        "denied",
+        "web-01",
+    )
+
+
+def test_reads_need_the_view_permission_and_billing_needs_billing(members, ctx_for):
+    assert actions.list_servers(ctx_for(members.viewer))
+    with pytest.raises(actions.ActionDenied):
+        actions.account_info(ctx_for(members.operator))
+    assert actions.account_info(ctx_for(members.owner)).balance is not None
+    assert not vultr_entries().exists()  # reads are not audited
+
+
+def test_the_reads_return_domain_objects(members, ctx_for, demo):
+    ctx = ctx_for(members.viewer)
+    subid = demo.id("web-01")
+
+    assert actions.get_server(ctx, subid).label == "web-01"
+    assert actions.get_server(ctx, subid).default_password == ""  # never cached
+    assert actions.server_bandwidth(ctx, subid).days
+    assert actions.list_ipv4(ctx, subid)[0].ip == demo.server(subid)["main_ip"]
+    assert actions.list_ipv6(ctx, subid)
+    assert actions.list_reverse_ipv6(ctx, subid) == []
+    assert any(o.id == "352" for o in actions.os_change_list(ctx, subid))
+    assert len(actions.list_snapshots(ctx)) == 3
+    assert actions.list_backups(ctx, demo.id("db-01"))
+    assert actions.list_backups(ctx)
+    assert {k.name for k in actions.list_sshkeys(ctx)} == {"laptop", "ci-deploy"}
+    assert {s.name for s in actions.list_startupscripts(ctx)} == {"install-docker", "netboot"}
+    assert actions.regions(ctx) and actions.plans(ctx) and actions.operating_systems(ctx)
+    assert actions.isos(ctx)
+    assert "201" in actions.availability(ctx, "1")
+    with pytest.raises(actions.NotFound):
+        actions.get_server(ctx, "99999999")
+
+
+def test_snapshots_taken_here_are_found_for_their_server(members, ctx_for, demo):
+    ctx = ctx_for(members.operator)
+    subid = demo.id("web-01")
+
+    snapshot_id = actions.create_snapshot(ctx, subid, "mine")
+
+    assert actions.snapshot_ids_taken_from(ctx, subid) == {snapshot_id}
+    assert actions.snapshot_ids_taken_from(ctx, demo.id("web-02")) == set()

@@ -1,0 +1,139 @@
+"""Who may see and change the account-wide items (SSH keys, startup scripts, snapshots): one
+pattern of pages (panel/servers/views/resources.py), one set of tests, run for each kind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from tests.panel.helpers import Demo, public_key
+from tests.panel.helpers import action_entries as _entries
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass(frozen=True)
+class Kind:
+    url: str  # URL names <url>_list, <url>_edit, <url>_delete
+    item: Callable[[Demo], str]  # the id of the demo account's item these tests use
+    name: str  # what to type to delete it
+    add: str  # the URL name of the add (or take) form
+    add_data: Callable[[Demo], dict[str, str]]
+    edit_data: Callable[[], dict[str, str]] | None  # None: no edit page
+    state: Callable[[Demo], Any]  # what Vultr has, to compare before and after
+    denied: list[tuple[str, str]]  # the audit entries of a viewer's three attempts
+    on_page: tuple[str, ...]  # what a viewer sees on the list
+    not_on_page: tuple[str, ...]  # buttons (and secrets) a viewer does not see
+
+    def url_kwargs(self, demo: Demo) -> dict[str, str]:
+        return {f"{self.url}_id": self.item(demo)}
+
+
+KINDS = {
+    "sshkeys": Kind(
+        url="sshkey",
+        item=lambda demo: demo.sshkey_id("laptop"),
+        name="laptop",
+        add="sshkey_add",
+        add_data=lambda demo: {"name": "mine", "ssh_key": public_key()},
+        edit_data=lambda: {"name": "x", "ssh_key": public_key()},
+        state=lambda demo: demo.sshkeys(),
+        denied=[
+            ("create_sshkey", "denied"),
+            ("destroy_sshkey", "denied"),
+            ("update_sshkey", "denied"),
+        ],
+        on_page=("laptop", "ci-deploy"),
+        not_on_page=("Add the key", "Edit…", "Delete…"),
+    ),
+    "scripts": Kind(
+        url="script",
+        item=lambda demo: demo.script_id("install-docker"),
+        name="install-docker",
+        add="script_add",
+        add_data=lambda demo: {"name": "mine", "type": "boot", "script": "echo hi"},
+        edit_data=lambda: {"name": "x", "script": "echo"},
+        state=lambda demo: demo.scripts(),
+        denied=[
+            ("create_startupscript", "denied"),
+            ("destroy_startupscript", "denied"),
+            ("update_startupscript", "denied"),
+        ],
+        on_page=("install-docker", "netboot"),
+        not_on_page=("get.docker.com", "Add the script", "Edit…", "Delete…"),
+    ),
+    "snapshots": Kind(
+        url="snapshot",
+        item=lambda demo: demo.snapshot_id("db-01 nightly"),
+        name="db-01 nightly",
+        add="snapshot_take",
+        add_data=lambda demo: {"server": demo.id("web-01")},
+        edit_data=None,
+        state=lambda demo: set(demo.snapshots()),
+        denied=[("create_snapshot", "denied"), ("destroy_snapshot", "denied")],
+        on_page=("db-01 nightly",),
+        not_on_page=("Take a snapshot", "Delete…"),
+    ),
+}
+
+
+@pytest.fixture(params=list(KINDS))
+def kind(request) -> Kind:
+    return KINDS[request.param]
+
+
+def test_it_sends_anonymous_visitors_to_login(login_as, url, demo, kind):
+    client = login_as(None)
+    item = kind.url_kwargs(demo)
+    pages = [url(f"{kind.url}_list"), url(f"{kind.url}_delete", **item)]
+    if kind.edit_data is not None:
+        pages.append(url(f"{kind.url}_edit", **item))
+
+    for target in pages:
+        response = client.get(target)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
+    assert client.post(url(kind.add)).status_code == 302
+
+
+def test_it_hides_the_team_from_outsiders(members, login_as, url, demo, kind):
+    client = login_as(members.outsider)
+    item = kind.url_kwargs(demo)
+
+    assert client.get(url(f"{kind.url}_list")).status_code == 404
+    assert client.post(url(kind.add), kind.add_data(demo)).status_code == 404
+    if kind.edit_data is not None:
+        assert client.post(url(f"{kind.url}_edit", **item), {"name": "x"}).status_code == 404
+    assert client.post(url(f"{kind.url}_delete", **item)).status_code == 404
+    assert not _entries().exists()
+
+
+def test_it_rejects_viewer(members, login_as, url, demo, kind):
+    client = login_as(members.viewer)
+    item = kind.url_kwargs(demo)
+    before = kind.state(demo)
+
+    if kind.edit_data is not None:
+        assert client.get(url(f"{kind.url}_edit", **item)).status_code == 403
+    assert client.get(url(f"{kind.url}_delete", **item)).status_code == 403
+    responses = [client.post(url(kind.add), kind.add_data(demo))]
+    if kind.edit_data is not None:
+        responses.append(client.post(url(f"{kind.url}_edit", **item), kind.edit_data()))
+    responses.append(client.post(url(f"{kind.url}_delete", **item), {"confirm": kind.name}))
+
+    assert [r.status_code for r in responses] == [403] * len(responses)
+    assert kind.state(demo) == before
+    assert sorted(_entries().values_list("action", "outcome")) == kind.denied
+
+
+def test_a_viewer_sees_the_list_but_no_buttons(members, login_as, url, kind):
+    page = login_as(members.viewer).get(url(f"{kind.url}_list")).content.decode()
+
+    for shown in kind.on_page:
+        assert shown in page
+    for hidden in kind.not_on_page:
+        assert hidden not in page
