@@ -350,6 +350,22 @@ def paginate(
     return page, {"total": len(items), "links": links}
 
 
+def positional(
+    call: Call, items: Sequence[Any], token: Callable[[Any], str]
+) -> tuple[Sequence[Any], dict[str, Any]]:
+    """One page of a list kept in its own order (addresses, backups). The cursor names the
+    ``token`` (the address, the backup's id) of the item it follows, as recorded cursors name an
+    id (§1.5); a cursor naming an item that is no longer listed is a 400."""
+    where = {token(item): n for n, item in enumerate(items)}
+
+    def parse(raw: str) -> int:
+        if raw not in where:
+            raise ValueError(f"no item {raw!r}")
+        return where[raw]
+
+    return paginate(call, items, list(range(len(items))), token, parse)
+
+
 def listing(
     call: Call, name: str, objects: Iterable[Any], render: Callable[[Any], Any]
 ) -> Response:
@@ -754,7 +770,7 @@ def list_ipv4(call: Call) -> Response:
     server = _server(call)
     public = call.query.get("public_network", "false").lower() in ("true", "yes", "1")
     found = call.account.list_ipv4(call.now, server.subid, public)
-    page, meta = paginate(call, found, list(range(len(found))), lambda ip: ip["ip"], int)
+    page, meta = positional(call, found, lambda ip: ip["ip"])
     return ok({"ipv4s": list(page), "meta": meta})
 
 
@@ -799,7 +815,7 @@ def list_ipv6(call: Call) -> Response:
         {**entry, "network_size": int(entry["network_size"])}
         for entry in call.account.list_ipv6(call.now, server.subid)
     ]
-    page, meta = paginate(call, found, list(range(len(found))), lambda ip: ip["ip"], int)
+    page, meta = positional(call, found, lambda ip: ip["ip"])
     return ok({"ipv6s": list(page), "meta": meta})
 
 
@@ -888,7 +904,7 @@ def list_backups(call: Call) -> Response:
     instance = call.query.get("instance_id")
     servers = [_server(call, instance)] if instance else call.account.v2_servers()
     found = _backups(call, servers)
-    page, meta = paginate(call, found, list(range(len(found))), lambda b: b["id"], int)
+    page, meta = positional(call, found, lambda b: b["id"])
     return ok({"backups": list(page), "meta": meta})
 
 

@@ -262,6 +262,26 @@ def test_lists_page_with_base64_cursors(vultr_account):
     assert [i["id"] for i in back.json()["instances"]] == seen[5:10]
 
 
+def test_addresses_and_backups_page_with_cursors_too(vultr_account):
+    # Lists kept in their own order (addresses, backups) page like the others (§1.5).
+    (web,) = vultr_account.v2("GET", "instances", label="web-01").json()["instances"]
+    (db,) = vultr_account.v2("GET", "instances", label="db-01").json()["instances"]
+    for path, name, params in (
+        (f"instances/{web['id']}/ipv4", "ipv4s", {}),
+        (f"instances/{web['id']}/ipv6", "ipv6s", {}),
+        ("backups", "backups", {}),
+        ("backups", "backups", {"instance_id": db["id"]}),
+    ):
+        whole = vultr_account.v2("GET", path, **params).json()[name]
+        seen, cursor = [], None
+        while cursor != "":
+            page = vultr_account.v2("GET", path, per_page=1, cursor=cursor, **params)
+            assert page.status_code == 200, (path, page.text)
+            seen += page.json()[name]
+            cursor = page.json()["meta"]["links"]["next"]
+        assert seen == whole, path
+
+
 def test_per_page_defaults_to_100_and_stops_at_500(simulator):
     sim, key = simulator.sim, "PAGES-" + "X" * 30
     sim.add_account(key, servers=620)
