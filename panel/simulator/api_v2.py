@@ -660,11 +660,19 @@ def delete_instance(call: Call) -> Response:
     return NO_CONTENT
 
 
+def _unlocked(call: Call, server: Server) -> Server:
+    """The server, if a power action may touch it: not while its ``server_status`` is none or
+    locked (v2 reference §8.3), whatever v1 would allow."""
+    if server.phase(call.now)[0][1] in ("none", "locked"):
+        raise V2Error(500, LOCKED)
+    return server
+
+
 def _power(action: str) -> None:
     """POST /instances/{id}/<action> and its bulk form POST /instances/<action>."""
 
     def one(call: Call) -> Response:
-        getattr(call.account, action)(call.now, _server(call).subid)
+        getattr(call.account, action)(call.now, _unlocked(call, _server(call)).subid)
         return NO_CONTENT
 
     def bulk(call: Call) -> Response:
@@ -674,6 +682,7 @@ def _power(action: str) -> None:
         servers = [_server(call, value) for value in ids]
         for server in servers:  # all found and all ready, or nothing changes
             call.account.active_server(server.subid, call.now)
+            _unlocked(call, server)
         for server in servers:
             getattr(call.account, action)(call.now, server.subid)
         return NO_CONTENT

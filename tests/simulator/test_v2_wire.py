@@ -548,6 +548,22 @@ def test_power_actions_wait_for_setup_and_restores_reinstall(vultr_account):
     assert error(missing) == (404, {"error": "snapshot not found", "status": 404})
 
 
+def test_power_actions_are_refused_while_locked_too(vultr_empty_account):
+    # §8.3: power actions while server_status is none *or locked* give the 500.
+    account = vultr_empty_account
+    iid = create(account)["id"]
+    account.sim.advance(account.sim.config()["provisioning_seconds"] * 0.55)
+    assert account.v2("GET", f"instances/{iid}").json()["instance"]["server_status"] == "locked"
+    locked = (500, {"error": "Server is currently locked", "status": 500})
+    for action in ("halt", "start", "reboot"):
+        assert error(account.v2("POST", f"instances/{iid}/{action}")) == locked, action
+        bulk = account.v2("POST", f"instances/{action}", json={"instance_ids": [iid]})
+        assert error(bulk) == locked, action
+    assert account.v2("GET", f"instances/{iid}").json()["instance"]["power_status"] == "running"
+    settle(account)
+    assert account.v2("POST", f"instances/{iid}/halt").status_code == 204
+
+
 def test_the_ids_control_endpoint(vultr_account):
     url, key = vultr_account.url, vultr_account.key
     (web,) = vultr_account.v2("GET", "instances", label="web-01").json()["instances"]
