@@ -575,3 +575,14 @@ def test_the_ids_control_endpoint(vultr_account):
         "sshkey"
     )
     assert requests.get(f"{url}/_sim/ids", params={"key": key, "id": "nope"}).status_code == 400
+    # v1 numbers scripts and ISOs alike: the demo's script 1 and ISO 1 need a kind.
+    ambiguous = requests.get(f"{url}/_sim/ids", params={"key": key, "id": "1"})
+    assert ambiguous.status_code == 400 and "give kind" in ambiguous.json()["error"]
+    (iso,) = vultr_account.v2("GET", "iso").json()["isos"]
+    assert requests.get(
+        f"{url}/_sim/ids", params={"key": key, "id": "1", "kind": "iso"}
+    ).json() == {"kind": "iso", "v1": "1", "v2": iso["id"]}
+    script = requests.get(
+        f"{url}/_sim/ids", params={"key": key, "id": "1", "kind": "startupscript"}
+    )
+    assert script.json()["kind"] == "startupscript" and script.json()["v2"] != iso["id"]
