@@ -660,6 +660,11 @@ def test_real_rate_limit_answers_429_with_retry_after(vultr_account, restore_con
             impatient.account_info()
     assert (caught.value.status, str(caught.value)) == (429, "rate limit exceeded")
     assert caught.value.retry_after is not None and caught.value.retry_after >= 1
+    # Per source IP, not per key (§1.4): another account from this address waits too.
+    other = new_key()
+    sim.add_account(other)
+    with pytest.raises(RateLimitedError):
+        VultrClient(other, base_url=vultr_account.url, api_version="v2", max_retries=0).os_list()
 
     patient = connect(vultr_account, max_retries=5, sleep=time.sleep)
     for _ in range(10):
@@ -903,6 +908,29 @@ def test_servers_from_an_iso_or_an_application_through_v2(vultr_account, client,
     old_app = v1.server_get(ids(vultr_account, app)["v1"])
     assert (old_app.os_id, old_app.app_id) == ("186", "1")
     assert client.server_get(app).app_id == "1"
+
+
+def test_lists_follow_changes_made_through_the_other_version(vultr_account, client, v1, sim):
+    web = by_label(client, "web-02")
+    old_id = ids(vultr_account, web.id)["v1"]
+
+    def listed_v2():
+        return {s.id: s for s in client.server_list()}[web.id]
+
+    def listed_v1():
+        return {s.id: s for s in v1.server_list()}[old_id]
+
+    listed_v2(), listed_v1()  # both lists read (and cached by the simulator) first
+    v1.server_label_set(old_id, "renamed in v1")
+    v1.server_halt(old_id)
+    assert (listed_v2().label, listed_v2().power_status) == ("renamed in v1", PowerStatus.STOPPED)
+    client.server_start(web.id)
+    client.server_label_set(web.id, "renamed in v2")
+    assert (listed_v1().label, listed_v1().power_status) == ("renamed in v2", PowerStatus.RUNNING)
+    client.server_reinstall(web.id)
+    assert listed_v1().server_state is ServerState.LOCKED
+    settle(sim)
+    assert listed_v1().is_ready and listed_v2().is_ready
 
 
 def test_snapshots_keys_and_scripts_are_shared(vultr_account, client, v1, sim):
