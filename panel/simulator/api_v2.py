@@ -350,6 +350,22 @@ def paginate(
     return page, {"total": len(items), "links": links}
 
 
+def positional(
+    call: Call, items: Sequence[Any], token: Callable[[Any], str]
+) -> tuple[Sequence[Any], dict[str, Any]]:
+    """One page of a list kept in its own order (addresses, backups). The cursor names the
+    ``token`` (the address, the backup's id) of the item it follows, as recorded cursors name an
+    id (§1.5); a cursor naming an item that is no longer listed is a 400."""
+    where = {token(item): n for n, item in enumerate(items)}
+
+    def parse(raw: str) -> int:
+        if raw not in where:
+            raise ValueError(f"no item {raw!r}")
+        return where[raw]
+
+    return paginate(call, items, list(range(len(items))), token, parse)
+
+
 def listing(
     call: Call, name: str, objects: Iterable[Any], render: Callable[[Any], Any]
 ) -> Response:
@@ -644,11 +660,19 @@ def delete_instance(call: Call) -> Response:
     return NO_CONTENT
 
 
+def _unlocked(call: Call, server: Server) -> Server:
+    """The server, if a power action may touch it: not while its ``server_status`` is none or
+    locked (v2 reference §8.3), whatever v1 would allow."""
+    if server.phase(call.now)[0][1] in ("none", "locked"):
+        raise V2Error(500, LOCKED)
+    return server
+
+
 def _power(action: str) -> None:
     """POST /instances/{id}/<action> and its bulk form POST /instances/<action>."""
 
     def one(call: Call) -> Response:
-        getattr(call.account, action)(call.now, _server(call).subid)
+        getattr(call.account, action)(call.now, _unlocked(call, _server(call)).subid)
         return NO_CONTENT
 
     def bulk(call: Call) -> Response:
@@ -658,6 +682,7 @@ def _power(action: str) -> None:
         servers = [_server(call, value) for value in ids]
         for server in servers:  # all found and all ready, or nothing changes
             call.account.active_server(server.subid, call.now)
+            _unlocked(call, server)
         for server in servers:
             getattr(call.account, action)(call.now, server.subid)
         return NO_CONTENT
@@ -754,7 +779,7 @@ def list_ipv4(call: Call) -> Response:
     server = _server(call)
     public = call.query.get("public_network", "false").lower() in ("true", "yes", "1")
     found = call.account.list_ipv4(call.now, server.subid, public)
-    page, meta = paginate(call, found, list(range(len(found))), lambda ip: ip["ip"], int)
+    page, meta = positional(call, found, lambda ip: ip["ip"])
     return ok({"ipv4s": list(page), "meta": meta})
 
 
@@ -799,7 +824,7 @@ def list_ipv6(call: Call) -> Response:
         {**entry, "network_size": int(entry["network_size"])}
         for entry in call.account.list_ipv6(call.now, server.subid)
     ]
-    page, meta = paginate(call, found, list(range(len(found))), lambda ip: ip["ip"], int)
+    page, meta = positional(call, found, lambda ip: ip["ip"])
     return ok({"ipv6s": list(page), "meta": meta})
 
 
@@ -888,7 +913,7 @@ def list_backups(call: Call) -> Response:
     instance = call.query.get("instance_id")
     servers = [_server(call, instance)] if instance else call.account.v2_servers()
     found = _backups(call, servers)
-    page, meta = paginate(call, found, list(range(len(found))), lambda b: b["id"], int)
+    page, meta = positional(call, found, lambda b: b["id"])
     return ok({"backups": list(page), "meta": meta})
 
 

@@ -124,7 +124,7 @@ def get_ids(sim: Simulator, params: Params) -> Any:
     key, id = params.get("key", ""), params.get("id", "")
     if not key or not id:
         raise BadRequest("key and id are required")
-    return sim.ids(key, id)
+    return sim.ids(key, id, params.get("kind") or None)
 
 
 @_route("POST", "stats/reset")

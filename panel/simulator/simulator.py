@@ -42,6 +42,8 @@ _FAULT_BODIES = {
 # Stats buckets for callers and paths that are not ours, so that they cannot grow unbounded.
 _NO_KEY, _BAD_KEY, _OTHER_PATH = "(none)", "(invalid)", "(other)"
 APIS = ("v1", "v2", "both")
+# What /_sim/ids may be asked about (the lower-cased names of the state classes).
+ID_KINDS = ("server", "snapshot", "sshkey", "startupscript", "iso")
 # Named v2 faults (v2 reference §8): their status and body unless given.
 V2_FAULT_KINDS = {
     "locked": (500, api_v2.LOCKED_DESTROY),
@@ -236,25 +238,42 @@ class Simulator:
         self._stats.record(path, caller, status, **flags)
         self._api_stats[api].record(path, caller, status, **flags)
 
-    def ids(self, key: str, id: str) -> dict[str, str]:
-        """Both ids of one object of ``key``'s account, given either: {kind, v1, v2}."""
+    def ids(self, key: str, id: str, kind: str | None = None) -> dict[str, str]:
+        """Both ids of one object of ``key``'s account, given either: {kind, v1, v2}.
+
+        v1 numbers startup scripts and ISOs alike (1, 2, ...), so a v1 id can name two objects:
+        ``kind`` ("server", "snapshot", "sshkey", "startupscript", "iso") says which one is
+        meant, and an id that names several without it is refused rather than guessed.
+        """
+        if kind is not None and kind not in ID_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(ID_KINDS)}")
         with self.lock:
             account = self._accounts.get(key)
             if account is None:
                 raise ValueError("no account with this key")
-            found = account.by_uuid.get(id.lower())
-            if found is None:
-                found = (
-                    account.servers.get(id)
-                    or account.snapshots.get(id)
-                    or account.sshkeys.get(id)
-                    or (account.scripts.get(int(id)) if id.isdigit() else None)
-                    or (account.isos.get(int(id)) if id.isdigit() else None)
-                )
-            if found is None:
+            found = [account.by_uuid[id.lower()]] if id.lower() in account.by_uuid else []
+            if not found:
+                number = int(id) if id.isdigit() else None
+                found = [
+                    candidate
+                    for candidate in (
+                        account.servers.get(id),
+                        account.snapshots.get(id),
+                        account.sshkeys.get(id),
+                        account.scripts.get(number) if number is not None else None,
+                        account.isos.get(number) if number is not None else None,
+                    )
+                    if candidate is not None
+                ]
+            found = [f for f in found if kind is None or type(f).__name__.lower() == kind]
+            if not found:
                 raise ValueError("no object with this id")
-            v1 = found.subid if isinstance(found, Server) else str(found.id)
-            return {"kind": type(found).__name__.lower(), "v1": v1, "v2": found.uuid}
+            if len(found) > 1:
+                kinds = " and ".join(type(f).__name__.lower() for f in found)
+                raise ValueError(f"id {id} names a {kinds}: give kind")
+            (one,) = found
+            v1 = one.subid if isinstance(one, Server) else str(one.id)
+            return {"kind": type(one).__name__.lower(), "v1": v1, "v2": one.uuid}
 
     # -- requests ------------------------------------------------------------------------------
 

@@ -262,6 +262,26 @@ def test_lists_page_with_base64_cursors(vultr_account):
     assert [i["id"] for i in back.json()["instances"]] == seen[5:10]
 
 
+def test_addresses_and_backups_page_with_cursors_too(vultr_account):
+    # Lists kept in their own order (addresses, backups) page like the others (§1.5).
+    (web,) = vultr_account.v2("GET", "instances", label="web-01").json()["instances"]
+    (db,) = vultr_account.v2("GET", "instances", label="db-01").json()["instances"]
+    for path, name, params in (
+        (f"instances/{web['id']}/ipv4", "ipv4s", {}),
+        (f"instances/{web['id']}/ipv6", "ipv6s", {}),
+        ("backups", "backups", {}),
+        ("backups", "backups", {"instance_id": db["id"]}),
+    ):
+        whole = vultr_account.v2("GET", path, **params).json()[name]
+        seen, cursor = [], None
+        while cursor != "":
+            page = vultr_account.v2("GET", path, per_page=1, cursor=cursor, **params)
+            assert page.status_code == 200, (path, page.text)
+            seen += page.json()[name]
+            cursor = page.json()["meta"]["links"]["next"]
+        assert seen == whole, path
+
+
 def test_per_page_defaults_to_100_and_stops_at_500(simulator):
     sim, key = simulator.sim, "PAGES-" + "X" * 30
     sim.add_account(key, servers=620)
@@ -528,6 +548,22 @@ def test_power_actions_wait_for_setup_and_restores_reinstall(vultr_account):
     assert error(missing) == (404, {"error": "snapshot not found", "status": 404})
 
 
+def test_power_actions_are_refused_while_locked_too(vultr_empty_account):
+    # §8.3: power actions while server_status is none *or locked* give the 500.
+    account = vultr_empty_account
+    iid = create(account)["id"]
+    account.sim.advance(account.sim.config()["provisioning_seconds"] * 0.55)
+    assert account.v2("GET", f"instances/{iid}").json()["instance"]["server_status"] == "locked"
+    locked = (500, {"error": "Server is currently locked", "status": 500})
+    for action in ("halt", "start", "reboot"):
+        assert error(account.v2("POST", f"instances/{iid}/{action}")) == locked, action
+        bulk = account.v2("POST", f"instances/{action}", json={"instance_ids": [iid]})
+        assert error(bulk) == locked, action
+    assert account.v2("GET", f"instances/{iid}").json()["instance"]["power_status"] == "running"
+    settle(account)
+    assert account.v2("POST", f"instances/{iid}/halt").status_code == 204
+
+
 def test_the_ids_control_endpoint(vultr_account):
     url, key = vultr_account.url, vultr_account.key
     (web,) = vultr_account.v2("GET", "instances", label="web-01").json()["instances"]
@@ -539,3 +575,14 @@ def test_the_ids_control_endpoint(vultr_account):
         "sshkey"
     )
     assert requests.get(f"{url}/_sim/ids", params={"key": key, "id": "nope"}).status_code == 400
+    # v1 numbers scripts and ISOs alike: the demo's script 1 and ISO 1 need a kind.
+    ambiguous = requests.get(f"{url}/_sim/ids", params={"key": key, "id": "1"})
+    assert ambiguous.status_code == 400 and "give kind" in ambiguous.json()["error"]
+    (iso,) = vultr_account.v2("GET", "iso").json()["isos"]
+    assert requests.get(
+        f"{url}/_sim/ids", params={"key": key, "id": "1", "kind": "iso"}
+    ).json() == {"kind": "iso", "v1": "1", "v2": iso["id"]}
+    script = requests.get(
+        f"{url}/_sim/ids", params={"key": key, "id": "1", "kind": "startupscript"}
+    )
+    assert script.json()["kind"] == "startupscript" and script.json()["v2"] != iso["id"]
