@@ -21,6 +21,7 @@ from panel.local_stack import child_env, free_port, start_celery, start_redis, s
 from panel.operations import start
 from panel.operations.models import KeyBudget, Operation
 from panel.tasks import advance_operation
+from tests.fixtures.database import database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -51,7 +52,7 @@ def test_a_worker_killed_between_create_and_answer(
     env = child_env(
         DJANGO_SETTINGS_MODULE="tests.settings",
         REDIS_URL=own_redis,
-        DATABASE_URL=f"sqlite:///{settings.DATABASES['default']['NAME']}",
+        DATABASE_URL=database_url(settings.DATABASES["default"]),
         # A dead worker's lease and overdue step are noticed within seconds, not minutes.
         PANEL_OPERATION_LEASE_SECONDS="3",
         PANEL_OPERATION_STALE_SECONDS="3",
