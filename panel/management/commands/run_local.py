@@ -59,6 +59,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, port: int, simulator_port: int, **options):
+        # Line by line even into a pipe (`| tee`, a service manager's log): the URL and the
+        # login must show when they are printed, not when the run ends.
+        if hasattr(sys.stdout, "reconfigure"):
+            sys.stdout.reconfigure(line_buffering=True)
         procs: list[subprocess.Popen] = []
         # Installed explicitly for SIGINT too: a shell starts a background job with SIGINT
         # ignored, and Python then raises no KeyboardInterrupt for it.
