@@ -16,6 +16,7 @@ not share an interpreter lock with anything they measure.
 
     python bench/list_page.py [--servers 1000] [--viewers 50] [--viewer-seconds 30]
                               [--load-seconds 10] [--clients 4] [--workers 2] [--threads 4]
+                              [--quick]
 """
 
 from __future__ import annotations
@@ -207,6 +208,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument(
+        "--quick", action="store_true", help="small figures for CI: proves the script runs"
+    )
+    if "--quick" in sys.argv[1:]:
+        parser.set_defaults(servers=200, viewers=10, viewer_seconds=10.0, load_seconds=2.0, samples=30)
     args = parser.parse_args()
 
     procs: list[subprocess.Popen] = []

@@ -9,7 +9,7 @@
 Both run the simulator as its own process (``python -m panel.simulator``), as in production, so
 the load generator does not share its interpreter lock.
 
-    python bench/simulator.py [--seconds 5] [--processes 4]
+    python bench/simulator.py [--seconds 5] [--processes 4] [--quick]
 """
 
 from __future__ import annotations
@@ -144,6 +144,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument(
+        "--quick", action="store_true", help="small figures for CI: proves the script runs"
+    )
+    if "--quick" in sys.argv[1:]:
+        parser.set_defaults(seconds=1.0, processes=2)
     args = parser.parse_args()
     result = {**server_list_rps(args.seconds, args.processes), **memory_10k()}
     print(f"server/list, 100 servers: {result['server_list_rps']} req/s (target >= 500)")
