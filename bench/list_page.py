@@ -212,7 +212,9 @@ def main() -> None:
         "--quick", action="store_true", help="small figures for CI: proves the script runs"
     )
     if "--quick" in sys.argv[1:]:
-        parser.set_defaults(servers=200, viewers=10, viewer_seconds=10.0, load_seconds=2.0, samples=30)
+        parser.set_defaults(
+            servers=200, viewers=10, viewer_seconds=10.0, load_seconds=2.0, samples=30
+        )
     args = parser.parse_args()
 
     procs: list[subprocess.Popen] = []
