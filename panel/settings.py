@@ -146,7 +146,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Hashed file names (panel.3f2a9c.css): WhiteNoise serves them with a year's cache lifetime,
+    # and a new release's files never meet a browser's cached old ones. collectstatic writes the
+    # manifest (the Dockerfile runs it); pages name files through it.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
 # Security headers; cookies are marked secure whenever we are not in local DEBUG mode.
