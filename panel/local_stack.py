@@ -66,8 +66,11 @@ def spawn(argv: list[str], **popen_kwargs) -> subprocess.Popen:
     return proc
 
 
-def start_redis(port: int, workdir: Path, **popen_kwargs) -> subprocess.Popen:
-    """A throw-away Redis on loopback: no persistence, stopped with its parent's cleanup."""
+def start_redis(
+    port: int, workdir: Path, extra_args: list[str] | tuple[str, ...] = (), **popen_kwargs
+) -> subprocess.Popen:
+    """A throw-away Redis on loopback: no persistence (unless ``extra_args``, which come last
+    and so win, turn it on), stopped with its parent's cleanup."""
     workdir.mkdir(parents=True, exist_ok=True)
     proc = spawn(
         [
@@ -77,6 +80,7 @@ def start_redis(port: int, workdir: Path, **popen_kwargs) -> subprocess.Popen:
             "--save", "",
             "--appendonly", "no",
             "--dir", str(workdir),
+            *extra_args,
         ],
         stdout=subprocess.DEVNULL,
         **popen_kwargs,
