@@ -233,8 +233,13 @@ def main() -> None:
                 PANEL_CACHE_SECONDS=str(INTERVAL),
                 LOG_LEVEL="WARNING",
                 DEBUG="false",
+                STATIC_ROOT=str(Path(tmp) / "static"),
             )
             manage = [sys.executable, "manage.py"]
+            # As the image is built: production pages name static files by their hashed names.
+            subprocess.run(
+                [*manage, "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+            )
             subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
             setup = SETUP.format(user=USER, password=PASSWORD, url=sim_url, key=KEY)
             out = subprocess.run(

@@ -40,6 +40,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # WhiteNoise (production static files) expects the collected folder to exist.
 STATIC_ROOT = _tmp / "static"  # noqa: F405
 STATIC_ROOT.mkdir()
+# No collectstatic before the suite: pages name static files without the manifest's hashes
+# (tests/test_production_stack.py runs collectstatic and the hashed names for real).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 # The shared API budget (panel/operations/budget.py) would pace the suite's simulator calls at
 # Vultr's 2 requests/s; the tests of the budget give their keys their own rate (KeyBudget).
