@@ -32,6 +32,8 @@ pytestmark = pytest.mark.slow
 RUNNING = re.compile(r"The panel is running at (http://\S+)")
 LOGIN = re.compile(r"Sign in as (\S+) with password (\S+)")
 REDIS = re.compile(r"Redis on 127\.0\.0\.1:(\d+)")
+# CI runs as root over a checkout that may belong to another user: git would refuse it.
+GIT = ["git", "-c", "safe.directory=*"]
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +42,10 @@ def clone(tmp_path_factory) -> Path:
     dest = tmp_path_factory.mktemp("fresh") / "vultr-panel"
     if (BASE_DIR / ".git").exists() and shutil.which("git"):
         head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=BASE_DIR, capture_output=True, text=True, check=True
+            [*GIT, "rev-parse", "HEAD"], cwd=BASE_DIR, capture_output=True, text=True, check=True
         ).stdout.strip()
-        subprocess.run(
-            ["git", "clone", "-q", "--no-checkout", str(BASE_DIR), str(dest)], check=True
-        )
-        subprocess.run(["git", "checkout", "-q", head], cwd=dest, check=True)
+        subprocess.run([*GIT, "clone", "-q", "--no-checkout", str(BASE_DIR), str(dest)], check=True)
+        subprocess.run([*GIT, "checkout", "-q", head], cwd=dest, check=True)
     else:  # a source tree without git (an unpacked archive): its files as they are
         shutil.copytree(BASE_DIR, dest, ignore=shutil.ignore_patterns(".venv", "data", ".git"))
     (dest / ".venv").symlink_to(BASE_DIR / ".venv")
