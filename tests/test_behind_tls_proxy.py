@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 
 import pytest
 from django.test import Client
@@ -55,8 +56,7 @@ def derived_settings(behind_proxy: str) -> dict:
             "DJANGO_SETTINGS_MODULE": "panel.settings",
             "BEHIND_TLS_PROXY": behind_proxy,
             "SECRET_KEY": "x" * 50,
-            "PANEL_ENCRYPTION_KEYS": "",
-            "PANEL_DATA_DIR": str(BASE_DIR / "data-proxy-test-unused"),
+            "PANEL_DATA_DIR": tempfile.mkdtemp(prefix="proxy-settings-"),
         },
         capture_output=True,
         text=True,
