@@ -99,6 +99,7 @@ def delete_team(team: Team, confirm_name: str) -> None:
 
 @transaction.atomic
 def change_role(actor: Membership, member: Membership, role: str) -> Membership:
+    _lock_owners(member.team_id)
     member = Membership.objects.select_for_update().get(pk=member.pk)
     if role not in Role.values:
         raise AccountError(f"There is no role called {role!r}.")
@@ -128,6 +129,7 @@ def change_role(actor: Membership, member: Membership, role: str) -> Membership:
 
 @transaction.atomic
 def remove_member(actor: Membership, member: Membership) -> None:
+    _lock_owners(member.team_id)
     member = Membership.objects.select_for_update().get(pk=member.pk)
     if member.pk == actor.pk:
         return leave_team(member)
@@ -148,6 +150,7 @@ def remove_member(actor: Membership, member: Membership) -> None:
 
 @transaction.atomic
 def leave_team(member: Membership) -> None:
+    _lock_owners(member.team_id)
     member = Membership.objects.select_for_update().get(pk=member.pk)
     if member.role == Role.OWNER:
         _keep_an_owner(member, "leave")
@@ -161,13 +164,20 @@ def leave_team(member: Membership) -> None:
     )
 
 
-def _keep_an_owner(member: Membership, what: str) -> None:
-    # Lock the team's owner rows so that two owners cannot both step down at once.
-    owners = list(
+def _lock_owners(team_id: int) -> list[int]:
+    """Lock the team's owner rows, always in the same order and before any other row, so that
+    two owners cannot both step down at once. Locking one's own row first and then the others
+    let two owners leaving together deadlock on PostgreSQL (one of them got a server error)."""
+    return list(
         Membership.objects.select_for_update()
-        .filter(team_id=member.team_id, role=Role.OWNER)
+        .filter(team_id=team_id, role=Role.OWNER)
+        .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def _keep_an_owner(member: Membership, what: str) -> None:
+    owners = _lock_owners(member.team_id)
     if owners == [member.pk]:
         if what == "leave":
             raise AccountError(

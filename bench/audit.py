@@ -17,7 +17,7 @@ Targets: each p50 <= 100 ms, verify_s <= 60, export_peak_rss_mb <= 200.
 The database is a fresh SQLite file in a temporary folder, or the PostgreSQL database that
 DATABASE_URL names (migrated first; the bench team is deleted afterwards unless --keep).
 
-    python bench/audit.py [--entries 1000000] [--repeat 25] [--keep]
+    python bench/audit.py [--entries 1000000] [--repeat 25] [--keep] [--quick]
 """
 
 from __future__ import annotations
@@ -213,6 +213,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=25)
     parser.add_argument("--keep", action="store_true", help="Keep the bench team (PostgreSQL).")
     parser.add_argument("--export-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--quick", action="store_true", help="small figures for CI: proves the script runs"
+    )
+    if "--quick" in sys.argv[1:]:
+        parser.set_defaults(entries=20_000, repeat=5)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="audit-bench-") as data_dir:

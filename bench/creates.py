@@ -17,7 +17,7 @@ Targets (issue 5): all succeed, 0 duplicates, 0 rate-limited, all_ready_s <= 1.5
 lower_bound_s, poll_calls <= all_ready_s / poll_interval_s + 2.
 
     python bench/creates.py [--ops 100] [--rate 2] [--speed 10] [--provisioning 60]
-                            [--workers 2] [--poll 5]
+                            [--workers 2] [--poll 5] [--quick]
 """
 
 from __future__ import annotations
@@ -84,6 +84,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--poll", type=float, default=5.0, help="seconds between polls of a key")
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument(
+        "--quick", action="store_true", help="small figures for CI: proves the script runs"
+    )
+    if "--quick" in sys.argv[1:]:
+        parser.set_defaults(ops=10, timeout=120.0)
     options = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-creates-"))

@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.fixtures.accounts",
     "tests.fixtures.panel",
     "tests.fixtures.browser",
+    "tests.fixtures.ci",
 ]

@@ -7,14 +7,19 @@ import subprocess
 import pytest
 
 from panel.local_stack import BASE_DIR
-
-needs_compose = pytest.mark.skipif(
-    shutil.which("docker-compose") is None,
-    reason="docker-compose (Debian package) validates the file; .ci/run installs it",
-)
+from tests.fixtures.ci import needs
 
 
-@needs_compose
+@pytest.fixture(autouse=True)
+def compose():
+    """docker-compose (Debian package) validates the file; .ci/run installs it."""
+    needs(
+        "docker-compose",
+        shutil.which("docker-compose") is not None,
+        "apt-get install docker-compose",
+    )
+
+
 def test_compose_file_is_valid():
     result = subprocess.run(
         ["docker-compose", "-f", "docker-compose.yml", "config", "-q"],
@@ -25,7 +30,6 @@ def test_compose_file_is_valid():
     assert result.returncode == 0, result.stderr
 
 
-@needs_compose
 def test_compose_runs_every_service_with_health_checks():
     result = subprocess.run(
         ["docker-compose", "-f", "docker-compose.yml", "config"],

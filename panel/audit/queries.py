@@ -10,6 +10,7 @@ entries newest first until a page is full, so it is best combined with another f
 from __future__ import annotations
 
 import ipaddress
+import json
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -82,13 +83,23 @@ def _text(words: str) -> Q:
             | Q(error__icontains=word)
             | Q(reason__icontains=word)
             | Q(request_id=word)
-            | Q(params__icontains=word)
-            | Q(before__icontains=word)
-            | Q(after__icontains=word)
+            | _json_text(word)
         )
         if _is_ip(word):
             anywhere |= Q(ip=word)
         found &= anywhere
+    return found
+
+
+def _json_text(word: str) -> Q:
+    """The word in the JSON fields. SQLite keeps JSON as Python's json.dumps wrote it, with
+    non-ASCII letters escaped ("K\\u00f6ln"); PostgreSQL's jsonb prints them as they are: search
+    for both spellings so that "Köln" is found on either."""
+    spellings = dict.fromkeys([word, json.dumps(word)[1:-1]])
+    found = Q()
+    for spelling in spellings:
+        for field in ("params", "before", "after"):
+            found |= Q(**{f"{field}__icontains": spelling})
     return found
 
 

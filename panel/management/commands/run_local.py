@@ -1,13 +1,17 @@
 """Everything a local run needs, in one command (the README's run command ends here).
 
 Starts a private Redis, the bundled Vultr v1 simulator with demo data, a Celery worker and beat,
-and the web server; prepares the database and the demo login; Ctrl-C stops all of it.
+and the web server; prepares the database and the demo login. Ctrl-C (SIGINT), SIGTERM (what
+``kill``, ``timeout`` and service managers send) and SIGHUP (the terminal closed) all stop every
+process it started, also when it runs in the background, where a shell starts it with SIGINT
+ignored.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -21,11 +25,25 @@ from panel.local_stack import (
     BASE_DIR,
     child_env,
     free_port,
+    spawn,
     start_celery,
     start_redis,
     stop,
     wait_for_port,
 )
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stopped(Exception):
+    """A stop signal arrived: unwind to the cleanup that stops the children."""
+
+
+def _stop_requested(signum, frame):
+    # Once: a second signal must not interrupt the cleanup that is about to run.
+    for each in STOP_SIGNALS:
+        signal.signal(each, signal.SIG_IGN)
+    raise Stopped(signal.Signals(signum).name)
 
 
 class Command(BaseCommand):
@@ -41,17 +59,28 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, port: int, simulator_port: int, **options):
+        # Line by line even into a pipe (`| tee`, a service manager's log): the URL and the
+        # login must show when they are printed, not when the run ends.
+        if hasattr(sys.stdout, "reconfigure"):
+            sys.stdout.reconfigure(line_buffering=True)
         procs: list[subprocess.Popen] = []
+        # Installed explicitly for SIGINT too: a shell starts a background job with SIGINT
+        # ignored, and Python then raises no KeyboardInterrupt for it.
+        for each in STOP_SIGNALS:
+            signal.signal(each, _stop_requested)
         try:
             self.start(procs, port, simulator_port)
             while all(p.poll() is None for p in procs):
                 time.sleep(0.5)
             dead = next(p for p in procs if p.poll() is not None)
             self.stderr.write(f"{dead.args[2:5]} stopped (exit {dead.returncode}); shutting down")
-        except KeyboardInterrupt:
-            self.stdout.write("\nStopping…")
+        except (Stopped, KeyboardInterrupt) as stopped:
+            self.stdout.write(f"\nStopping ({stopped or 'SIGINT'})…")
         finally:
+            for each in STOP_SIGNALS:
+                signal.signal(each, signal.SIG_IGN)
             stop(procs)
+            self.stdout.write("Stopped.")
 
     def start(self, procs: list[subprocess.Popen], port: int, simulator_port: int) -> None:
         data = settings.DATA_DIR
@@ -64,7 +93,7 @@ class Command(BaseCommand):
         # copy in the database stays valid from one run to the next.
         demo_key = local_secret(data / "demo_vultr_key", lambda: secrets.token_hex(18).upper())
         procs.append(
-            subprocess.Popen(
+            spawn(
                 [sys.executable, "-m", "panel.simulator", "--port", str(simulator_port),
                  "--key", demo_key, "--demo"],
                 cwd=BASE_DIR,
@@ -89,7 +118,7 @@ class Command(BaseCommand):
                          kind="beat")
         )  # fmt: skip
         procs.append(
-            subprocess.Popen(
+            spawn(
                 [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
                 cwd=BASE_DIR,
                 env=env,

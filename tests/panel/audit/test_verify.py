@@ -169,13 +169,10 @@ def test_the_command_exits_non_zero_from_the_shell(chain, members, tmp_path):
     from django.conf import settings
 
     raw("DELETE FROM {table} WHERE id = %s", [chain[1].pk])
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        url = f"sqlite:///{db['NAME']}"
-    else:
-        url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    from tests.fixtures.database import database_url
+
     env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "panel.settings"}
-    env.update({"DATABASE_URL": url, "PANEL_DATA_DIR": str(tmp_path)})
+    env.update({"DATABASE_URL": database_url(), "PANEL_DATA_DIR": str(tmp_path)})
     env["SECRET_KEY"] = settings.SECRET_KEY
 
     result = subprocess.run(

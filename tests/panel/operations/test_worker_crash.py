@@ -23,6 +23,7 @@ from panel.operations import start
 from panel.operations.models import Operation
 from panel.operations.tasks import advance_operation
 from panel.vultr.domain import NewServer
+from tests.fixtures.database import database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -53,7 +54,7 @@ def test_a_worker_killed_between_create_and_answer(
     env = child_env(
         DJANGO_SETTINGS_MODULE="tests.settings",
         REDIS_URL=own_redis,
-        DATABASE_URL=f"sqlite:///{settings.DATABASES['default']['NAME']}",
+        DATABASE_URL=database_url(settings.DATABASES["default"]),
         # A dead worker's lease and overdue step are noticed within seconds, not minutes.
         PANEL_OPERATION_LEASE_SECONDS="3",
         PANEL_OPERATION_STALE_SECONDS="3",
