@@ -94,9 +94,9 @@ def list_calls(url: str) -> int:
 def creates(stack, sim_url, key, ops: int, timeout: float) -> dict:
     """`ops` create-and-wait operations at once; this process starts them as a web would."""
     from accounts.models import ApiKey, User
-    from panel.servers.actions import ActionContext
     from panel.operations import start
     from panel.operations.models import Operation
+    from panel.servers.actions import ActionContext
 
     user = User.objects.get(username=USER)
     team = user.personal_team

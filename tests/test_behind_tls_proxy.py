@@ -191,7 +191,7 @@ def test_the_audit_log_records_the_clients_address_for_sign_ins(behind_proxy, me
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 11: server actions record REMOTE_ADDR (panel/servers/actions/base.py), the proxy's",
+    reason="issue 11: server actions record REMOTE_ADDR (servers/actions/base.py), the proxy's",
 )
 def test_the_audit_log_records_the_clients_address_for_server_actions(
     behind_proxy, members, stored_key, vultr
