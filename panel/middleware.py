@@ -1,15 +1,30 @@
-"""Request ids: every request gets one, for the audit log, the logs and the response header.
+"""Who a request comes from: its id and the client's address.
+
+Request ids: every request gets one, for the audit log, the logs and the response header.
 
 The id is taken from an incoming ``X-Request-ID`` when a proxy in front of us already assigned
 one (so one id follows the request through every layer), but only if it looks like an id: the
 value goes into audit entries and log lines, so free text from the client is not trusted.
 Otherwise a fresh uuid4 hex is made (NetBox does the same for its change records).
+
+The client's address (`client_ip`) is what sign-in lockouts (django-axes, through
+AXES_CLIENT_IP_CALLABLE), the audit log and the action layer record. Behind a TLS proxy
+(BEHIND_TLS_PROXY) REMOTE_ADDR is the proxy's, the same for everyone; each of the
+PANEL_PROXY_COUNT proxies appends the address it was reached from to X-Forwarded-For, so the
+client is the PANEL_PROXY_COUNT-th entry from the right, and whatever a client wrote itself into
+the header stands to the left of it and is never believed (the rule of werkzeug's ProxyFix).
+django-ipware was tried first: its `proxy_count` counts from the left and, once a client adds
+an entry of its own, either believes it or falls back to the proxy's address.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import uuid
+
+from django.conf import settings
+from django.http import HttpRequest
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Letters, digits and a little punctuation, 8 to 64 characters: covers uuids (with or without
@@ -26,6 +41,23 @@ def request_id_from(value: str | None) -> str:
     if value and _SANE_REQUEST_ID.fullmatch(value):
         return value
     return new_request_id()
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address of the client that sent `request` (see the module's docstring)."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    proxies = getattr(settings, "PANEL_PROXY_COUNT", 0)
+    if not proxies:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if len(forwarded) < proxies:
+        return remote  # not through the proxies we were told of: a direct connection
+    candidate = forwarded[-proxies]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
 
 
 class RequestIdMiddleware:

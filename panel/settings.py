@@ -256,10 +256,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.auth.locked_out"
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
-if env_bool("BEHIND_TLS_PROXY", False):
-    # The proxy's own address would lock everyone out together: use the client it names.
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+# The client's address for lockouts, the audit log and the action layer (panel/middleware.py):
+# behind a TLS proxy it comes from X-Forwarded-For, counting PANEL_PROXY_COUNT proxies from the
+# right, so that the proxy's own address does not lock everyone out together.
+AXES_CLIENT_IP_CALLABLE = "panel.middleware.client_ip"
+PANEL_PROXY_COUNT = (
+    env_int("PANEL_PROXY_COUNT", 1, minimum=1) if env_bool("BEHIND_TLS_PROXY", False) else 0
+)
 OTP_TOTP_ISSUER = env_str("PANEL_OTP_ISSUER", "Vultr panel")
 
 # The panel's Vultr pages (panel/servers/actions, panel/servers/cache.py). Lists are cached per

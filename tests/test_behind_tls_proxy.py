@@ -6,13 +6,8 @@ its own), applied here: requests that came over HTTPS count as secure (cookies m
 CSRF's strict HTTPS Referer check), and the client's address, not the proxy's, is what
 lockouts count and what the audit log records.
 
-Wrong today, belonging to issue 11 and not fixed here: the client's address. settings.py sets
-AXES_IPWARE_PROXY_COUNT and AXES_IPWARE_META_PRECEDENCE_ORDER, but django-axes reads them only
-when django-ipware is installed, and it is not a dependency; so django-axes, and the audit log
-through it, see REMOTE_ADDR, the proxy's address: one client's failed sign-ins lock a user out
-for everyone behind the proxy, and every entry records the proxy. The server actions' entries
-take REMOTE_ADDR directly. Those three tests are strict xfails naming issue 11: each fails the
-run as soon as it passes, so the marker goes with the fix.
+The address is taken from X-Forwarded-For counting PANEL_PROXY_COUNT (1) proxies from the
+right (panel/middleware.py `client_ip`), for django-axes, the audit log and server actions alike.
 """
 
 from __future__ import annotations
@@ -37,8 +32,7 @@ NAMES = [
     "SECURE_PROXY_SSL_HEADER",
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
-    "AXES_IPWARE_PROXY_COUNT",
-    "AXES_IPWARE_META_PRECEDENCE_ORDER",
+    "PANEL_PROXY_COUNT",
 ]
 
 
@@ -96,11 +90,28 @@ def test_the_setting_trusts_x_forwarded_proto_and_the_proxys_client_address(prox
     assert proxy_settings["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert proxy_settings["SESSION_COOKIE_SECURE"] is True
     assert proxy_settings["CSRF_COOKIE_SECURE"] is True
-    assert proxy_settings["AXES_IPWARE_PROXY_COUNT"] == 1
+    assert proxy_settings["PANEL_PROXY_COUNT"] == 1
 
 
-def test_without_it_x_forwarded_proto_is_ignored():
-    assert derived_settings("false")["SECURE_PROXY_SSL_HEADER"] is None
+def test_without_it_x_forwarded_proto_and_for_are_ignored():
+    direct = derived_settings("false")
+    assert direct["SECURE_PROXY_SSL_HEADER"] is None
+    assert direct["PANEL_PROXY_COUNT"] == 0
+
+
+def test_without_a_proxy_a_clients_x_forwarded_for_is_not_believed(settings, members):
+    settings.PANEL_PROXY_COUNT = 0
+    attacker = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attacker.post(LOGIN, {"username": "vera", "password": "wrong"}, REMOTE_ADDR=CLIENT)
+    # Claiming another address changes nothing: the connection's address is what counts.
+    answer = attacker.post(
+        LOGIN,
+        {"username": "vera", "password": PASSWORD},
+        REMOTE_ADDR=CLIENT,
+        HTTP_X_FORWARDED_FOR=OTHER_CLIENT,
+    )
+    assert answer.status_code == 429
 
 
 def test_a_request_forwarded_as_https_is_secure_and_its_cookies_too(behind_proxy, members):
@@ -132,13 +143,6 @@ def test_plain_http_through_the_same_settings_is_not_secure(behind_proxy, member
     assert client.post(LOGIN, form, REMOTE_ADDR=PROXY).status_code == 302
 
 
-ISSUE_11 = pytest.mark.xfail(
-    strict=True,
-    reason="issue 11: the client's address behind the proxy is REMOTE_ADDR (the proxy's): "
-    "django-ipware is not installed, so django-axes ignores AXES_IPWARE_*",
-)
-
-
 def test_a_forged_x_forwarded_for_does_not_lift_a_lockout(behind_proxy, members):
     attacker = Client()
     for _ in range(behind_proxy.AXES_FAILURE_LIMIT):
@@ -155,7 +159,6 @@ def test_a_forged_x_forwarded_for_does_not_lift_a_lockout(behind_proxy, members)
     assert forged.status_code == 429
 
 
-@ISSUE_11
 def test_a_lockout_counts_the_client_not_the_proxy(behind_proxy, members):
     attacker, user = Client(), Client()
     for _ in range(behind_proxy.AXES_FAILURE_LIMIT):
@@ -169,7 +172,6 @@ def test_a_lockout_counts_the_client_not_the_proxy(behind_proxy, members):
     assert ok.status_code == 302
 
 
-@ISSUE_11
 def test_the_audit_log_records_the_clients_address_for_sign_ins(behind_proxy, members):
     Client().post(LOGIN, {"username": "vera", "password": "wrong"}, **through_proxy(CLIENT))
     Client().post(LOGIN, {"username": "vera", "password": PASSWORD}, **through_proxy(OTHER_CLIENT))
@@ -189,10 +191,6 @@ def test_the_audit_log_records_the_clients_address_for_sign_ins(behind_proxy, me
     assert OTHER_CLIENT in signed_in and PROXY not in signed_in
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11: server actions record REMOTE_ADDR (servers/actions/base.py), the proxy's",
-)
 def test_the_audit_log_records_the_clients_address_for_server_actions(
     behind_proxy, members, stored_key, vultr
 ):

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from django.apps import apps
 
 from panel.audit.models import AuditEntry
+from panel.middleware import client_ip
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -40,13 +41,6 @@ Target = tuple[str, object, str]
 def current_request() -> HttpRequest | None:
     """The request this thread is serving, if any."""
     return _request.get()
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address as django-axes sees it (it knows about a TLS proxy in front)."""
-    from axes.helpers import get_client_ip_address
-
-    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR") or None
 
 
 def user_target(user: User | None, username: str = "") -> Target:

@@ -1,10 +1,11 @@
-"""Every response names its request id; a sane incoming X-Request-ID is kept."""
+"""Request ids (a sane incoming X-Request-ID is kept) and the client's address."""
 
 import re
 
 import pytest
+from django.test import RequestFactory
 
-from panel.middleware import request_id_from
+from panel.middleware import client_ip, request_id_from
 
 
 @pytest.mark.django_db
@@ -34,3 +35,22 @@ def test_it_accepts_uuids_with_dashes():
     value = "0f8fad5b-d9cb-469f-a165-70867728950e"
 
     assert request_id_from(value) == value
+
+
+@pytest.mark.parametrize(
+    "proxies, forwarded, expected",
+    [
+        (0, "198.51.100.9", "10.0.0.2"),  # no proxy configured: the header is the client's own
+        (1, "203.0.113.7", "203.0.113.7"),
+        (1, "198.51.100.9, 203.0.113.7", "203.0.113.7"),  # a forged entry stands to the left
+        (2, "198.51.100.9, 203.0.113.7, 10.0.0.1", "203.0.113.7"),
+        (1, "", "10.0.0.2"),  # reached directly, not through the proxy
+        (2, "203.0.113.7", "10.0.0.2"),  # fewer entries than proxies: not through them
+        (1, "not-an-address", "10.0.0.2"),
+        (1, "2001:DB8::1", "2001:db8::1"),
+    ],
+)
+def test_client_ip_counts_the_proxies_from_the_right(settings, proxies, forwarded, expected):
+    settings.PANEL_PROXY_COUNT = proxies
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected

@@ -36,6 +36,7 @@ from panel.audit.events import register_action
 from panel.audit.models import AuditEntry, TeamSettings
 from panel.budget import tokens as budget
 from panel.budget.tokens import namespace
+from panel.middleware import client_ip
 from panel.servers.cache import VultrCache
 from panel.vultr import (
     AuthenticationError,
@@ -106,7 +107,7 @@ class ActionContext:
             team=request.team,
             api_key_id=api_key_id,
             request_id=getattr(request, "request_id", ""),
-            ip=request.META.get("REMOTE_ADDR") or None,
+            ip=client_ip(request),
             user_agent=request.headers.get("User-Agent", "")[:300],
             reason=reason.strip(),
             membership=getattr(request, "membership", None),
