@@ -138,7 +138,7 @@ def test_two_owners_leaving_at_once_leave_one_owner(members, make_user):
             start.wait()
             actions.leave_team(member)
             outcomes.append("left")
-        except actions.ActionError:
+        except actions.AccountError:
             outcomes.append("refused")
         except Exception as err:  # a deadlock or "database is locked": reported below
             outcomes.append(f"{type(err).__name__}: {err}")
