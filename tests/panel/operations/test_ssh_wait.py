@@ -6,9 +6,9 @@ is not replaced.
 Listening on port 22 needs root (CI runs as root); elsewhere the test skips, and with CI=true
 it fails (tests/fixtures/ci.py).
 
-Panel internals used: panel.operations.start.start_create_server (with a NewServer) and the `drive` fixture
-(panel.operations.runner/polling), as the other operations tests do; and the simulator's
-World.new_ipv4, to give the new server its loopback address.
+Panel internals used: panel.operations.start.start_create_server (with a NewServer) and the
+`drive` fixture (panel.operations.runner/polling), as the other operations tests do; and the
+simulator's World.new_ipv4, to give the new server its loopback address.
 """
 
 from __future__ import annotations
