@@ -58,6 +58,13 @@ def setup_django(data_dir: str) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # Pages are rendered in this process without collectstatic: plain static names, as the
+    # suite uses (tests/settings.py); the production image's hashed names are not measured here.
+    settings.STORAGES["staticfiles"] = {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+    }
 
 
 # -- filling ---------------------------------------------------------------------------------

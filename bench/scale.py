@@ -97,6 +97,7 @@ def creates(stack, sim_url, key, ops: int, timeout: float) -> dict:
     from panel.operations import start
     from panel.operations.models import Operation
     from panel.servers.actions import ActionContext
+    from panel.vultr.domain import NewServer
 
     user = User.objects.get(username=USER)
     team = user.personal_team
@@ -106,7 +107,9 @@ def creates(stack, sim_url, key, ops: int, timeout: float) -> dict:
     control(sim_url, "stats/reset", "POST")
     started = time.monotonic()
     ids = [
-        start.start_create_server(ctx, "1", "201", "387", label=f"scale-{n:03d}").pk
+        start.start_create_server(
+            ctx, NewServer(region_id="1", plan_id="201", os_id="387", label=f"scale-{n:03d}")
+        ).pk
         for n in range(ops)
     ]
     while Operation.objects.filter(pk__in=ids, status__in=Operation.ACTIVE).exists():
