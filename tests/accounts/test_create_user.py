@@ -94,7 +94,8 @@ def test_running_it_again_changes_nothing_but_what_changed(vultr_key):
 
 
 def test_a_key_vultr_rejects_stops_it_with_vultrs_reason(unknown_vultr_key):
-    with pytest.raises(CommandError, match="Vultr rejected this key: Invalid API key"):
+    refused = r"Vultr rejected this key with API v1 \(Invalid API key\) and with API v2"
+    with pytest.raises(CommandError, match=refused):
         create_user(
             username="ann",
             email="ann@example.com",
