@@ -427,12 +427,13 @@ def client(
     """A `VultrClient` for a stored key on the key's budget: the way the action layer and the
     operations reach Vultr. The key is decrypted here, for this client only. A 429 from Vultr
     pauses the key's bucket (for v2, the one all v2 keys at that address share) for as long
-    as its `Retry-After` says."""
+    as its `Retry-After` says. `sleep` is how the client waits for its budget and between
+    retries; tests pass a fake."""
     pauser = _Pauser(api_key, response_hook(api_key), sleep)
     vultr = api_key.client(
         timeout=timeout,
         max_retries=max_retries,
-        rate_limiter=limiter(api_key),
+        rate_limiter=limiter(api_key, sleep=sleep),
         on_response=pauser.on_response,
         sleep=pauser.sleep,
     )
