@@ -146,6 +146,14 @@ def check_stored_key(api_key: ApiKey) -> KeyCheck:
         result = KeyCheck(False, str(err))
     else:
         result = KeyCheck(True, api_version=api_key.api_version)
+    if not result.ok and api_key.api_version == "v1" and is_vultr_itself(api_key.api_url):
+        # Keys stored before the panel spoke v2 are v1 keys; at Vultr itself v1 is gone.
+        v1_off = V1_OFF_MESSAGE.format(url=api_key.api_url)
+        result = KeyCheck(
+            False,
+            f"{v1_off} Replace the key with API version v2 chosen. ({result.message})",
+            rejected=result.rejected,
+        )
     api_key.record_check(result.ok, result.message)
     api_key.save(update_fields=["checked_at", "check_ok", "check_message"])
     return result

@@ -406,3 +406,21 @@ def test_the_keys_list_shows_each_keys_version(login_as, members, stored_key, vu
 def _calls(stats: dict, api: str) -> int:
     """Requests the simulator has answered on this API (all accounts)."""
     return sum(n for path, n in stats["by_path"].items() if path.startswith(f"/{api}/"))
+
+
+def test_checking_a_stored_v1_key_at_vultr_itself_says_v1_is_off(
+    login_as, members, stored_key, vultr_key, monkeypatch
+):
+    # The simulator stands in for api.vultr.com, whose v1 answers no more.
+    monkeypatch.setattr(keys, "V1_OFF_HOSTS", frozenset({"127.0.0.1"}))
+    vultr_key.sim.inject_fault(count=5, status=404, api="v1", key=vultr_key.key)
+
+    result = keys.check_stored_key(stored_key)
+
+    assert not result.ok
+    assert result.message.startswith(
+        "Vultr switched API v1 off in 2023; the same key works with API v2"
+    )
+    assert "Replace the key with API version v2 chosen." in result.message
+    stored_key.refresh_from_db()
+    assert stored_key.check_ok is False and stored_key.check_message == result.message[:300]
