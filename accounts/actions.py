@@ -289,16 +289,29 @@ def accept_invitation(token: str, user: User) -> Membership:
 
 
 @sensitive_variables()
-def add_api_key(team: Team, user: User, label: str, api_url: str, plaintext: str) -> ApiKey:
-    """Check the key with Vultr, then store it encrypted. Nothing is stored if Vultr says no."""
+def add_api_key(
+    team: Team, user: User, label: str, api_url: str, plaintext: str, api_version: str = "v1"
+) -> ApiKey:
+    """Check the key with Vultr, then store it encrypted. Nothing is stored if Vultr says no.
+
+    The key is tried with `api_version` first and, if refused there, with the other version;
+    it is stored with the version that accepted it (`api_key.check_message` says so when that
+    is not the one asked for). The key form asks for v2 by default; this function keeps v1 as
+    its default for the callers written before v2 (scripts, fixtures)."""
     if team.api_keys.filter(label=label).exists():
         raise AccountError(_duplicate_label(team, label))
-    check = keys.check_key(plaintext, api_url)
+    check = keys.check_key(plaintext, api_url, api_version)
     if not check.ok:
         raise AccountError(check.message)
-    api_key = ApiKey(team=team, label=label, api_url=api_url, added_by=user)
+    api_key = ApiKey(
+        team=team,
+        label=label,
+        api_url=api_url,
+        api_version=check.api_version,
+        added_by=user,
+    )
     api_key.set_secret(plaintext)
-    api_key.record_check(True)
+    api_key.record_check(True, check.message)
     try:
         with transaction.atomic():
             api_key.save()
@@ -310,22 +323,29 @@ def add_api_key(team: Team, user: User, label: str, api_url: str, plaintext: str
         team=team,
         actor=user,
         target=audit.key_target(api_key),
-        params={"label": label, "api_url": api_url},
+        params={"label": label, "api_url": api_url, "api_version": api_key.api_version},
     )
     return api_key
 
 
 @sensitive_variables()
-def replace_api_key(api_key: ApiKey, user: User, plaintext: str) -> ApiKey:
-    """Check the new key first; only if Vultr accepts it does it take the old one's place."""
-    check = keys.check_key(plaintext, api_key.api_url)
+def replace_api_key(
+    api_key: ApiKey, user: User, plaintext: str, api_version: str | None = None
+) -> ApiKey:
+    """Check the new key first; only if Vultr accepts it does it take the old one's place.
+
+    It is tried with `api_version` (default: the key's current one) and then the other
+    version, like a new key; the key keeps or changes its version to the one that accepted
+    it."""
+    check = keys.check_key(plaintext, api_key.api_url, api_version or api_key.api_version)
     if not check.ok:
         raise AccountError(check.message)
-    before = {"masked": api_key.masked}
+    before = {"masked": api_key.masked, "api_version": api_key.api_version}
+    api_key.api_version = check.api_version
     api_key.set_secret(plaintext)
     api_key.replaced_by = user
     api_key.replaced_at = timezone.now()
-    api_key.record_check(True)
+    api_key.record_check(True, check.message)
     api_key.save()
     audit.record(
         "api_key_replaced",
@@ -333,7 +353,7 @@ def replace_api_key(api_key: ApiKey, user: User, plaintext: str) -> ApiKey:
         actor=user,
         target=audit.key_target(api_key),
         before=before,
-        after={"masked": api_key.masked},
+        after={"masked": api_key.masked, "api_version": api_key.api_version},
     )
     return api_key
 

@@ -205,9 +205,31 @@ class _KeyField(forms.CharField):
         return value
 
 
+API_VERSION_CHOICES = [
+    ("v2", "v2 (Vultr today)"),
+    ("v1", "v1 (switched off at Vultr in 2023; for older compatible APIs)"),
+]
+
+
+class _ApiVersionField(forms.ChoiceField):
+    """Which of Vultr's APIs the key is for. Left out of a request, it means v2 (the default);
+    the check tries the other version too if this one refuses the key."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "API version")
+        super().__init__(choices=API_VERSION_CHOICES, required=False, initial="v2", **kwargs)
+
+    def clean(self, value):
+        return super().clean(value) or "v2"
+
+
 class ApiKeyForm(forms.Form):
     label = forms.CharField(
         max_length=64, help_text="A name your team will recognise, such as “Production”."
+    )
+    api_version = _ApiVersionField(
+        help_text="The key is checked with this version first, then with the other one; it is "
+        "saved with the version that accepts it.",
     )
     api_url = forms.URLField(
         label="API address",
@@ -250,3 +272,18 @@ class ReplaceKeyForm(forms.Form):
         label="New API key",
         help_text="It is checked with Vultr first; the old key stays until the new one works.",
     )
+    api_version = _ApiVersionField(
+        help_text="Checked with this version first, then the other; the key keeps the version "
+        "that accepts it.",
+    )
+
+    def __init__(self, *args, api_key, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["api_version"].initial = api_key.api_version
+        self.default_version = api_key.api_version
+
+    def clean_api_version(self):
+        # Left out of the request: the key's current version, not the new-key default.
+        if not self.data.get("api_version"):
+            return self.default_version
+        return self.cleaned_data["api_version"]

@@ -187,6 +187,11 @@ class ApiKey(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="api_keys")
     label = models.CharField(max_length=64)
     api_url = models.URLField("API address", max_length=200)
+    # Which of Vultr's APIs the key is used with: v2 for new keys (0003); keys stored before
+    # the panel knew v2 were v1 keys (migration 0002).
+    api_version = models.CharField(
+        "API version", max_length=2, choices=[("v2", "v2"), ("v1", "v1")], default="v2"
+    )
     ciphertext = models.TextField(editable=False)
     last4 = models.CharField(max_length=4, editable=False)
     added_by = models.ForeignKey(
@@ -231,6 +236,7 @@ class ApiKey(models.Model):
     def client(self, **kwargs) -> VultrClient:
         """A `VultrClient` for this key; keyword arguments go to `VultrClient`."""
         kwargs.setdefault("base_url", self.api_url)
+        kwargs.setdefault("api_version", self.api_version)
         return VultrClient(encryption.decrypt(self.ciphertext), **kwargs)
 
     def record_check(self, ok: bool, message: str = "") -> None:

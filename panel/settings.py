@@ -285,6 +285,14 @@ PANEL_VULTR_RATE_BURST = env_int("PANEL_VULTR_RATE_BURST", 1, minimum=1)
 PANEL_VULTR_BUDGET_WAIT = env_int("PANEL_VULTR_BUDGET_WAIT", 10, minimum=0)
 if PANEL_VULTR_RATE_LIMIT <= 0:
     raise ImproperlyConfigured("PANEL_VULTR_RATE_LIMIT must be a positive number")
+# Vultr v2 limits requests per source IP (30 a second, v2 reference §1.4), not per key: every v2
+# key of this installation shares one bucket per API address, at this rate and burst. A 429's
+# Retry-After pauses that bucket for every process. Lower it if other software on this host
+# (or behind the same address) also uses the Vultr API.
+PANEL_VULTR_V2_RATE_LIMIT = float(env_str("PANEL_VULTR_V2_RATE_LIMIT", "30"))
+PANEL_VULTR_V2_RATE_BURST = env_int("PANEL_VULTR_V2_RATE_BURST", 10, minimum=1)
+if PANEL_VULTR_V2_RATE_LIMIT <= 0:
+    raise ImproperlyConfigured("PANEL_VULTR_V2_RATE_LIMIT must be a positive number")
 # Running operations of a key are checked with one server_list every this many seconds.
 PANEL_OPERATION_POLL_SECONDS = float(env_str("PANEL_OPERATION_POLL_SECONDS", "5"))
 # An operation step nobody has run for this long is resumed by the beat job (its worker died).

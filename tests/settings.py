@@ -50,3 +50,5 @@ STORAGES = {
 # The shared API budget (panel/budget/tokens.py) would pace the suite's simulator calls at
 # Vultr's 2 requests/s; the tests of the budget give their keys their own rate (KeyBudget).
 PANEL_VULTR_RATE_LIMIT = 1000.0
+PANEL_VULTR_V2_RATE_LIMIT = 1000.0
+PANEL_VULTR_V2_RATE_BURST = 100

@@ -29,13 +29,17 @@ def key_add(request):
                 form.cleaned_data["label"],
                 form.cleaned_data["api_url"],
                 form.cleaned_data["key"],
+                api_version=form.cleaned_data["api_version"],
             )
         except actions.AccountError as err:
             form.add_error("key", str(err))
         else:
+            if api_key.check_message:
+                messages.warning(request, api_key.check_message)
             messages.success(
                 request,
-                f"Vultr accepted the key “{api_key.label}” ({api_key.masked}); it is saved.",
+                f"Vultr API {api_key.api_version} accepted the key “{api_key.label}” "
+                f"({api_key.masked}); it is saved.",
             )
             return redirect("accounts:team_home", team=request.team.slug)
     return render(request, "accounts/key_add.html", {"form": form})
@@ -45,16 +49,25 @@ def key_add(request):
 @sensitive_post_parameters("key")
 def key_replace(request, key_id):
     api_key = get_team_object(request, ApiKey, pk=key_id)
-    form = ReplaceKeyForm(request.POST if request.method == "POST" else None)
+    form = ReplaceKeyForm(request.POST if request.method == "POST" else None, api_key=api_key)
     if form.is_bound and form.is_valid():
         old = api_key.masked
         try:
-            actions.replace_api_key(api_key, request.user, form.cleaned_data["key"])
+            actions.replace_api_key(
+                api_key,
+                request.user,
+                form.cleaned_data["key"],
+                api_version=form.cleaned_data["api_version"],
+            )
         except actions.AccountError as err:
             form.add_error("key", f"{err} The old key ({old}) is still in use.")
         else:
+            if api_key.check_message:
+                messages.warning(request, api_key.check_message)
             messages.success(
-                request, f"“{api_key.label}” now uses the key {api_key.masked} instead of {old}."
+                request,
+                f"“{api_key.label}” now uses the key {api_key.masked} instead of {old}, with "
+                f"Vultr API {api_key.api_version}.",
             )
             return redirect("accounts:team_home", team=request.team.slug)
     return render(request, "accounts/key_replace.html", {"form": form, "api_key": api_key})
@@ -78,7 +91,10 @@ def key_check(request, key_id):
     if request.htmx:
         return render(request, "accounts/team_home.html#key_row", {"api_key": api_key})
     if result.ok:
-        messages.success(request, f"“{api_key.label}” works: Vultr accepted it just now.")
+        messages.success(
+            request,
+            f"“{api_key.label}” works: Vultr API {api_key.api_version} accepted it just now.",
+        )
     else:
         messages.error(request, f"“{api_key.label}”: {result.message}")
     return redirect("accounts:team_home", team=request.team.slug)

@@ -1,10 +1,16 @@
-"""The API budget: one token bucket per API key in Redis, shared by every web process and worker.
+"""The API budget: token buckets in Redis, shared by every web process and worker.
 
-Vultr v1 allows "an average of 2/s" per key and answers 503 beyond it (reference §3). Rather
-than each process guessing, every request made with a key first takes a token from the key's
-bucket here, and waits for one when there is none. The bucket is a small Lua script, so that
-taking a token is one atomic step however many processes ask at once, and it reads Redis's own
-clock, so that machines with skewed clocks still share one rate.
+Vultr v1 allows "an average of 2/s" per key and answers 503 beyond it (reference §3): a v1 key
+has a bucket of its own. Vultr v2 allows 30 requests/s per *source IP*, whatever the key, and
+answers 429 with a `Retry-After` beyond it (v2 reference §1.4): every v2 key of this
+installation therefore shares one bucket per API address (PANEL_VULTR_V2_RATE_LIMIT and
+PANEL_VULTR_V2_RATE_BURST), and a 429's `Retry-After` pauses that bucket for every process
+(`pause`). A v2 key given a rate of its own (KeyBudget) takes from its own bucket too, as a
+further cap under the shared one. Rather than each process guessing, every request made with
+a key first takes a token from its bucket(s) here, and waits for one when there is none. The
+bucket is a small Lua script, so that taking a token is one atomic step however many processes
+ask at once, and it reads Redis's own clock, so that machines with skewed clocks still share
+one rate.
 
 Waiting is by reservation: a caller that finds the bucket empty takes a token that will exist
 `wait` seconds from now (the count goes below zero) and sleeps exactly that long. Callers are
@@ -52,13 +58,48 @@ SLOT_SECONDS = 10
 SLOTS_KEPT = 7  # the last minute, plus the slot in progress
 _CONFIG_SECONDS = 10.0  # how long a process trusts the per-key settings it read
 
-# KEYS: bucket, usage slot prefix. ARGV: rate, burst, patience (s), key lifetime (s).
-# Returns {granted 0/1, wait seconds as text} (Lua numbers would be truncated to integers).
+# KEYS: n buckets, then usage slot prefixes. ARGV: n, patience (s), then rate, burst and key
+# lifetime (s) of each bucket. The request waits for the latest of the buckets' next tokens and
+# takes one from each, or from none. Returns {granted 0/1, wait seconds as text} (Lua numbers
+# would be truncated to integers).
 _TAKE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local n, patience = tonumber(ARGV[1]), tonumber(ARGV[2])
+local tokens, at, wait = {}, {}, 0
+for i = 1, n do
+  local rate, burst = tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1])
+  local state = redis.call('HMGET', KEYS[i], 'tokens', 'at')
+  local tk, a = tonumber(state[1]), tonumber(state[2])
+  if tk == nil or a == nil then tk, a = burst, now end
+  if now > a then
+    tk = math.min(burst, tk + (now - a) * rate)
+    a = now
+  end
+  if tk < 1 then wait = math.max(wait, (1 - tk) / rate) end
+  tokens[i], at[i] = tk, a
+end
+if wait > patience then
+  return {0, tostring(wait)}
+end
+for i = 1, n do
+  redis.call('HSET', KEYS[i], 'tokens', tostring(tokens[i] - 1), 'at', tostring(at[i]))
+  redis.call('EXPIRE', KEYS[i], tonumber(ARGV[3 * i + 2]))
+end
+for j = n + 1, #KEYS do
+  local slot = KEYS[j] .. math.floor((now + wait) / SLOT_SECONDS)
+  redis.call('INCR', slot)
+  redis.call('EXPIRE', slot, SLOT_SECONDS * SLOTS_KEPT + 60)
+end
+return {1, tostring(wait)}
+""".replace("SLOT_SECONDS", str(SLOT_SECONDS)).replace("SLOTS_KEPT", str(SLOTS_KEPT))
+
+# KEYS: bucket. ARGV: rate, burst, seconds, key lifetime (s). Empties the bucket so that the
+# next token exists `seconds` from now (unless it is already booked further ahead).
+_PAUSE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
-local patience, ttl = tonumber(ARGV[3]), tonumber(ARGV[4])
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens, at = tonumber(state[1]), tonumber(state[2])
 if tokens == nil or at == nil then tokens, at = burst, now end
@@ -66,19 +107,11 @@ if now > at then
   tokens = math.min(burst, tokens + (now - at) * rate)
   at = now
 end
-local wait = 0
-if tokens < 1 then wait = (1 - tokens) / rate end
-if wait > patience then
-  return {0, tostring(wait)}
-end
-tokens = tokens - 1
+tokens = math.min(tokens, 1 - tonumber(ARGV[3]) * rate)
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
-redis.call('EXPIRE', KEYS[1], ttl)
-local slot = KEYS[2] .. math.floor((now + wait) / SLOT_SECONDS)
-redis.call('INCR', slot)
-redis.call('EXPIRE', slot, SLOT_SECONDS * SLOTS_KEPT + 60)
-return {1, tostring(wait)}
-""".replace("SLOT_SECONDS", str(SLOT_SECONDS)).replace("SLOTS_KEPT", str(SLOTS_KEPT))
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
+return tostring(tokens)
+"""
 
 # KEYS: bucket. ARGV: rate, burst. Returns {tokens now, as text}.
 _PEEK = """
@@ -114,9 +147,15 @@ def redis_client() -> redis.Redis:
 
 
 @functools.lru_cache(maxsize=4)
-def _scripts(url: str) -> tuple[redis.commands.core.Script, redis.commands.core.Script]:
+def _scripts(
+    url: str,
+) -> tuple[redis.commands.core.Script, redis.commands.core.Script, redis.commands.core.Script]:
     client = _client_for(url)
-    return client.register_script(_TAKE), client.register_script(_PEEK)
+    return (
+        client.register_script(_TAKE),
+        client.register_script(_PEEK),
+        client.register_script(_PAUSE),
+    )
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -127,6 +166,7 @@ class Config:
     rate: float
     burst: int
     poll_seconds: float
+    own_rate: bool = False  # the key has a KeyBudget row (for a v2 key: a cap of its own)
 
 
 _config_cache: dict[int, tuple[float, Config]] = {}
@@ -145,6 +185,7 @@ def config_for(key_id: int) -> Config:
         burst=row.burst if row else settings.PANEL_VULTR_RATE_BURST,
         poll_seconds=(row.poll_seconds if row and row.poll_seconds else None)
         or settings.PANEL_OPERATION_POLL_SECONDS,
+        own_rate=row is not None,
     )
     _config_cache[key_id] = (now + _CONFIG_SECONDS, config)
     return config
@@ -193,6 +234,45 @@ def _bucket_key(ns: str) -> str:
     return f"budget:{ns}:bucket"
 
 
+@dataclasses.dataclass(frozen=True)
+class Bucket:
+    """One token bucket: a v1 key's own, a v2 key's own cap, or the v2 bucket of an API
+    address that all v2 keys share."""
+
+    ns: str
+    rate: float
+    burst: int
+    api_url: str = ""  # the shared v2 bucket's address
+
+    @property
+    def shared(self) -> bool:
+        return bool(self.api_url)
+
+
+def shared_bucket(api_url: str) -> Bucket:
+    """The v2 bucket of an API address: Vultr v2 limits requests per source IP, so every v2
+    key of this installation that talks to that address takes from it."""
+    url = api_url.rstrip("/")
+    fingerprint = hashlib.sha256(url.encode()).hexdigest()[:12]
+    return Bucket(
+        f"v2.{fingerprint}",
+        settings.PANEL_VULTR_V2_RATE_LIMIT,
+        settings.PANEL_VULTR_V2_RATE_BURST,
+        api_url=url,
+    )
+
+
+def buckets_for(api_key: ApiKey) -> list[Bucket]:
+    """The buckets a request with this key takes a token from: a v1 key's own; for a v2 key
+    the shared bucket of its address, and its own too if it was given a rate (KeyBudget)."""
+    config = config_for(api_key.pk)
+    own = Bucket(_ns(api_key), config.rate, config.burst)
+    if api_key.api_version != "v2":
+        return [own]
+    shared = shared_bucket(api_key.api_url)
+    return [shared, own] if config.own_rate else [shared]
+
+
 def _slot_prefix(ns: str, what: str = "used") -> str:
     return f"budget:{ns}:{what}:"
 
@@ -200,21 +280,44 @@ def _slot_prefix(ns: str, what: str = "used") -> str:
 def take(api_key: ApiKey, *, patience_seconds: float | None = None) -> float:
     """Take one token for the key, reserving a future one if need be; returns the seconds to
     wait before sending. Raises `BudgetExhausted` if that would exceed the patience."""
-    config, ns = config_for(api_key.pk), _ns(api_key)
+    buckets, ns = buckets_for(api_key), _ns(api_key)
     if patience_seconds is None:
         patience_seconds = _patience.get()
     if patience_seconds is None:
         patience_seconds = settings.PANEL_VULTR_BUDGET_WAIT
-    take_script, _ = _scripts(settings.REDIS_URL)
-    ttl = int(config.burst / config.rate + patience_seconds + 60)
-    granted, wait = take_script(
-        keys=[_bucket_key(ns), _slot_prefix(ns)],
-        args=[config.rate, config.burst, patience_seconds, ttl],
-    )
+    take_script, _, _ = _scripts(settings.REDIS_URL)
+    keys = [_bucket_key(b.ns) for b in buckets] + [_slot_prefix(ns)]
+    keys += [_slot_prefix(b.ns) for b in buckets if b.shared]
+    args: list[float | int] = [len(buckets), patience_seconds]
+    for b in buckets:
+        args += [b.rate, b.burst, _ttl(b, patience_seconds)]
+    granted, wait = take_script(keys=keys, args=args)
     wait = float(wait)
     if not int(granted):
         raise BudgetExhausted(wait)
     return wait
+
+
+def _ttl(bucket: Bucket, seconds: float) -> int:
+    # Long enough to outlive any reservation or pause: an expired bucket would start full.
+    return int(bucket.burst / bucket.rate + seconds + 60)
+
+
+def pause(api_key: ApiKey, seconds: float) -> None:
+    """Vultr asked us to wait (`Retry-After`): no request of the key's bucket goes out for
+    `seconds`. For a v2 key that is the shared bucket of its address, so every v2 key of the
+    installation waits, in every process; a v1 key's own bucket otherwise."""
+    bucket = buckets_for(api_key)[0]
+    _, _, pause_script = _scripts(settings.REDIS_URL)
+    try:
+        pause_script(
+            keys=[_bucket_key(bucket.ns)],
+            args=[bucket.rate, bucket.burst, seconds, _ttl(bucket, seconds)],
+        )
+    except redis.RedisError:
+        logger.warning("could not pause the API budget of key %s", api_key.pk)
+        return
+    logger.info("API budget of key %s paused for %.1f s (Vultr's Retry-After)", api_key.pk, seconds)
 
 
 def limiter(api_key: ApiKey, *, sleep: Callable[[float], None] = time.sleep) -> Callable[[], None]:
@@ -232,37 +335,110 @@ def limiter(api_key: ApiKey, *, sleep: Callable[[float], None] = time.sleep) -> 
     return wait_for_token
 
 
+REJECTED = (429, 503)  # Vultr's rate-limit answers: v2's 429, v1's 503
+
+
 def response_hook(api_key: ApiKey) -> Callable[[str, str, int | None, float], None]:
-    """The `on_response` hook: counts Vultr's 503s per key, for the dashboard."""
-    key_id, ns = api_key.pk, _ns(api_key)
+    """The `on_response` hook: counts Vultr's rate-limit answers (v1 503, v2 429) per key and,
+    for v2, per shared bucket, for the dashboard."""
+    key_id = api_key.pk
+    prefixes = [_slot_prefix(_ns(api_key), "rejected")]
+    prefixes += [_slot_prefix(b.ns, "rejected") for b in buckets_for(api_key) if b.shared]
 
     def count(method: str, path: str, status: int | None, elapsed: float) -> None:
-        if status != 503:
+        if status not in REJECTED:
             return
-        slot = _slot_prefix(ns, "rejected") + str(int(time.time() // SLOT_SECONDS))
+        now_slot = str(int(time.time() // SLOT_SECONDS))
         try:
             pipe = redis_client().pipeline()
-            pipe.incr(slot)
-            pipe.expire(slot, SLOT_SECONDS * SLOTS_KEPT + 60)
+            for prefix in prefixes:
+                pipe.incr(prefix + now_slot)
+                pipe.expire(prefix + now_slot, SLOT_SECONDS * SLOTS_KEPT + 60)
             pipe.execute()
         except redis.RedisError:
-            logger.warning("could not count a 503 for key %s", key_id)
+            logger.warning("could not count a %s for key %s", status, key_id)
 
     return count
 
 
-def client_options(api_key: ApiKey) -> dict[str, Callable]:
-    """Keyword arguments for `ApiKey.client()` that put the client on the key's budget."""
-    return {"rate_limiter": limiter(api_key), "on_response": response_hook(api_key)}
+class _Pauser:
+    """Turns Vultr's 429 answers into a `pause` of the key's bucket for everyone.
+
+    `on_response` notes a 429; the transport then either sleeps before its retry (for at
+    least the `Retry-After`: `sleep` pauses the bucket that long first) or raises the
+    `RateLimitedError` to the caller (`on_error` pauses for its `retry_after`)."""
+
+    def __init__(self, api_key: ApiKey, count: Callable, sleep: Callable[[float], None]):
+        self.api_key, self._count, self._sleep = api_key, count, sleep
+        self.last_status: int | None = None
+
+    def on_response(self, method: str, path: str, status: int | None, elapsed: float) -> None:
+        self.last_status = status
+        self._count(method, path, status, elapsed)
+
+    def sleep(self, seconds: float) -> None:
+        if self.last_status == 429:
+            pause(self.api_key, seconds)
+        self._sleep(seconds)
+
+    def on_error(self, err: RateLimitedError) -> None:
+        if isinstance(err, BudgetExhausted):
+            return  # our own refusal: nothing was sent
+        if err.retry_after:
+            pause(self.api_key, err.retry_after)
+        elif err.status == 429:
+            pause(self.api_key, DEFAULT_PAUSE_SECONDS)
+
+
+# A 429 that names no Retry-After pauses the bucket this long (Vultr sends small integers).
+DEFAULT_PAUSE_SECONDS = 1.0
+
+
+class _PausingTransport:
+    """The client's transport, with every `RateLimitedError` reported to a `_Pauser`."""
+
+    def __init__(self, transport: object, pauser: _Pauser) -> None:
+        self._transport, self._pauser = transport, pauser
+
+    def __getattr__(self, name: str):
+        attr = getattr(self._transport, name)
+        if not callable(attr):
+            return attr
+
+        @functools.wraps(attr)
+        def call(*args, **kwargs):
+            try:
+                return attr(*args, **kwargs)
+            except RateLimitedError as err:
+                self._pauser.on_error(err)
+                raise
+
+        return call
 
 
 @sensitive_variables()
 def client(
-    api_key: ApiKey, *, timeout: float | tuple[float, float], max_retries: int
+    api_key: ApiKey,
+    *,
+    timeout: float | tuple[float, float],
+    max_retries: int,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> VultrClient:
     """A `VultrClient` for a stored key on the key's budget: the way the action layer and the
-    operations reach Vultr. The key is decrypted here, for this client only."""
-    return api_key.client(timeout=timeout, max_retries=max_retries, **client_options(api_key))
+    operations reach Vultr. The key is decrypted here, for this client only. A 429 from Vultr
+    pauses the key's bucket (for v2, the one all v2 keys at that address share) for as long
+    as its `Retry-After` says. `sleep` is how the client waits for its budget and between
+    retries; tests pass a fake."""
+    pauser = _Pauser(api_key, response_hook(api_key), sleep)
+    vultr = api_key.client(
+        timeout=timeout,
+        max_retries=max_retries,
+        rate_limiter=limiter(api_key, sleep=sleep),
+        on_response=pauser.on_response,
+        sleep=pauser.sleep,
+    )
+    vultr._transport = _PausingTransport(vultr._transport, pauser)  # type: ignore[assignment]
+    return vultr
 
 
 # -- use, for the dashboard ------------------------------------------------------------------
@@ -276,6 +452,8 @@ class Usage:
     used_last_minute: int
     rejected_last_minute: int
     backlog_seconds: float
+    # v2 keys: the address whose shared bucket the key takes from ("" for v1 keys).
+    shared_url: str = ""
 
     @property
     def capacity_per_minute(self) -> int:
@@ -288,35 +466,84 @@ class Usage:
         return min(100, round(100 * self.used_last_minute / self.capacity_per_minute))
 
 
-def usage(api_keys: Iterable[ApiKey]) -> list[Usage]:
-    """Each key's requests in the last minute, Vultr's 503s, and how far ahead the bucket is
-    booked (seconds a new request would wait)."""
-    api_keys = list(api_keys)
-    if not api_keys:
-        return []
+@dataclasses.dataclass(frozen=True)
+class SharedUsage(Usage):
+    """The v2 bucket of one API address, shared by every v2 key of the installation (key_id
+    0); `labels` are this team's v2 keys at that address."""
+
+    labels: tuple[str, ...] = ()
+
+
+def _read(ns: str, buckets: list[Bucket]) -> tuple[int, int, float]:
+    """Requests counted under `ns` in the last minute, rate-limit answers, and the seconds a
+    new request would wait for the latest of the buckets' next tokens."""
     now_slot = int(time.time() // SLOT_SECONDS)
     slots = range(now_slot - (60 // SLOT_SECONDS) + 1, now_slot + 1)
     client = redis_client()
-    _, peek = _scripts(settings.REDIS_URL)
+    _, peek, _ = _scripts(settings.REDIS_URL)
+    used = client.mget([_slot_prefix(ns) + str(s) for s in slots])
+    rejected = client.mget([_slot_prefix(ns, "rejected") + str(s) for s in slots])
+    backlog = 0.0
+    for b in buckets:
+        tokens = float(peek(keys=[_bucket_key(b.ns)], args=[b.rate, b.burst])[0])
+        if tokens < 1:
+            backlog = max(backlog, (1 - tokens) / b.rate)
+    return sum(int(n) for n in used if n), sum(int(n) for n in rejected if n), backlog
+
+
+def usage(api_keys: Iterable[ApiKey]) -> list[Usage]:
+    """Each key's requests in the last minute, Vultr's rate-limit answers (503/429), and how
+    far ahead its bucket is booked (seconds a new request would wait). A v2 key's rate and
+    wait are those of the bucket it takes from (the shared one, or its own cap if lower)."""
     found = []
     for api_key in api_keys:
-        key_id, ns = api_key.pk, _ns(api_key)
-        config = config_for(key_id)
+        buckets = buckets_for(api_key)
+        rate = min(b.rate for b in buckets)
+        burst = min(b.burst for b in buckets)
         try:
-            used = client.mget([_slot_prefix(ns) + str(s) for s in slots])
-            rejected = client.mget([_slot_prefix(ns, "rejected") + str(s) for s in slots])
-            tokens = float(peek(keys=[_bucket_key(ns)], args=[config.rate, config.burst])[0])
+            used, rejected, backlog = _read(_ns(api_key), buckets)
         except redis.RedisError:
-            logger.warning("could not read the budget of key %s", key_id)
-            used, rejected, tokens = [], [], float(config.burst)
+            logger.warning("could not read the budget of key %s", api_key.pk)
+            used, rejected, backlog = 0, 0, 0.0
         found.append(
             Usage(
-                key_id=key_id,
-                rate=config.rate,
-                burst=config.burst,
-                used_last_minute=sum(int(n) for n in used if n),
-                rejected_last_minute=sum(int(n) for n in rejected if n),
-                backlog_seconds=max(0.0, (1 - tokens) / config.rate) if tokens < 1 else 0.0,
+                key_id=api_key.pk,
+                rate=rate,
+                burst=burst,
+                used_last_minute=used,
+                rejected_last_minute=rejected,
+                backlog_seconds=backlog,
+                shared_url=buckets[0].api_url,
+            )
+        )
+    return found
+
+
+def shared_usage(api_keys: Iterable[ApiKey]) -> list[SharedUsage]:
+    """The shared v2 bucket of each API address these keys' v2 keys use: requests of the whole
+    installation in the last minute, Vultr's 429s, and how far ahead it is booked."""
+    by_url: dict[str, list[str]] = {}
+    for api_key in api_keys:
+        if api_key.api_version == "v2":
+            by_url.setdefault(api_key.api_url.rstrip("/"), []).append(api_key.label)
+    found = []
+    for url, labels in sorted(by_url.items()):
+        bucket = shared_bucket(url)
+        try:
+            used, rejected, backlog = _read(bucket.ns, [bucket])
+        except redis.RedisError:
+            logger.warning("could not read the shared v2 budget of %s", url)
+            used, rejected, backlog = 0, 0, 0.0
+        found.append(
+            SharedUsage(
+                key_id=0,
+                rate=bucket.rate,
+                burst=bucket.burst,
+                used_last_minute=used,
+                rejected_last_minute=rejected,
+                backlog_seconds=backlog,
+                shared_url=url,
+                labels=tuple(labels),
             )
         )
     return found

@@ -122,7 +122,7 @@ def budget_context(team: Team) -> dict[str, Any]:
         {"api_key": key, "usage": usage, "operations": waiting.get(key.pk, 0)}
         for key, usage in zip(keys, budget.usage(keys), strict=True)
     ]
-    return {"budget_rows": rows}
+    return {"budget_rows": rows, "shared_budget_rows": budget.shared_usage(keys)}
 
 
 def _op(request: HttpRequest, operation_id: int) -> Operation:

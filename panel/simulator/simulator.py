@@ -307,7 +307,7 @@ class Simulator:
         endpoint = ENDPOINTS.get(path) if self._v1 else None
         stats_path = path if endpoint else _OTHER_PATH
 
-        fault = self._faults.take(path, key)
+        fault = self._faults.take(path, key, api="v1")
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)

@@ -94,7 +94,8 @@ def test_running_it_again_changes_nothing_but_what_changed(vultr_key):
 
 
 def test_a_key_vultr_rejects_stops_it_with_vultrs_reason(unknown_vultr_key):
-    with pytest.raises(CommandError, match="Vultr rejected this key: Invalid API key"):
+    refused = r"Vultr rejected this key with API v2 \(Invalid API token.\) and with API v1"
+    with pytest.raises(CommandError, match=refused):
         create_user(
             username="ann",
             email="ann@example.com",
@@ -140,3 +141,57 @@ def test_the_demo_login_signs_in_and_sees_its_team_with_the_simulator_key(
     assert response.redirect_chain[-1][0] == f"/t/{User.objects.get().personal_team.slug}/"
     assert "Simulator demo" in page and "working" in page
     assert vultr_key.key not in page
+
+
+def test_the_demo_login_has_the_simulator_key_on_v2_first_and_on_v1(vultr_key, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+
+    RunLocal().prepare_demo_login(vultr_key.key, vultr_key.url)
+
+    team = User.objects.get(username="demo").personal_team
+    keys = list(team.api_keys.all())  # in the order the panel lists and selects them
+    assert [(k.label, k.api_version) for k in keys] == [
+        ("Simulator demo", "v2"),
+        ("Simulator demo (v1)", "v1"),
+    ]
+    assert all(encryption.decrypt(k.ciphertext) == vultr_key.key for k in keys)
+    assert all(k.api_url == vultr_key.url and k.check_ok for k in keys)
+    # The same simulator account through both APIs: the same servers.
+    with keys[0].client() as v2, keys[1].client() as v1:
+        v2_servers = {(s.label, s.main_ip) for s in v2.server_list()}
+        v1_servers = {(s.label, s.main_ip) for s in v1.server_list()}
+    assert v2_servers == v1_servers and len(v2_servers) > 1
+
+
+def test_an_older_v1_demo_key_becomes_v2(vultr_key, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    create_user(
+        username="demo",
+        email="demo@localhost",
+        password="pw-1234-long",
+        vultr_key=vultr_key.key,
+        api_url=vultr_key.url,
+        key_label="Simulator demo",
+        api_version="v1",
+    )
+
+    RunLocal().prepare_demo_login(vultr_key.key, vultr_key.url)
+
+    versions = dict(ApiKey.objects.values_list("label", "api_version"))
+    assert versions == {"Simulator demo": "v2", "Simulator demo (v1)": "v1"}
+
+
+def test_create_user_adds_a_v2_key_by_default_and_a_v1_key_on_request(vultr_key):
+    for label, version in (("New", None), ("Old", "v1")):
+        create_user(
+            username="ann",
+            email="ann@example.com",
+            password="pw-1234-long",
+            vultr_key=vultr_key.key,
+            api_url=vultr_key.url,
+            key_label=label,
+            **({"api_version": version} if version else {}),
+        )
+
+    versions = dict(ApiKey.objects.values_list("label", "api_version"))
+    assert versions == {"New": "v2", "Old": "v1"}

@@ -10,13 +10,15 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 
+from accounts.models import ApiKey
 from panel.audit.models import AuditChain, AuditEntry, TeamSettings
 from panel.budget.models import KeyBudget
 from panel.operations.models import AlertTarget, Notice, Operation, OperationStep
 from panel.servers.models import SnapshotSource
 
-# panel as it was, and none of the apps that took its models over.
+# panel as it was, and none of the apps that took its models over; keys before API versions.
 OLD_LAYOUT = [
+    ("accounts", "0001_initial"),
     ("panel", "0003_operations"),
     ("servers", None),
     ("audit", None),
@@ -91,6 +93,8 @@ def test_an_old_layout_database_keeps_its_rows():
         "queued"
     ]
     assert Notice.objects.get(operation=moved).text == "hi"
+    # Keys stored before the panel knew v2 are v1 keys, whatever the default for new keys.
+    assert ApiKey.objects.get(pk=key.pk).api_version == "v1"
     assert AlertTarget.objects.get(team_id=team.pk).address == "ops@example.com"
     # Which server a snapshot came from: out of the audit log, into a row of its own.
     source = SnapshotSource.objects.get(api_key_id=key.pk, snapshot_id="snap-7")

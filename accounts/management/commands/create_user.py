@@ -2,6 +2,7 @@
 
     manage.py create_user --username ann --email ann@example.com --password-file pw.txt \
         [--team "Ops"] [--vultr-key-file key.txt --api-url https://api.vultr.com --key-label Main]
+        [--api-version v2]
 
 Safe to run again: an existing user gets the given email and password, an existing team of
 that name (that the user owns) is reused, and a key already stored under the label is left
@@ -48,6 +49,13 @@ class Command(BaseCommand):
             "--api-url", default=None, help="The key's API address (default: VULTR_API_URL)."
         )
         parser.add_argument("--key-label", default="Vultr")
+        parser.add_argument(
+            "--api-version",
+            choices=["v2", "v1"],
+            default="v2",
+            help="The Vultr API the key is for (default v2); if that version refuses the key, "
+            "the other is tried, and the key is stored with the one that accepts it.",
+        )
 
     def handle(self, *args, **options):
         password = options["password"] or _read(options["password_file"], "password")
@@ -64,7 +72,7 @@ class Command(BaseCommand):
         team = self._team(user, options["team"])
         if plaintext is not None:
             api_url = (options["api_url"] or settings.VULTR_API_URL).rstrip("/")
-            self._key(team, user, options["key_label"], api_url, plaintext)
+            self._key(team, user, options["key_label"], api_url, plaintext, options["api_version"])
 
     @transaction.atomic
     def _user(self, username: str, email: str, password: str) -> tuple[User, bool]:
@@ -92,19 +100,29 @@ class Command(BaseCommand):
             self.stdout.write(f"Created team {team.name} (/t/{team.slug}/).")
         return team
 
-    def _key(self, team: Team, user: User, label: str, api_url: str, plaintext: str) -> None:
+    def _key(
+        self, team: Team, user: User, label: str, api_url: str, plaintext: str, api_version: str
+    ) -> None:
         existing = team.api_keys.filter(label=label).first()
         try:
             if existing is None:
-                api_key = actions.add_api_key(team, user, label, api_url, plaintext)
-                self.stdout.write(f"Added the key {api_key} to {team.name}.")
+                api_key = actions.add_api_key(
+                    team, user, label, api_url, plaintext, api_version=api_version
+                )
+                self.stdout.write(
+                    f"Added the key {api_key} (API {api_key.api_version}) to {team.name}."
+                )
             elif (
-                existing.api_url == api_url and encryption.decrypt(existing.ciphertext) == plaintext
+                existing.api_url == api_url
+                and existing.api_version == api_version
+                and encryption.decrypt(existing.ciphertext) == plaintext
             ):
                 self.stdout.write(f"The key {existing} is already in {team.name}.")
             else:
                 existing.api_url = api_url
-                actions.replace_api_key(existing, user, plaintext)
-                self.stdout.write(f"Replaced the key {existing} in {team.name}.")
+                actions.replace_api_key(existing, user, plaintext, api_version=api_version)
+                self.stdout.write(
+                    f"Replaced the key {existing} (API {existing.api_version}) in {team.name}."
+                )
         except actions.AccountError as err:
             raise CommandError(str(err)) from None

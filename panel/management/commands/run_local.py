@@ -1,10 +1,11 @@
 """Everything a local run needs, in one command (the README's run command ends here).
 
-Starts a private Redis, the bundled Vultr v1 simulator with demo data, a Celery worker and beat,
-and the web server; prepares the database and the demo login. Ctrl-C (SIGINT), SIGTERM (what
-``kill``, ``timeout`` and service managers send) and SIGHUP (the terminal closed) all stop every
-process it started, also when it runs in the background, where a shell starts it with SIGINT
-ignored.
+Starts a private Redis, the bundled Vultr simulator (API v1 and v2 over one demo account), a
+Celery worker and beat, and the web server; prepares the database and the demo login, whose
+team holds the demo account's key twice: "Simulator demo" on v2 (listed first) and
+"Simulator demo (v1)". Ctrl-C (SIGINT), SIGTERM (what ``kill``, ``timeout`` and service
+managers send) and SIGHUP (the terminal closed) all stop every process it started, also when it
+runs in the background, where a shell starts it with SIGINT ignored.
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ class Command(BaseCommand):
             )
         )  # fmt: skip
         wait_for_port(simulator_port, timeout=15, proc=procs[-1])
-        self.stdout.write(f"Vultr v1 simulator on {simulator_url}")
+        self.stdout.write(f"Vultr simulator (API v1 and v2) on {simulator_url}")
 
         env = child_env(
             REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
@@ -130,11 +131,17 @@ class Command(BaseCommand):
             self.stdout.write(f"Sign in as {login[0]} with password {login[1]}")
         self.stdout.write("Press Ctrl-C to stop everything.\n")
 
+    # The demo account's key, stored twice: once per API version (labels sort v2 first).
+    DEMO_KEYS = (("Simulator demo", "v2"), ("Simulator demo (v1)", "v1"))
+
     def prepare_demo_login(self, demo_key: str, simulator_url: str) -> tuple[str, str] | None:
-        """Make (once) the demo user, whose personal team holds the simulator's demo key.
+        """Make (once) the demo user, whose personal team holds the simulator's demo key as two
+        keys: "Simulator demo" on API v2 (the default, listed first) and "Simulator demo (v1)"
+        on API v1. Both reach the same simulator account, so they show the same servers.
 
         The password is generated into the data folder, so it stays the same from one run to
-        the next; create_user leaves the user and key alone when nothing changed.
+        the next; create_user leaves the user and keys alone when nothing changed (a demo key
+        stored as v1 by an older version becomes v2).
         """
         import io
 
@@ -145,19 +152,21 @@ class Command(BaseCommand):
         password = local_secret(
             settings.DATA_DIR / "demo_password", lambda: secrets.token_urlsafe(12)
         )
-        try:
-            call_command(
-                "create_user",
-                username=username,
-                email="demo@localhost",
-                password=password,
-                vultr_key=demo_key,
-                api_url=simulator_url,
-                key_label="Simulator demo",
-                stdout=io.StringIO(),
-            )
-        except CommandError as err:
-            self.stderr.write(f"The demo login has no Vultr key: {err}")
+        for label, api_version in self.DEMO_KEYS:
+            try:
+                call_command(
+                    "create_user",
+                    username=username,
+                    email="demo@localhost",
+                    password=password,
+                    vultr_key=demo_key,
+                    api_url=simulator_url,
+                    key_label=label,
+                    api_version=api_version,
+                    stdout=io.StringIO(),
+                )
+            except CommandError as err:
+                self.stderr.write(f"The demo login has no key “{label}”: {err}")
         if not get_user_model().objects.filter(username=username).exists():
             return None
         return username, password

@@ -189,7 +189,7 @@ def test_adding_a_key(login_as, members, vultr_key):
     assert (entry.team, entry.actor) == (members.team, members.admin)
     assert (entry.target_type, entry.target_id) == ("api_key", str(api_key.pk))
     assert entry.target_label == f"Production (…{vultr_key.key[-4:]})"
-    assert entry.params == {"label": "Production", "api_url": vultr_key.url}
+    assert entry.params == {"label": "Production", "api_url": vultr_key.url, "api_version": "v2"}
     from_request(entry, response)
 
 
@@ -209,8 +209,8 @@ def test_replacing_a_key(login_as, members, stored_key, simulator):
         str(stored_key.pk),
     )
     assert (entry.before, entry.after) == (
-        {"masked": f"…{old_last4}"},
-        {"masked": f"…{new_key[-4:]}"},
+        {"masked": f"…{old_last4}", "api_version": "v1"},
+        {"masked": f"…{new_key[-4:]}", "api_version": "v1"},
     )
     from_request(entry, response)
 

@@ -7,8 +7,10 @@ import threading
 import time
 
 import pytest
+from django.urls import reverse
 
 from accounts import actions as account_actions
+from accounts.models import ApiKey
 from panel.budget import tokens as budget
 from panel.budget.models import KeyBudget
 from panel.budget.tokens import namespace
@@ -138,3 +140,181 @@ def test_requests_wait_their_turn_instead_of_getting_vultrs_503(members, setting
         assert sim.stats()["rate_limited"] == 1
     finally:
         served.shutdown()
+
+
+# -- v2: one bucket per API address, shared by every v2 key --------------------------------------
+
+
+@pytest.fixture
+def v2_budget(settings):
+    """The shared v2 bucket at 2 requests/s, burst 1 (waits long enough to measure on a busy
+    machine), and nothing left of earlier tests'."""
+    settings.PANEL_VULTR_V2_RATE_LIMIT = 2.0
+    settings.PANEL_VULTR_V2_RATE_BURST = 1
+    redis = budget.redis_client()
+    stale = list(redis.scan_iter("budget:v2.*"))
+    if stale:
+        redis.delete(*stale)
+    budget.forget_config()
+    return settings
+
+
+def v2_key(team, url: str, label: str, plaintext: str | None = None) -> ApiKey:
+    api_key = ApiKey(team=team, label=label, api_url=url, api_version="v2")
+    api_key.set_secret(plaintext or new_key())
+    api_key.save()
+    return api_key
+
+
+def test_v2_keys_at_one_address_share_one_bucket_across_teams(members, v2_budget):
+    url = "https://api.example.test"
+    mine = v2_key(members.team, url, "Mine")
+    theirs = v2_key(members.outsider.personal_team, url, "Theirs")
+
+    assert budget.take(mine) == pytest.approx(0, abs=0.05)
+    # Vultr counts v2 requests per source address: the other team's key waits its turn.
+    assert budget.take(theirs) == pytest.approx(0.5, abs=0.05)
+    assert budget.take(mine) == pytest.approx(1.0, abs=0.05)
+
+
+def test_v2_buckets_are_per_api_address(members, v2_budget):
+    one = v2_key(members.team, "https://api.example.test", "One")
+    other = v2_key(members.team, "https://other.example.test", "Other")
+
+    budget.take(one)
+    assert budget.take(other) == pytest.approx(0, abs=0.05)
+
+
+def test_v1_keys_keep_buckets_of_their_own_beside_the_shared_v2_one(members, stored_key, v2_budget):
+    give(stored_key, rate=4, burst=1)
+    modern = v2_key(members.team, stored_key.api_url, "Modern")
+
+    budget.take(stored_key)
+    assert budget.take(modern) == pytest.approx(0, abs=0.05)
+    assert budget.take(stored_key) == pytest.approx(0.25, abs=0.05)
+    assert budget.take(modern) == pytest.approx(0.5, abs=0.05)
+
+
+def test_the_v2_rate_is_a_setting(members, v2_budget):
+    v2_budget.PANEL_VULTR_V2_RATE_LIMIT = 4.0
+    api_key = v2_key(members.team, "https://api.example.test", "Slow")
+
+    waits = [budget.take(api_key) for _ in range(3)]
+
+    assert waits == [
+        pytest.approx(0, abs=0.05),
+        pytest.approx(0.25, abs=0.05),
+        pytest.approx(0.5, abs=0.05),
+    ]
+
+
+def test_a_v2_keys_own_rate_caps_it_under_the_shared_bucket(members, v2_budget):
+    url = "https://api.example.test"
+    capped = v2_key(members.team, url, "Capped")
+    free = v2_key(members.team, url, "Free")
+    give(capped, rate=0.5, burst=1)
+
+    assert budget.take(capped) == pytest.approx(0, abs=0.05)
+    # Its own bucket (0.5/s) is the later of the two: two seconds for the capped key…
+    assert budget.take(capped) == pytest.approx(2.0, abs=0.05)
+    # …and the shared bucket booked a token for each of its requests (one at once, 2/s).
+    assert budget.take(free) == pytest.approx(1.0, abs=0.05)
+
+
+def test_a_pause_holds_every_v2_key_of_the_address(members, v2_budget):
+    url = "https://api.example.test"
+    asked = v2_key(members.team, url, "Asked")
+    other = v2_key(members.outsider.personal_team, url, "Other")
+    elsewhere = v2_key(members.team, "https://other.example.test", "Elsewhere")
+
+    budget.pause(asked, 3)
+
+    assert budget.take(other) == pytest.approx(3.0, abs=0.05)
+    assert budget.take(asked) == pytest.approx(3.5, abs=0.05)
+    assert budget.take(elsewhere) == pytest.approx(0, abs=0.05)
+
+
+def test_a_pause_never_shortens_a_longer_booking(members, v2_budget):
+    api_key = v2_key(members.team, "https://api.example.test", "Busy")
+    for _ in range(7):
+        budget.take(api_key, patience_seconds=10)  # booked 3 s ahead
+
+    budget.pause(api_key, 1)
+
+    assert budget.take(api_key, patience_seconds=10) == pytest.approx(3.5, abs=0.05)
+
+
+def test_vultrs_429_with_retry_after_pauses_the_shared_bucket(
+    members, v2_budget, vultr_account, simulator
+):
+    """Over real HTTP: the simulator answers 429 with Retry-After: 3; the request that got it
+    waits 3 s before its retry, and so does every other v2 key at that address."""
+    asked = v2_key(members.team, simulator.url, "Asked", vultr_account.key)
+    other = v2_key(members.outsider.personal_team, simulator.url, "Other")
+    simulator.sim.inject_fault(kind="rate_limit", retry_after=3, key=vultr_account.key)
+    slept: list[float] = []
+
+    with budget.client(asked, timeout=5, max_retries=1, sleep=slept.append) as client:
+        client.account_info()  # the retry succeeds
+
+    # The transport's retry delay, then the retry's wait for the paused bucket (both fake).
+    assert slept[0] >= 3
+    # The retry took the token 3 s out; the other key's request comes 1/rate after it.
+    assert budget.take(other) == pytest.approx(3.5, abs=0.2)
+    (usage,) = budget.usage([asked])
+    assert usage.rejected_last_minute == 1
+    (shared,) = budget.shared_usage([asked, other])
+    assert shared.rejected_last_minute == 1 and shared.labels == ("Asked", "Other")
+
+
+def test_a_429_handed_to_the_caller_still_pauses_the_bucket(
+    members, v2_budget, vultr_account, simulator
+):
+    asked = v2_key(members.team, simulator.url, "Asked", vultr_account.key)
+    simulator.sim.inject_fault(kind="rate_limit", retry_after=4, key=vultr_account.key)
+
+    with budget.client(asked, timeout=5, max_retries=0) as client:
+        with pytest.raises(RateLimitedError) as raised:
+            client.account_info()
+
+    assert raised.value.retry_after == 4
+    assert budget.take(asked) == pytest.approx(4.0, abs=0.2)
+
+
+def test_the_budget_exhausted_error_pauses_nothing(members, v2_budget):
+    api_key = v2_key(members.team, "https://api.example.test", "Busy")
+    budget.take(api_key)
+    with pytest.raises(budget.BudgetExhausted):
+        budget.take(api_key, patience_seconds=0.01)
+
+    assert budget.take(api_key, patience_seconds=1) == pytest.approx(0.5, abs=0.05)
+
+
+def test_usage_shows_v2_keys_on_the_shared_bucket(members, stored_key, v2_budget):
+    url = "https://api.example.test"
+    one = v2_key(members.team, url, "One")
+    two = v2_key(members.team, url, "Two")
+    for api_key in (one, one, two):
+        budget.take(api_key, patience_seconds=5)
+    budget.take(stored_key)
+
+    by_key = {u.key_id: u for u in budget.usage([stored_key, one, two])}
+    assert by_key[one.pk].used_last_minute == 2 and by_key[two.pk].used_last_minute == 1
+    assert by_key[one.pk].shared_url == url and by_key[one.pk].rate == 2.0
+    assert by_key[stored_key.pk].shared_url == ""
+    (shared,) = budget.shared_usage([stored_key, one, two])
+    assert (shared.shared_url, shared.used_last_minute) == (url, 3)
+    assert shared.capacity_per_minute == 120 and shared.labels == ("One", "Two")
+
+
+def test_the_budget_page_shows_per_key_and_shared_buckets(login_as, members, stored_key, v2_budget):
+    v2_key(members.team, "https://api.example.test", "Modern")
+
+    page = login_as(members.viewer).get(reverse("operations:budget", args=[members.team.slug]))
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "its own (v1)" in html
+    assert "shared v2 budget of https://api.example.test" in html
+    assert "Shared v2 budgets" in html
+    assert "2/s (burst 1)" in html
