@@ -13,6 +13,12 @@ from panel.operations import polling, runner
 from panel.operations.models import Operation
 
 
+@pytest.fixture(params=["v1", "v2"])
+def api_version(request) -> str:
+    """Every test here runs with a v1 key and with a v2 key to the same simulated account."""
+    return request.param
+
+
 @pytest.fixture(autouse=True)
 def _fast_operations(settings):
     # A lost answer is judged at once; the synchronous tests move the simulator's clock

@@ -12,7 +12,7 @@ from panel.budget import tokens as budget
 from panel.operations import polling, runner, start
 from panel.operations.models import Operation
 from panel.operations.tasks import poll_operations
-from panel.vultr.domain import NewServer
+from tests.panel.helpers import demo_order
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,9 @@ def key_calls(vultr, path: str = "/v1/server/list") -> int:
 
 
 def test_one_server_list_answers_every_waiting_operation(op_ctx, vultr):
-    ops = [start.start_create_server(op_ctx, NewServer("1", "201", "387")) for _ in range(5)]
+    ops = [
+        start.start_create_server(op_ctx, demo_order(op_ctx, "1", "201", "387")) for _ in range(5)
+    ]
     for op in ops:
         runner.advance(op.pk)
     vultr.sim.advance(25)

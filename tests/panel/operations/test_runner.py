@@ -8,8 +8,7 @@ import pytest
 from panel.audit.models import AuditEntry
 from panel.operations import start
 from panel.operations.models import Operation
-from panel.vultr.domain import NewServer
-from tests.panel.helpers import Demo
+from tests.panel.helpers import Demo, demo_order
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +20,9 @@ def names(op: Operation) -> list[str]:
 
 
 def test_create_server_runs_until_ready(op_ctx, drive, vultr):
-    op = start.start_create_server(op_ctx, NewServer("1", "201", "387", label="made-by-op"))
+    op = start.start_create_server(
+        op_ctx, demo_order(op_ctx, "1", "201", "387", label="made-by-op")
+    )
     assert op.status == Status.QUEUED and names(op) == ["queued"]
 
     op = drive(op)
@@ -51,7 +52,7 @@ def test_create_server_runs_until_ready(op_ctx, drive, vultr):
 
 
 def test_create_server_replaces_its_tag_with_the_users_own(op_ctx, drive, vultr):
-    op = drive(start.start_create_server(op_ctx, NewServer("1", "201", "387", tag="web")))
+    op = drive(start.start_create_server(op_ctx, demo_order(op_ctx, "1", "201", "387", tag="web")))
     assert op.status == Status.SUCCEEDED, op.error
     assert "tagged" in names(op)
     assert Demo(vultr).server(op.target_id)["tag"] == "web"
@@ -62,7 +63,9 @@ def test_create_server_can_wait_for_ssh(op_ctx, drive, monkeypatch):
     monkeypatch.setattr(
         "panel.operations.kinds.tcp_probe", lambda host, port, timeout: probed.append(port) or True
     )
-    op = drive(start.start_create_server(op_ctx, NewServer("1", "201", "387"), probe_ssh=True))
+    op = drive(
+        start.start_create_server(op_ctx, demo_order(op_ctx, "1", "201", "387"), probe_ssh=True)
+    )
     assert op.status == Status.SUCCEEDED, op.error
     assert names(op)[-2:] == ["ssh", "succeeded"] and probed == [22]
 

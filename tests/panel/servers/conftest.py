@@ -6,6 +6,12 @@ from django.urls import reverse
 from tests.panel.helpers import Demo
 
 
+@pytest.fixture(params=["v1", "v2"])
+def api_version(request) -> str:
+    """Every test here runs with a v1 key and with a v2 key to the same simulated account."""
+    return request.param
+
+
 @pytest.fixture
 def demo(vultr) -> Demo:
     return Demo(vultr)

@@ -19,18 +19,19 @@ def list_url(members, stored_key):
 
 def _labels(response) -> list[str]:
     return re.findall(
-        r'<tr id="server-\d+">.*?<a href="[^"]+">([^<]+)</a>', response.content.decode(), re.S
+        r'<tr id="server-[\w-]+">.*?<a href="[^"]+">([^<]+)</a>', response.content.decode(), re.S
     )
 
 
-def test_it_lists_the_accounts_servers_with_their_badges(members, login_as, list_url):
+def test_it_lists_the_accounts_servers_with_their_badges(members, login_as, list_url, api_version):
+    id_shape = r"\d+" if api_version == "v1" else r"[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}"
     response = login_as(members.viewer).get(list_url)
 
     page = response.content.decode()
     assert response.status_code == 200
     assert len(_labels(response)) == 13
     assert "13 of 13 servers" in page
-    assert re.search(r'id="badge-\d+" class="badge status ok">running<', page)
+    assert re.search(rf'id="badge-{id_shape}" class="badge status ok">running<', page)
     assert re.search(r'class="badge status stopped">stopped<', page)
     assert re.search(r'class="badge status busy">installing<', page)
     assert 'id="badge-poller"' in page
