@@ -14,6 +14,7 @@ from .base import (
     ACCOUNT,
     SERVERS,
     ActionContext,
+    ActionError,
     Change,
     NotFound,
     Target,
@@ -53,7 +54,7 @@ def _remember_labels(store: VultrCache, servers: list[Server]) -> None:
 @query
 def list_servers(ctx: ActionContext) -> list[Server]:
     """Every server of the key's account (root passwords and console URLs blanked)."""
-    return read(
+    servers = read(
         ctx,
         Perm.SUBSCRIPTIONS_VIEW,
         SERVERS,
@@ -61,6 +62,32 @@ def list_servers(ctx: ActionContext) -> list[Server]:
         _fetch_servers,
         after_fetch=_remember_labels,
     )
+    if any(server.location == server.region_id for server in servers):
+        servers = _with_catalog(ctx, servers)
+    return servers
+
+
+def _with_catalog(ctx: ActionContext, servers: list[Server]) -> list[Server]:
+    """v2 names a server's region only by its code ("ewr") and gives no monthly cost (v2
+    reference §3): the city and the plan's price come from the (long-cached) catalogue, so that
+    pages show, search and sort the same things for both versions. Without the catalogue, the
+    code stays."""
+    from .catalog import plans, regions
+
+    try:
+        cities = {region.id: region.name for region in regions(ctx)}
+        prices = {plan.id: plan.price_per_month for plan in plans(ctx)}
+    except ActionError:
+        return servers
+    found = []
+    for server in servers:
+        changes: dict = {}
+        if server.location == server.region_id and server.region_id in cities:
+            changes["location"] = cities[server.region_id]
+        if not server.cost_per_month and server.plan_id in prices:
+            changes["cost_per_month"] = prices[server.plan_id]
+        found.append(dataclasses.replace(server, **changes) if changes else server)
+    return found
 
 
 @query

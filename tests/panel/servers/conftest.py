@@ -18,7 +18,6 @@ V2_NOT_YET = {
     "test_scripts",
     "test_server_actions",
     "test_server_detail",
-    "test_server_list",
     "test_snapshots",
     "test_sshkeys",
     "test_vultr_account",
