@@ -11,13 +11,10 @@ from tests.panel.helpers import Demo
 V2_NOT_YET = {
     "test_actions",
     "test_badges",
-    "test_bulk",
     "test_cache",
     "test_catalog",
     "test_deploy",
     "test_scripts",
-    "test_server_actions",
-    "test_server_detail",
     "test_snapshots",
     "test_sshkeys",
     "test_vultr_account",
