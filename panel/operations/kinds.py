@@ -261,7 +261,9 @@ class CreateServer(KindSpec):
         if tags is None:
             return None
         _set_tags(ctx, op, tags)
-        return CheckResult("succeeded", steps=[_tagged_step(tags)], result={"tag_set": True})
+        # Taking the token off (v2, no tags of the user's) is housekeeping, not a step.
+        steps = [_tagged_step(tags)] if tags else []
+        return CheckResult("succeeded", steps=steps, result={"tag_set": True})
 
     def check(self, op, ctx, vultr):
         found = CheckResult("succeeded")
@@ -269,7 +271,8 @@ class CreateServer(KindSpec):
         if tags is not None and not op.result.get("tag_set"):
             _set_tags(ctx, op, tags)
             found.result["tag_set"] = True
-            found.steps.append(_tagged_step(tags))
+            if tags:
+                found.steps.append(_tagged_step(tags))
         if op.params.get("probe_ssh") and not op.result.get("ssh"):
             ip = op.result.get("main_ip")
             if ip and tcp_probe(ip, 22, timeout=3):
@@ -315,8 +318,6 @@ def _tags_after_create(op: Operation, ctx: actions.ActionContext) -> tuple[str, 
 
 
 def _tagged_step(tags: tuple[str, ...]) -> tuple[str, str]:
-    if not tags:
-        return ("tagged", "Operation tag removed")
     return ("tagged", "Tag set to " + ", ".join(f"“{t}”" for t in tags))
 
 

@@ -18,8 +18,6 @@ from panel.operations.models import Operation
 V2_NOT_YET = {
     "test_deploy_wizard",
     "test_failures",
-    "test_polling",
-    "test_runner",
     "test_worker",
     "test_worker_crash",
 }

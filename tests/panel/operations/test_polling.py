@@ -30,7 +30,8 @@ def queued(monkeypatch, stored_key):
     return sent
 
 
-def key_calls(vultr, path: str = "/v1/server/list") -> int:
+def key_calls(vultr, path: str | None = None) -> int:
+    path = path or {"v1": "/v1/server/list", "v2": "GET /v2/instances"}[vultr.api_version]
     stats = vultr.sim.stats()
     return stats["by_key"].get(vultr.key, 0), stats["by_path"].get(path, 0)
 

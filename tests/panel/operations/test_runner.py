@@ -75,7 +75,7 @@ def test_create_snapshot_runs_until_complete(op_ctx, drive, vultr):
     op = drive(start.start_create_snapshot(op_ctx, server_id, "before upgrade"), tick=20)
     assert op.status == Status.SUCCEEDED, op.error
     assert names(op) == ["queued", "sent", "copying", "complete", "succeeded"]
-    snapshot = Demo(vultr).snapshots()[op.result["snapshot_id"]]
+    snapshot = Demo(vultr).snapshots()[vultr.v1_id(op.result["snapshot_id"])]
     assert snapshot["status"] == "complete" and snapshot["description"] == "before upgrade"
 
 
@@ -91,10 +91,10 @@ def test_kinds_that_wait_until_ok_again(kind, op_ctx, drive, vultr):
         "change_server_os": lambda: start.start_change_server_os(
             op_ctx,
             server_id,
-            next(iter(vultr.get("server/os_change_list", SUBID=server_id).json())),
+            next(iter(vultr.get("server/os_change_list", SUBID=vultr.v1_id(server_id)).json())),
         ),
         "restore_snapshot": lambda: start.start_restore_snapshot(
-            op_ctx, server_id, next(iter(demo.snapshots()))
+            op_ctx, server_id, vultr.panel_id(next(iter(demo.snapshots())))
         ),
         "restore_backup": lambda: start.start_restore_backup(
             op_ctx, server_id, demo.backup_ids("db-01")[0]
