@@ -104,6 +104,15 @@ def key_page(request: HttpRequest, key_id: int) -> KeyPage:
     return KeyPage(request, api_key, ctx, api_keys)
 
 
+def has_id_shape(api_key: ApiKey, object_id: str) -> bool:
+    """Whether `object_id` can name a server (or other object) of the key's API version."""
+    try:
+        require_id_shape(api_key, object_id)
+    except Http404:
+        return False
+    return True
+
+
 def require_id_shape(api_key: ApiKey, object_id: str, noun: str = "object") -> None:
     """404 for an id that cannot name anything of the key's API version, before any call to
     Vultr: v2 names servers, snapshots, SSH keys and scripts by UUID (reference §1.6; Vultr

@@ -10,7 +10,6 @@ from tests.panel.helpers import Demo
 # ids. Their v2 runs are skipped, visibly, until they are ported (issue 9 §4).
 V2_NOT_YET = {
     "test_actions",
-    "test_badges",
     "test_cache",
     "test_catalog",
     "test_deploy",
