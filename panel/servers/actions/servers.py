@@ -54,17 +54,22 @@ def _remember_labels(store: VultrCache, servers: list[Server]) -> None:
 @query
 def list_servers(ctx: ActionContext) -> list[Server]:
     """Every server of the key's account (root passwords and console URLs blanked)."""
-    servers = read(
+
+    def fetch(vultr: VultrClient) -> list[Server]:
+        servers = _fetch_servers(vultr)
+        # Once per fetch, not per read: every reader then shares the one cached list.
+        if any(server.location == server.region_id for server in servers):
+            servers = _with_catalog(ctx, servers)
+        return servers
+
+    return read(
         ctx,
         Perm.SUBSCRIPTIONS_VIEW,
         SERVERS,
         "list",
-        _fetch_servers,
+        fetch,
         after_fetch=_remember_labels,
     )
-    if any(server.location == server.region_id for server in servers):
-        servers = _with_catalog(ctx, servers)
-    return servers
 
 
 def _with_catalog(ctx: ActionContext, servers: list[Server]) -> list[Server]:
