@@ -12,12 +12,13 @@ from panel.vultr.domain import NewServer
 
 from .base import (
     ACCOUNT,
+    CATALOG,
     SERVERS,
     ActionContext,
-    ActionError,
     Change,
     NotFound,
     Target,
+    cache_for,
     mutation,
     on_server,
     order_options,
@@ -74,15 +75,14 @@ def list_servers(ctx: ActionContext) -> list[Server]:
 
 def _with_catalog(ctx: ActionContext, servers: list[Server]) -> list[Server]:
     """v2 names a server's region only by its code ("ewr") and gives no monthly cost (v2
-    reference §3): the city and the plan's price come from the (long-cached) catalogue, so that
-    pages show, search and sort the same things for both versions. Without the catalogue, the
-    code stays."""
-    from .catalog import plans, regions
-
-    try:
-        cities = {region.id: region.name for region in regions(ctx)}
-        prices = {plan.id: plan.price_per_month for plan in plans(ctx)}
-    except ActionError:
+    reference §3): the city and the plan's price come from the catalogue when the key's cache
+    has it (the deploy wizard and the catalogue page read it), so that pages show, search and
+    sort the same things for both versions. Never a request of its own: without the
+    catalogue, the code stays."""
+    store = cache_for(ctx)
+    cities = {region.id: region.name for region in store.peek(CATALOG, "regions") or ()}
+    prices = {plan.id: plan.price_per_month for plan in store.peek(CATALOG, "plans") or ()}
+    if not cities and not prices:
         return servers
     found = []
     for server in servers:
