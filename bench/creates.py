@@ -17,7 +17,12 @@ Targets (issue 5): all succeed, 0 duplicates, 0 rate-limited, all_ready_s <= 1.5
 lower_bound_s, poll_calls <= all_ready_s / poll_interval_s + 2.
 
     python bench/creates.py [--ops 100] [--rate 2] [--speed 10] [--provisioning 60]
-                            [--workers 2] [--poll 5] [--quick]
+                            [--workers 2] [--poll 5] [--quick] [--api v1|v2]
+
+With ``--api v2`` the key is a v2 key and ``--rate`` (default 30) is the simulator's v2 limit
+per client IP; the counts are of v2 requests (``POST /v2/instances``, ``GET /v2/instances``
+pages), ``rate_limited_429`` replaces ``rate_limited_503``, and duplicates are counted by
+label (each operation's is unique), since a v2 operation takes its tag off the server again.
 """
 
 from __future__ import annotations
@@ -43,11 +48,12 @@ from panel.vultr.domain import NewServer  # noqa: E402
 PREFIX = "Vultr v1 simulator listening on "
 
 
-def start_simulator(key: str, rate: float, speed: float, provisioning: float):
+def start_simulator(key: str, rate: float, speed: float, provisioning: float, api: str = "v1"):
+    limit = ["--rate-limit", str(rate)] if api == "v1" else ["--v2-rate-limit", str(rate)]
     proc = subprocess.Popen(
         [
             sys.executable, "-m", "panel.simulator", "--port", "0", "--key", key,
-            "--rate-limit", str(rate), "--speed", str(speed),
+            *limit, "--speed", str(speed),
             "--provisioning-seconds", str(provisioning),
         ],
         cwd=ROOT,
@@ -75,10 +81,28 @@ def vultr_get(url: str, key: str, path: str) -> dict:
         return json.load(answer) or {}
 
 
+def v2_labels(url: str, key: str) -> list[str]:
+    """The labels of every server, through v2 (all pages)."""
+    labels, cursor = [], ""
+    while True:
+        query = f"per_page=500&cursor={cursor}" if cursor else "per_page=500"
+        request = urllib.request.Request(
+            f"{url}/v2/instances?{query}", headers={"Authorization": f"Bearer {key}"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            body = json.load(answer)
+        labels += [i["label"] for i in body["instances"]]
+        cursor = body["meta"]["links"]["next"]
+        if not cursor:
+            return labels
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ops", type=int, default=100)
-    parser.add_argument("--rate", type=float, default=2.0, help="requests/s, Vultr and budget")
+    parser.add_argument(
+        "--rate", type=float, default=None, help="requests/s, Vultr and budget (v1 2, v2 30)"
+    )
     parser.add_argument("--speed", type=float, default=10.0, help="simulated seconds per second")
     parser.add_argument("--provisioning", type=float, default=60.0, help="simulated seconds")
     parser.add_argument("--workers", type=int, default=2)
@@ -89,7 +113,10 @@ def main() -> None:
     )
     if "--quick" in sys.argv[1:]:
         parser.set_defaults(ops=10, timeout=120.0)
+    parser.add_argument("--api", choices=["v1", "v2"], default="v1")
     options = parser.parse_args()
+    if options.rate is None:
+        options.rate = 2.0 if options.api == "v1" else 30.0
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-creates-"))
     key = secrets.token_hex(18).upper()
@@ -99,7 +126,9 @@ def main() -> None:
     try:
         redis_port = free_port()
         procs.append(start_redis(redis_port, tmp / "redis"))
-        sim, sim_url = start_simulator(key, options.rate, options.speed, options.provisioning)
+        sim, sim_url = start_simulator(
+            key, options.rate, options.speed, options.provisioning, options.api
+        )
         procs.append(sim)
         env = {
             **os.environ,
@@ -128,6 +157,9 @@ def main() -> None:
         user = User.objects.create_user("bench", "bench@example.com", secrets.token_urlsafe())
         team = account_actions.create_team(user, "Bench")
         api_key = account_actions.add_api_key(team, user, "Bench", sim_url, key)
+        api_key.api_version = options.api
+        api_key.save(update_fields=["api_version"])
+        region, plan = ("1", "201") if options.api == "v1" else ("ewr", "vc2-1c-1gb")
         ctx = ActionContext(user=user, team=team, api_key_id=api_key.pk, request_id="bench")
 
         worker_args = ("--pool=solo", "--without-mingle", "--without-gossip", "--loglevel=WARNING")
@@ -147,7 +179,7 @@ def main() -> None:
         started = time.monotonic()
         t0 = time.time()
         ops = [
-            start.start_create_server(ctx, NewServer("1", "201", "387", label=f"bench-{n:03d}"))
+            start.start_create_server(ctx, NewServer(region, plan, "387", label=f"bench-{n:03d}"))
             for n in range(options.ops)
         ]
         ids = [op.pk for op in ops]
@@ -158,9 +190,16 @@ def main() -> None:
 
         ended = Operation.objects.filter(pk__in=ids)
         last = max(op.finished_at.timestamp() for op in ended)
-        stats = control(sim_url, "stats")
-        servers = vultr_get(sim_url, key, "server/list")
-        tags = Counter(s["tag"] for s in servers.values() if s["tag"].startswith("op-"))
+        stats = control(sim_url, f"stats?api={options.api}")
+        if options.api == "v1":
+            servers = vultr_get(sim_url, key, "server/list")
+            tags = Counter(s["tag"] for s in servers.values() if s["tag"].startswith("op-"))
+        else:
+            tags = Counter(x for x in v2_labels(sim_url, key) if x.startswith("bench-"))
+        create_path, list_path = {
+            "v1": ("/v1/server/create", "/v1/server/list"),
+            "v2": ("POST /v2/instances", "GET /v2/instances"),
+        }[options.api]
         failed = [op.error for op in ended if op.status != Operation.Status.SUCCEEDED]
         for error in failed[:3]:
             print("failed:", error)
@@ -168,10 +207,13 @@ def main() -> None:
             "ops": options.ops,
             "succeeded": ended.filter(status=Operation.Status.SUCCEEDED).count(),
             "duplicates": sum(n - 1 for n in tags.values() if n > 1),
-            "rate_limited_503": stats["rate_limited"],
-            "create_calls": stats["by_path"].get("/v1/server/create", 0),
+            ("rate_limited_503" if options.api == "v1" else "rate_limited_429"): stats[
+                "rate_limited"
+            ],
+            "create_calls": stats["by_path"].get(create_path, 0),
             # Counted before the script's own server/list above (stats are a snapshot).
-            "poll_calls": stats["by_path"].get("/v1/server/list", 0),
+            "poll_calls": stats["by_path"].get(list_path, 0),
+            "api": options.api,
             "poll_interval_s": options.poll,
             "all_ready_s": round(last - t0, 1),
             "lower_bound_s": round(

@@ -36,6 +36,7 @@ from panel.vultr import (
     ImageStatus,
     RequestFailedError,
     Server,
+    ServerLockedError,
     ServerStatus,
     Snapshot,
     VultrClient,
@@ -205,7 +206,8 @@ class CreateServer(KindSpec):
         # The server carries the operation's token as its tag, so that a create whose answer
         # is lost can be found (server_list?tag=) instead of being sent again. The user's own
         # tag, if any, replaces it once the server is ready (`check`).
-        order = dataclasses.replace(order_of(op), tag=op.token)
+        # v2 takes several tags: the token alone at first, the user's own ones after.
+        order = dataclasses.replace(order_of(op), tag=op.token, tags=())
         subid = actions.create_server(ctx, order)
         return {"target_id": subid}
 
@@ -215,7 +217,8 @@ class CreateServer(KindSpec):
         server = servers.get(op.target_id) if op.target_id else None
         if server is None and not op.target_id:
             # The answer was lost: the server, if Vultr made it, carries our token.
-            tagged = sorted((s for s in servers.values() if s.tag == op.token), key=lambda s: s.id)
+            # v1 keeps one tag; v2 has a list (`tags`), which `Server.tags` gives for both.
+            tagged = sorted((s for s in servers.values() if op.token in s.tags), key=lambda s: s.id)
             if tagged:
                 server = tagged[0]
                 obs.target_id, obs.confirmed = server.id, True
@@ -247,27 +250,29 @@ class CreateServer(KindSpec):
 
     def _needs_check(self, op: Operation) -> bool:
         return bool(
-            op.params.get("probe_ssh") or (op.params.get("tag") and not op.result.get("tag_set"))
+            op.params.get("probe_ssh") or (_wanted_tags(op) and not op.result.get("tag_set"))
         )
 
     def after_sent(self, op, ctx):
-        # The token has done its job once the server's id is saved: the user's own tag can
+        # The token has done its job once the server's id is saved: the user's own tags can
         # replace it at once. If Vultr refuses now, `check` tries again once the server is ready.
-        tag = op.params.get("tag")
-        if not tag:
+        # (v1 without a tag of the user's keeps the token; v2 clears it, `_tags_after_create`.)
+        tags = _tags_after_create(op, ctx)
+        if tags is None:
             return None
-        _set_tag(ctx, op, tag)
-        return CheckResult(
-            "succeeded", steps=[("tagged", f"Tag set to “{tag}”")], result={"tag_set": True}
-        )
+        _set_tags(ctx, op, tags)
+        # Taking the token off (v2, no tags of the user's) is housekeeping, not a step.
+        steps = [_tagged_step(tags)] if tags else []
+        return CheckResult("succeeded", steps=steps, result={"tag_set": True})
 
     def check(self, op, ctx, vultr):
         found = CheckResult("succeeded")
-        tag = op.params.get("tag")
-        if tag and not op.result.get("tag_set"):
-            _set_tag(ctx, op, tag)
+        tags = _tags_after_create(op, ctx)
+        if tags is not None and not op.result.get("tag_set"):
+            _set_tags(ctx, op, tags)
             found.result["tag_set"] = True
-            found.steps.append(("tagged", f"Tag set to “{tag}”"))
+            if tags:
+                found.steps.append(_tagged_step(tags))
         if op.params.get("probe_ssh") and not op.result.get("ssh"):
             ip = op.result.get("main_ip")
             if ip and tcp_probe(ip, 22, timeout=3):
@@ -297,22 +302,57 @@ def _now() -> datetime:
     return timezone.now()
 
 
-def _set_tag(ctx: actions.ActionContext, op: Operation, tag: str) -> None:
-    """server/tag_set (reference §8), which the client library has no method for: through
-    its raw escape hatch, audited like any other change."""
+def _wanted_tags(op: Operation) -> tuple[str, ...]:
+    """The tags the user asked for (v1: one `tag`; v2: `tag` and `tags`), in order."""
+    wanted = [op.params.get("tag") or "", *(op.params.get("tags") or ())]
+    return tuple(dict.fromkeys(t for t in wanted if t))
+
+
+def _tags_after_create(op: Operation, ctx: actions.ActionContext) -> tuple[str, ...] | None:
+    """What the new server's tags become once its id is saved, or None to leave them."""
+    wanted = _wanted_tags(op)
+    if wanted:
+        return wanted
+    # v2: the token goes; v1 has no way to clear a tag but to set another, so it stays.
+    return () if _api_version(ctx) == "v2" else None
+
+
+def _tagged_step(tags: tuple[str, ...]) -> tuple[str, str]:
+    return ("tagged", "Tag set to " + ", ".join(f"“{t}”" for t in tags))
+
+
+def _api_version(ctx: actions.ActionContext) -> str:
+    from panel.servers.actions.base import _find_key
+
+    api_key = _find_key(ctx)
+    return api_key.api_version if api_key is not None else "v1"
+
+
+def _set_tags(ctx: actions.ActionContext, op: Operation, tags: tuple[str, ...]) -> None:
+    """v1: server/tag_set (reference §8), one tag; v2: `PATCH /instances/{id}` with the list
+    of tags (v2 reference §4.2). Neither has a client library method: through its raw escape
+    hatch, audited like any other change."""
 
     def call(vultr: VultrClient) -> None:
-        answer = vultr.post("server/tag_set", SUBID=op.target_id, tag=tag)
-        if answer.status != 200:
-            raise RequestFailedError(
-                answer.body_text.strip() or f"HTTP {answer.status}", status=answer.status
-            )
+        if vultr.api_version == "v2":
+            answer = vultr.patch(f"instances/{op.target_id}", tags=list(tags))
+            ok = answer.status in (200, 202, 204)
+        else:
+            answer = vultr.post("server/tag_set", SUBID=op.target_id, tag=tags[0])
+            ok = answer.status == 200
+        if not ok:
+            said = answer.body_text.strip()
+            try:
+                said = json.loads(said).get("error") or said
+            except (ValueError, AttributeError):
+                pass
+            raise RequestFailedError(said or f"HTTP {answer.status}", status=answer.status)
 
     perform(
         ctx,
         Change(
             Target("server", op.target_id, op.target_label),
-            params={"tag": tag, "operation": op.token},
+            params={"tag": ", ".join(tags), "operation": op.token},
             invalidates=server_scopes(op.target_id),
             action="set_server_tag",
             perm=Perm.PROVISIONING,
@@ -557,6 +597,10 @@ class DestroyServer(KindSpec):
         # whose job is to see it gone: try again once the 5 minutes are over.
         if "within 5 minutes" in str(err):
             return 60.0, "Vultr destroys a server only once it is 5 minutes old: trying again"
+        # v2 (reference §8.3): no destroy while the server is being built or changed. Nothing
+        # was done; the same request works once it is unlocked (the kind's time limit holds).
+        if isinstance(err, ServerLockedError) or getattr(err, "locked", False):
+            return 15.0, "Vultr says the server is locked while it is set up: trying again"
         return None
 
 

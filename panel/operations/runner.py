@@ -309,7 +309,8 @@ def _certainly_not_done(err: VultrError) -> bool:
         MethodNotAllowedError,
         InvalidLocationError,
     )
-    return isinstance(err, refused) or err.retryable
+    # v2's "Server is currently locked" (a 500): refused, nothing done (v2 reference §8.3).
+    return isinstance(err, refused) or err.retryable or getattr(err, "locked", False)
 
 
 def _retry_later(op: Operation, message: str) -> Next:

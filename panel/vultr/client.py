@@ -132,6 +132,11 @@ class VultrClient:
         Vultr."""
         return self._transport.raw("POST", path, data)
 
+    def patch(self, path: str, **data: object) -> RawResponse:
+        """PATCH `data` (a JSON object) to `path`: API v2 only ("instances/<id>" with
+        ``tags=[...]``, which no method covers). Returns the answer whatever its status."""
+        return self._transport.raw("PATCH", path, data)  # type: ignore[arg-type]
+
     # -- account and catalogue --------------------------------------------------------------
 
     def account_info(self) -> Account:

@@ -17,11 +17,16 @@ def public_key(comment: str = "test@example") -> str:
 
 @dataclass(frozen=True)
 class Demo:
-    """The demo account (panel/simulator/demo.py) as the simulator has it now."""
+    """The demo account (panel/simulator/demo.py) as the simulator has it now, read through
+    v1 (one state serves both APIs). Ids given out (`id`, `snapshot_id`, ...) are those of the
+    panel's key's API version; ids taken may be of either version."""
 
     vultr: VultrAccount
 
     def id(self, label: str) -> str:
+        return self.vultr.panel_id(self.v1_id(label))
+
+    def v1_id(self, label: str) -> str:
         listing = self.vultr.get("server/list").json()
         found = [subid for subid, server in listing.items() if server["label"] == label]
         assert len(found) == 1, f"{label!r}: {found}"
@@ -29,8 +34,12 @@ class Demo:
 
     def server(self, label_or_id: str) -> dict | None:
         listing = self.vultr.get("server/list").json() or {}
-        if label_or_id in listing:
-            return listing[label_or_id]
+        try:
+            subid = self.vultr.v1_id(label_or_id)
+        except ValueError:  # a UUID of a server that is gone
+            return None
+        if subid in listing:
+            return listing[subid]
         return next((s for s in listing.values() if s["label"] == label_or_id), None)
 
     def servers(self) -> dict:
@@ -40,34 +49,38 @@ class Demo:
         return self.vultr.get("snapshot/list").json() or {}
 
     def snapshot_id(self, description: str) -> str:
-        return next(k for k, s in self.snapshots().items() if s["description"] == description)
+        found = next(k for k, s in self.snapshots().items() if s["description"] == description)
+        return self.vultr.panel_id(found)
 
     def backup_ids(self, label: str) -> list[str]:
-        return list(self.vultr.get("backup/list", SUBID=self.id(label)).json() or {})
+        backups = self.vultr.get("backup/list", SUBID=self.v1_id(label)).json() or {}
+        return [self.vultr.backup_panel_id(b) for b in backups]
 
     def ipv4(self, label: str) -> list[dict]:
-        subid = self.id(label)
+        subid = self.v1_id(label)
         return self.vultr.get("server/list_ipv4", SUBID=subid).json()[subid]
 
     def reverse_ipv6(self, label: str) -> list[dict]:
-        subid = self.id(label)
+        subid = self.v1_id(label)
         return (self.vultr.get("server/reverse_list_ipv6", SUBID=subid).json() or {}).get(subid, [])
 
     def sshkeys(self) -> dict:
         return self.vultr.get("sshkey/list").json() or {}
 
     def sshkey_id(self, name: str) -> str:
-        return next(k for k, v in self.sshkeys().items() if v["name"] == name)
+        found = next(k for k, v in self.sshkeys().items() if v["name"] == name)
+        return self.vultr.panel_id(found)
 
     def scripts(self) -> dict:
         return self.vultr.get("startupscript/list").json() or {}
 
     def script_id(self, name: str) -> str:
-        return next(k for k, v in self.scripts().items() if v["name"] == name)
+        found = next(k for k, v in self.scripts().items() if v["name"] == name)
+        return self.vultr.panel_id(found)
 
     def add_secondary_ip(self, label: str) -> str:
         before = {a["ip"] for a in self.ipv4(label)}
-        response = self.vultr.post("server/create_ipv4", SUBID=self.id(label), reboot="no")
+        response = self.vultr.post("server/create_ipv4", SUBID=self.v1_id(label), reboot="no")
         assert response.status_code == 200, response.text
         return next(a["ip"] for a in self.ipv4(label) if a["ip"] not in before)
 
@@ -95,3 +108,20 @@ def action_entries():
 
     names = [n for n in actions.__all__ if getattr(getattr(actions, n), "action_kind", "")]
     return AuditEntry.objects.filter(action__in=names)
+
+
+# The demo catalogue's v1 region and plan ids and their v2 codes (panel/simulator/catalog.py).
+V2_REGIONS = {"1": "ewr"}
+V2_PLANS = {"201": "vc2-1c-1gb"}
+
+
+def demo_order(ctx, region_id: str = "1", plan_id: str = "201", os_id: str = "387", **options):
+    """A `NewServer` for the key of action context `ctx`: New Jersey, 1 GB, Ubuntu 20.04 by
+    default, in the ids of that key's API version (v2 takes region and plan codes)."""
+    from accounts.models import ApiKey
+    from panel.vultr.domain import NewServer
+
+    if ApiKey.objects.get(pk=ctx.api_key_id).api_version == "v2":
+        region_id = V2_REGIONS.get(region_id, region_id)
+        plan_id = V2_PLANS.get(plan_id, plan_id)
+    return NewServer(region_id, plan_id, os_id, **options)

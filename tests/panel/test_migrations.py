@@ -16,7 +16,8 @@ from panel.budget.models import KeyBudget
 from panel.operations.models import AlertTarget, Notice, Operation, OperationStep
 from panel.servers.models import SnapshotSource
 
-# panel as it was, and none of the apps that took its models over; keys before API versions.
+# panel as it was, and none of the apps that took its models over (nor the keys' API version,
+# which came later: the old state's ApiKey has no such column).
 OLD_LAYOUT = [
     ("accounts", "0001_initial"),
     ("panel", "0003_operations"),

@@ -12,11 +12,13 @@ from panel.vultr.domain import NewServer
 
 from .base import (
     ACCOUNT,
+    CATALOG,
     SERVERS,
     ActionContext,
     Change,
     NotFound,
     Target,
+    cache_for,
     mutation,
     on_server,
     order_options,
@@ -53,14 +55,44 @@ def _remember_labels(store: VultrCache, servers: list[Server]) -> None:
 @query
 def list_servers(ctx: ActionContext) -> list[Server]:
     """Every server of the key's account (root passwords and console URLs blanked)."""
+
+    def fetch(vultr: VultrClient) -> list[Server]:
+        servers = _fetch_servers(vultr)
+        # Once per fetch, not per read: every reader then shares the one cached list.
+        if any(server.location == server.region_id for server in servers):
+            servers = _with_catalog(ctx, servers)
+        return servers
+
     return read(
         ctx,
         Perm.SUBSCRIPTIONS_VIEW,
         SERVERS,
         "list",
-        _fetch_servers,
+        fetch,
         after_fetch=_remember_labels,
     )
+
+
+def _with_catalog(ctx: ActionContext, servers: list[Server]) -> list[Server]:
+    """v2 names a server's region only by its code ("ewr") and gives no monthly cost (v2
+    reference §3): the city and the plan's price come from the catalogue when the key's cache
+    has it (the deploy wizard and the catalogue page read it), so that pages show, search and
+    sort the same things for both versions. Never a request of its own: without the
+    catalogue, the code stays."""
+    store = cache_for(ctx)
+    cities = {region.id: region.name for region in store.peek(CATALOG, "regions") or ()}
+    prices = {plan.id: plan.price_per_month for plan in store.peek(CATALOG, "plans") or ()}
+    if not cities and not prices:
+        return servers
+    found = []
+    for server in servers:
+        changes: dict = {}
+        if server.location == server.region_id and server.region_id in cities:
+            changes["location"] = cities[server.region_id]
+        if not server.cost_per_month and server.plan_id in prices:
+            changes["cost_per_month"] = prices[server.plan_id]
+        found.append(dataclasses.replace(server, **changes) if changes else server)
+    return found
 
 
 @query

@@ -205,9 +205,25 @@ class OptionsForm(StepForm):
         scripts: list[StartupScript],
         image_kind: str,
         windows: bool,
+        api_version: str = "v1",
         **kwargs,
     ):
+        # The wizard's state keeps the tags as a list; the field shows and takes text.
+        if data is not None and isinstance(data.get("tags"), list | tuple):
+            data = {**data, "tags": ", ".join(data["tags"])}
+        initial = kwargs.get("initial")
+        if initial is not None and isinstance(initial.get("tags"), list | tuple):
+            kwargs["initial"] = {**initial, "tags": ", ".join(initial["tags"])}
         super().__init__(data, **kwargs)
+        if api_version == "v2":
+            # v2 (reference §4.1): a list of tags instead of one; its private networks are
+            # deprecated in favour of VPCs, which this wizard does not manage.
+            del self.fields["tag"], self.fields["private_network"]
+            self.fields["tags"] = forms.CharField(
+                required=False,
+                max_length=1000,
+                help_text="Several, separated by commas, to group servers.",
+            )
         # Vultr installs SSH keys only on a fresh Linux or BSD install, and runs a startup
         # script only on an operating system it installs, not with a custom ISO (reference §7).
         self.keys_apply = image_kind == "os" and not windows
@@ -231,6 +247,13 @@ class OptionsForm(StepForm):
             self.fields["script"].error_messages["invalid_choice"] = (
                 "Vultr does not run startup scripts on a custom ISO install."
             )
+
+    def clean_tags(self) -> list[str]:
+        value = self.cleaned_data.get("tags") or ""
+        tags = [t.strip() for t in value.split(",") if t.strip()]
+        if any(len(t) > 255 for t in tags):
+            raise forms.ValidationError("A tag has at most 255 characters.")
+        return list(dict.fromkeys(tags))
 
     def clean_hostname(self) -> str:
         value = self.cleaned_data["hostname"]

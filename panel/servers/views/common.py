@@ -36,7 +36,8 @@ from panel.audit.models import TeamSettings
 from panel.servers import actions
 from panel.servers.actions.base import Target, check_allowed
 from panel.servers.forms.server import ActionForm
-from panel.vultr import Server
+from panel.vultr import InvalidParameterError, Server
+from panel.vultr import validation as shape
 
 
 class Unavailable(Exception):
@@ -103,8 +104,33 @@ def key_page(request: HttpRequest, key_id: int) -> KeyPage:
     return KeyPage(request, api_key, ctx, api_keys)
 
 
+def has_id_shape(api_key: ApiKey, object_id: str) -> bool:
+    """Whether `object_id` can name a server (or other object) of the key's API version."""
+    try:
+        require_id_shape(api_key, object_id)
+    except Http404:
+        return False
+    return True
+
+
+def require_id_shape(api_key: ApiKey, object_id: str, noun: str = "object") -> None:
+    """404 for an id that cannot name anything of the key's API version, before any call to
+    Vultr: v2 names servers, snapshots, SSH keys and scripts by UUID (reference §1.6; Vultr
+    answers anything else with 400 "Invalid UUID format."), v1 by its short ids."""
+    try:
+        if api_key.api_version == "v2":
+            shape.uuid_id(noun, object_id)
+        else:
+            shape.identifier(noun, object_id)
+            if len(object_id) == 36 and object_id.count("-") == 4:
+                raise InvalidParameterError(noun, "a v2 id for a v1 key")
+    except InvalidParameterError:
+        raise Http404(f"No such {noun} in this account") from None
+
+
 def server_page(request: HttpRequest, key_id: int, server_id: str) -> ServerPage:
     page = key_page(request, key_id)
+    require_id_shape(page.api_key, server_id, "server")
     try:
         server = actions.get_server(page.ctx, server_id)
     except actions.NotFound:

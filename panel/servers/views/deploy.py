@@ -56,8 +56,9 @@ class Offer:
     """What this account can order now, read lazily through the action layer (cached per key).
     Any read may raise `actions.ActionError` with Vultr's words."""
 
-    def __init__(self, ctx: actions.ActionContext) -> None:
+    def __init__(self, ctx: actions.ActionContext, api_version: str = "v1") -> None:
         self.ctx = ctx
+        self.api_version = api_version
 
     @cached_property
     def regions(self):
@@ -120,6 +121,7 @@ class Offer:
                 "scripts": self.scripts,
                 "image_kind": kind,
                 "windows": kind == "os" and system is not None and system.windows,
+                "api_version": self.api_version,
             }
         if data is None:
             return cls(initial=state, **extra)
@@ -225,6 +227,8 @@ def _review(offer: Offer, state: dict[str, Any]) -> dict[str, Any]:
         "label": state.get("label"),
         "hostname": state.get("hostname"),
         "tag": state.get("tag"),
+        "tags": state.get("tags") or ([state["tag"]] if state.get("tag") else []),
+        "v2": offer.api_version == "v2",
         "backups_cost": backups,
         "monthly": plan.price_per_month + backups,
     }
@@ -235,7 +239,7 @@ def deploy(request, key_id):
     """Every step of the wizard: GET starts an order, each POST answers one step (`step`) or
     goes back to an earlier one (`back`)."""
     page = key_page(request, key_id)
-    offer = Offer(page.ctx)
+    offer = Offer(page.ctx, page.api_key.api_version)
     if request.method != "POST":
         return _show(request, page, offer, {"order": secrets.token_urlsafe(12)}, "region")
 
@@ -276,7 +280,7 @@ def deploy_create(request, key_id):
     page = key_page(request, key_id)
     # A member who may not create servers gets 403, and the attempt is on the record.
     check_allowed(page.ctx, actions.create_server, Target("server", "", ""))
-    offer = Offer(page.ctx)
+    offer = Offer(page.ctx, page.api_key.api_version)
     state = _load(page, request.POST.get("state", ""))
     if state is None or "order" not in state:
         return _show(
@@ -354,6 +358,7 @@ def _order(state: dict[str, Any]) -> NewServer:
         label=state.get("label") or None,
         hostname=state.get("hostname") or None,
         tag=state.get("tag") or None,
+        tags=tuple(state.get("tags") or ()),
     )
 
 

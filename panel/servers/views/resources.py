@@ -16,7 +16,17 @@ from panel.servers import actions
 from panel.servers.actions.base import Target
 from panel.servers.forms.server import ActionForm
 
-from .common import KeyPage, Unavailable, check, done, form_again, render_page, require, run
+from .common import (
+    KeyPage,
+    Unavailable,
+    check,
+    done,
+    form_again,
+    render_page,
+    require,
+    require_id_shape,
+    run,
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +47,9 @@ class Resource:
 
 
 def find(page: KeyPage, resource: Resource, item_id: str) -> Any:
-    """The item with this id in the key's account; 404 if there is none."""
+    """The item with this id in the key's account; 404 if there is none (at once, without
+    asking Vultr, if the id has the wrong shape for the key's API version)."""
+    require_id_shape(page.api_key, item_id, resource.noun)
     try:
         found = resource.items(page.ctx)
     except actions.ActionError as err:

@@ -21,7 +21,7 @@ from panel.servers.forms.server import POWER_OPERATIONS, BulkForm
 from panel.servers.templatetags.panel import badge, megabytes, usd
 from panel.vultr import Server
 
-from .common import key_page, render_page
+from .common import has_id_shape, key_page, render_page
 
 PAGE_SIZE = 50
 # The most badges one poll refreshes (two pages' worth).
@@ -144,7 +144,9 @@ def server_badges(request, key_id):
     """The badges of the servers in `ids` that changed since `v`, as out-of-band swaps, and the
     poller with its next interval (htmx "load polling": each answer schedules the next)."""
     page = key_page(request, key_id)
-    ids = [i for i in request.GET.get("ids", "").split(",") if i.isdigit()][:MAX_POLLED]
+    # The key's version's ids only: v1 SUBIDs are numbers, v2's are UUIDs.
+    asked = request.GET.get("ids", "").split(",")
+    ids = [i for i in asked if i and has_id_shape(page.api_key, i)][:MAX_POLLED]
     try:
         previous = int(request.GET.get("every", ""))
     except ValueError:

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from panel.operations import polling
 from panel.operations.models import Operation
-from panel.vultr.domain import NewServer
+from tests.panel.helpers import demo_order
 from tests.panel.servers.test_deploy import Wizard
 
 pytestmark = pytest.mark.django_db
@@ -94,8 +94,10 @@ def test_the_database_lets_one_operation_take_an_order(op_ctx):
 
     from panel.operations import start
 
-    start.start_create_server(op_ctx, NewServer("1", "201", "387"), order_token="order-1")
+    start.start_create_server(op_ctx, demo_order(op_ctx, "1", "201", "387"), order_token="order-1")
     with pytest.raises(IntegrityError):
-        start.start_create_server(op_ctx, NewServer("1", "201", "387"), order_token="order-1")
-    start.start_create_server(op_ctx, NewServer("1", "201", "387"), order_token="order-2")
+        start.start_create_server(
+            op_ctx, demo_order(op_ctx, "1", "201", "387"), order_token="order-1"
+        )
+    start.start_create_server(op_ctx, demo_order(op_ctx, "1", "201", "387"), order_token="order-2")
     assert Operation.objects.filter(order_token__startswith="order-").count() == 2

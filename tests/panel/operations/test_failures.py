@@ -12,8 +12,7 @@ from django.utils import timezone
 from panel.audit.models import AuditEntry
 from panel.operations import polling, runner, start
 from panel.operations.models import Operation
-from panel.vultr.domain import NewServer
-from tests.panel.helpers import Demo
+from tests.panel.helpers import Demo, demo_order
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +33,7 @@ def fault(vultr, path: str, **kwargs) -> None:
 
 
 def test_a_refused_create_fails_with_vultrs_words(op_ctx, drive, vultr):
-    op = drive(start.start_create_server(op_ctx, NewServer("1", "99999", "387")))
+    op = drive(start.start_create_server(op_ctx, demo_order(op_ctx, "1", "99999", "387")))
     assert op.status == Status.FAILED
     assert op.error.startswith("Vultr refused: Invalid plan")
     assert op.phase == Operation.Phase.START and not tagged(vultr, op)
@@ -50,7 +49,7 @@ def test_a_412_from_the_fault_control_fails_at_once(op_ctx, drive, vultr):
 
 def test_a_503_is_retried_and_the_create_made_once(op_ctx, drive, vultr):
     fault(vultr, CREATE, status=503, count=2)
-    op = drive(start.start_create_server(op_ctx, NewServer("1", "201", "387")))
+    op = drive(start.start_create_server(op_ctx, demo_order(op_ctx, "1", "201", "387")))
     assert op.status == Status.SUCCEEDED, op.error
     assert names(op).count("retrying") == 2 and op.attempts == 3
     assert list(tagged(vultr, op)) == [op.target_id]
@@ -58,7 +57,7 @@ def test_a_503_is_retried_and_the_create_made_once(op_ctx, drive, vultr):
 
 def test_a_503_that_never_ends_gives_up(op_ctx, drive, vultr):
     fault(vultr, CREATE, status=503, count=50)
-    op = drive(start.start_create_server(op_ctx, NewServer("1", "201", "387")))
+    op = drive(start.start_create_server(op_ctx, demo_order(op_ctx, "1", "201", "387")))
     assert op.status == Status.FAILED
     assert "rate limit" in op.error and f"after {runner.MAX_ATTEMPTS} attempts" in op.error
     assert not tagged(vultr, op)
@@ -70,7 +69,7 @@ def test_a_timed_out_create_is_found_by_its_tag_not_sent_again(op_ctx, drive, vu
     settings.PANEL_VULTR_TIMEOUT = 1
     settings.PANEL_OPERATION_RECONCILE_SECONDS = 30
     fault(vultr, CREATE, delay=1.5)
-    op = start.start_create_server(op_ctx, NewServer("1", "201", "387"))
+    op = start.start_create_server(op_ctx, demo_order(op_ctx, "1", "201", "387"))
     runner.advance(op.pk)  # times out after 1 s; the server appears half a second later
     time.sleep(0.7)
     op = drive(op)
@@ -83,7 +82,7 @@ def test_a_timed_out_create_is_found_by_its_tag_not_sent_again(op_ctx, drive, vu
 
 def test_a_dropped_create_fails_clearly_and_a_retry_makes_exactly_one(op_ctx, drive, vultr):
     fault(vultr, CREATE, drop=True)
-    op = drive(start.start_create_server(op_ctx, NewServer("1", "201", "387")))
+    op = drive(start.start_create_server(op_ctx, demo_order(op_ctx, "1", "201", "387")))
     assert op.status == Status.FAILED
     assert "answer to the create request was lost" in op.error and "retry" in op.error
     assert not tagged(vultr, op)  # the simulator drops before doing anything
@@ -98,7 +97,7 @@ def test_a_dropped_create_fails_clearly_and_a_retry_makes_exactly_one(op_ctx, dr
 def test_a_dropped_answer_after_the_server_was_made_is_never_sent_twice(op_ctx, drive, vultr):
     # The worker died (or the connection broke) after Vultr made the server and before the
     # panel saved its id: the operation is found in SENDING, with nothing else known.
-    op = start.start_create_server(op_ctx, NewServer("1", "201", "387"))
+    op = start.start_create_server(op_ctx, demo_order(op_ctx, "1", "201", "387"))
     vultr.create_server(tag=op.token)
     runner.save(op, phase=Operation.Phase.SENDING, sending_at=timezone.now(), attempts=1)
     op = drive(op)
@@ -109,7 +108,7 @@ def test_a_dropped_answer_after_the_server_was_made_is_never_sent_twice(op_ctx, 
 
 def test_a_500_on_a_create_is_reconciled_then_fails_without_a_server(op_ctx, drive, vultr):
     fault(vultr, CREATE, status=500)
-    op = drive(start.start_create_server(op_ctx, NewServer("1", "201", "387")))
+    op = drive(start.start_create_server(op_ctx, demo_order(op_ctx, "1", "201", "387")))
     assert op.status == Status.FAILED
     assert "answer to the create request was lost" in op.error
     assert not tagged(vultr, op)
@@ -158,7 +157,7 @@ def test_destroy_waits_out_vultrs_first_five_minutes(op_ctx, drive, vultr):
 
 
 def test_a_time_limit_fails_with_the_last_state_seen(op_ctx, drive, vultr):
-    op = start.start_create_server(op_ctx, NewServer("1", "201", "387"))
+    op = start.start_create_server(op_ctx, demo_order(op_ctx, "1", "201", "387"))
     runner.advance(op.pk)
     vultr.sim.advance(25)  # pending, the address assigned
     polling.poll_key(op.api_key_id)
@@ -192,7 +191,7 @@ def test_a_member_who_lost_the_permission_is_refused_by_the_worker(op_ctx, drive
 
 
 def test_cancel_stops_before_anything_is_sent(op_ctx, drive, vultr):
-    op = start.start_create_server(op_ctx, NewServer("1", "201", "387"))
+    op = start.start_create_server(op_ctx, demo_order(op_ctx, "1", "201", "387"))
     assert start.cancel_operation(op_ctx.user, op)
     assert runner.advance(op.pk) == runner.Next()
     op.refresh_from_db()

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 
 from panel.operations import notify, runner, start
 from panel.operations.models import AlertDelivery, AlertTarget, Notice, Operation
-from panel.vultr.domain import NewServer
+from tests.panel.helpers import demo_order
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,9 @@ def loopback_allowed(settings):
 
 
 def test_the_actor_gets_a_notice_when_a_server_is_ready(op_ctx, drive, members):
-    op = drive(start.start_create_server(op_ctx, NewServer("1", "201", "387", label="web-9")))
+    op = drive(
+        start.start_create_server(op_ctx, demo_order(op_ctx, "1", "201", "387", label="web-9"))
+    )
     notice = Notice.objects.get()
     assert notice.user == members.operator and notice.operation == op
     assert notice.level == "success"
@@ -69,7 +71,9 @@ def test_the_actor_gets_a_notice_when_a_server_is_ready(op_ctx, drive, members):
 
 def test_the_team_is_emailed_when_a_server_is_ready(op_ctx, drive, members):
     AlertTarget.objects.create(team=members.team, channel="email", address="ops@example.com")
-    op = drive(start.start_create_server(op_ctx, NewServer("1", "201", "387", label="web-9")))
+    op = drive(
+        start.start_create_server(op_ctx, demo_order(op_ctx, "1", "201", "387", label="web-9"))
+    )
     delivery = AlertDelivery.objects.get()
     assert (delivery.operation, delivery.event) == (op, "ready")
 
@@ -87,7 +91,9 @@ def test_a_webhook_gets_the_operation_and_the_servers_ip_retried_until_it_answer
     target = AlertTarget.objects.create(
         team=members.team, channel="webhook", address=receiver.url, on_ready=True
     )
-    op = drive(start.start_create_server(op_ctx, NewServer("1", "201", "387", label="web-9")))
+    op = drive(
+        start.start_create_server(op_ctx, demo_order(op_ctx, "1", "201", "387", label="web-9"))
+    )
     delivery = AlertDelivery.objects.get()
 
     delay = notify.deliver(delivery.pk)  # the receiver answers 500
@@ -132,7 +138,7 @@ def test_only_the_events_a_target_wants(op_ctx, drive, members):
     AlertTarget.objects.create(
         team=members.team, channel="email", address="a@example.com", on_ready=False
     )
-    drive(start.start_create_server(op_ctx, NewServer("1", "201", "387")))
+    drive(start.start_create_server(op_ctx, demo_order(op_ctx, "1", "201", "387")))
     assert not AlertDelivery.objects.exists()
 
 

@@ -12,7 +12,7 @@ from panel.budget import tokens as budget
 from panel.operations import polling, runner, start
 from panel.operations.models import Operation
 from panel.operations.tasks import poll_operations
-from panel.vultr.domain import NewServer
+from tests.panel.helpers import demo_order
 
 pytestmark = pytest.mark.django_db
 
@@ -30,13 +30,16 @@ def queued(monkeypatch, stored_key):
     return sent
 
 
-def key_calls(vultr, path: str = "/v1/server/list") -> int:
+def key_calls(vultr, path: str | None = None) -> int:
+    path = path or {"v1": "/v1/server/list", "v2": "GET /v2/instances"}[vultr.api_version]
     stats = vultr.sim.stats()
     return stats["by_key"].get(vultr.key, 0), stats["by_path"].get(path, 0)
 
 
 def test_one_server_list_answers_every_waiting_operation(op_ctx, vultr):
-    ops = [start.start_create_server(op_ctx, NewServer("1", "201", "387")) for _ in range(5)]
+    ops = [
+        start.start_create_server(op_ctx, demo_order(op_ctx, "1", "201", "387")) for _ in range(5)
+    ]
     for op in ops:
         runner.advance(op.pk)
     vultr.sim.advance(25)

@@ -8,8 +8,7 @@ import pytest
 from panel.audit.models import AuditEntry
 from panel.operations import start
 from panel.operations.models import Operation
-from panel.vultr.domain import NewServer
-from tests.panel.helpers import Demo
+from tests.panel.helpers import Demo, demo_order
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +20,9 @@ def names(op: Operation) -> list[str]:
 
 
 def test_create_server_runs_until_ready(op_ctx, drive, vultr):
-    op = start.start_create_server(op_ctx, NewServer("1", "201", "387", label="made-by-op"))
+    op = start.start_create_server(
+        op_ctx, demo_order(op_ctx, "1", "201", "387", label="made-by-op")
+    )
     assert op.status == Status.QUEUED and names(op) == ["queued"]
 
     op = drive(op)
@@ -51,7 +52,7 @@ def test_create_server_runs_until_ready(op_ctx, drive, vultr):
 
 
 def test_create_server_replaces_its_tag_with_the_users_own(op_ctx, drive, vultr):
-    op = drive(start.start_create_server(op_ctx, NewServer("1", "201", "387", tag="web")))
+    op = drive(start.start_create_server(op_ctx, demo_order(op_ctx, "1", "201", "387", tag="web")))
     assert op.status == Status.SUCCEEDED, op.error
     assert "tagged" in names(op)
     assert Demo(vultr).server(op.target_id)["tag"] == "web"
@@ -62,7 +63,9 @@ def test_create_server_can_wait_for_ssh(op_ctx, drive, monkeypatch):
     monkeypatch.setattr(
         "panel.operations.kinds.tcp_probe", lambda host, port, timeout: probed.append(port) or True
     )
-    op = drive(start.start_create_server(op_ctx, NewServer("1", "201", "387"), probe_ssh=True))
+    op = drive(
+        start.start_create_server(op_ctx, demo_order(op_ctx, "1", "201", "387"), probe_ssh=True)
+    )
     assert op.status == Status.SUCCEEDED, op.error
     assert names(op)[-2:] == ["ssh", "succeeded"] and probed == [22]
 
@@ -72,7 +75,7 @@ def test_create_snapshot_runs_until_complete(op_ctx, drive, vultr):
     op = drive(start.start_create_snapshot(op_ctx, server_id, "before upgrade"), tick=20)
     assert op.status == Status.SUCCEEDED, op.error
     assert names(op) == ["queued", "sent", "copying", "complete", "succeeded"]
-    snapshot = Demo(vultr).snapshots()[op.result["snapshot_id"]]
+    snapshot = Demo(vultr).snapshots()[vultr.v1_id(op.result["snapshot_id"])]
     assert snapshot["status"] == "complete" and snapshot["description"] == "before upgrade"
 
 
@@ -88,10 +91,10 @@ def test_kinds_that_wait_until_ok_again(kind, op_ctx, drive, vultr):
         "change_server_os": lambda: start.start_change_server_os(
             op_ctx,
             server_id,
-            next(iter(vultr.get("server/os_change_list", SUBID=server_id).json())),
+            next(iter(vultr.get("server/os_change_list", SUBID=vultr.v1_id(server_id)).json())),
         ),
         "restore_snapshot": lambda: start.start_restore_snapshot(
-            op_ctx, server_id, next(iter(demo.snapshots()))
+            op_ctx, server_id, vultr.panel_id(next(iter(demo.snapshots())))
         ),
         "restore_backup": lambda: start.start_restore_backup(
             op_ctx, server_id, demo.backup_ids("db-01")[0]

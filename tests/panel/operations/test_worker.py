@@ -11,8 +11,7 @@ import pytest
 from panel.budget.models import KeyBudget
 from panel.operations import start
 from panel.operations.models import Notice, Operation
-from panel.vultr.domain import NewServer
-from tests.panel.helpers import Demo
+from tests.panel.helpers import Demo, demo_order
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -45,7 +44,9 @@ def names(op: Operation) -> list[str]:
 
 
 def test_create_server_with_a_worker(celery_worker, fast_polls, op_ctx, vultr):
-    op = start.start_create_server(op_ctx, NewServer("1", "201", "387", label="worker-made"))
+    op = start.start_create_server(
+        op_ctx, demo_order(op_ctx, "1", "201", "387", label="worker-made")
+    )
     op = run_with_worker(op, vultr)
     assert op.status == Status.SUCCEEDED, op.error
     assert names(op)[:2] == ["queued", "sent"] and names(op)[-2:] == ["ready", "succeeded"]

@@ -22,8 +22,8 @@ from panel.local_stack import child_env, free_port, start_celery, start_redis, s
 from panel.operations import start
 from panel.operations.models import Operation
 from panel.operations.tasks import advance_operation
-from panel.vultr.domain import NewServer
 from tests.fixtures.database import database_url
+from tests.panel.helpers import demo_order
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -78,7 +78,9 @@ def test_a_worker_killed_between_create_and_answer(
                 env, *worker_args, "--hostname=doomed@%h", stdout=subprocess.DEVNULL
             )
             procs.append(first)
-            op = start.start_create_server(op_ctx, NewServer("1", "201", "387", label="survivor"))
+            op = start.start_create_server(
+                op_ctx, demo_order(op_ctx, "1", "201", "387", label="survivor")
+            )
 
             def sending():
                 op.refresh_from_db()

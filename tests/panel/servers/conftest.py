@@ -5,6 +5,29 @@ from django.urls import reverse
 
 from tests.panel.helpers import Demo
 
+# Modules whose tests still speak v1 only: they inject faults on v1 paths with v1 status
+# codes (412, 503), expect v1's texts ("Server is still being deployed") or send v1 catalogue
+# ids. Their v2 runs are skipped, visibly, until they are ported (issue 9 §4).
+V2_NOT_YET = {
+    "test_actions",
+    "test_cache",
+    "test_catalog",
+    "test_deploy",
+    "test_scripts",
+    "test_snapshots",
+    "test_sshkeys",
+    "test_vultr_account",
+}
+
+
+@pytest.fixture(params=["v1", "v2"])
+def api_version(request) -> str:
+    """Every test here runs with a v1 key and with a v2 key to the same simulated account."""
+    module = request.node.module.__name__.rsplit(".", 1)[-1]
+    if request.param == "v2" and module in V2_NOT_YET:
+        pytest.skip(f"{module} is not ported to a v2 key yet")
+    return request.param
+
 
 @pytest.fixture
 def demo(vultr) -> Demo:

@@ -16,8 +16,7 @@ from accounts.roles import Perm
 from panel.audit.models import AuditEntry, TeamSettings
 from panel.servers import actions
 from panel.servers.actions.base import SECRET_PARAMS
-from panel.vultr.domain import NewServer
-from tests.panel.helpers import Demo, public_key, vultr_entries
+from tests.panel.helpers import Demo, demo_order, public_key, vultr_entries
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +82,9 @@ CASES: dict[str, Case] = {
     "create_server": Case(
         Perm.PROVISIONING,
         lambda d: {},
-        lambda ctx, a: actions.create_server(ctx, NewServer("1", "201", "387", label="web-99")),
+        lambda ctx, a: actions.create_server(
+            ctx, demo_order(ctx, "1", "201", "387", label="web-99")
+        ),
         lambda d, a: d.server("web-99") is not None,
     ),
     "restore_snapshot": Case(
@@ -361,9 +362,8 @@ def test_it_keeps_secrets_out_of_the_entry(members, ctx_for):
 
 
 def test_it_records_the_new_servers_id(members, ctx_for, demo):
-    subid = actions.create_server(
-        ctx_for(members.operator), NewServer("1", "201", "387", label="x")
-    )
+    ctx = ctx_for(members.operator)
+    subid = actions.create_server(ctx, demo_order(ctx, "1", "201", "387", label="x"))
 
     assert demo.server(subid)["label"] == "x"
     entry = vultr_entries().get()

@@ -61,7 +61,7 @@ def test_a_change_is_sent_at_once_and_speeds_the_poll_up(poll, vultr, expire_cac
     demo = Demo(vultr)
     subid = demo.id("web-01")
     version, _ = _state(poll([subid]))
-    vultr.post("server/halt", SUBID=subid)  # behind the panel's back...
+    vultr.post("server/halt", SUBID=vultr.v1_id(subid))  # behind the panel's back...
     expire_cache()  # ...and seen once the cached list has expired
 
     page = poll([subid], version, 40)
@@ -82,8 +82,12 @@ def test_a_server_that_finishes_installing_changes_its_badge(poll, vultr, expire
     assert ">running<" in page
 
 
-def test_a_destroyed_server_says_so(poll):
-    assert 'class="badge status error" hx-swap-oob="true">gone<' in poll(["12345678"])
+# Ids of servers no account has, of each version's shape.
+NO_SUCH = {"v1": "12345678", "v2": "0b9e5d6c-1a1f-4c41-9a57-6d3e0f0c2b11"}
+
+
+def test_a_destroyed_server_says_so(poll, api_version):
+    assert 'class="badge status error" hx-swap-oob="true">gone<' in poll([NO_SUCH[api_version]])
 
 
 def test_polling_never_slows_much_while_a_server_is_busy(settings):
@@ -96,10 +100,13 @@ def test_polling_never_slows_much_while_a_server_is_busy(settings):
     assert next_interval(40, False, True) == 15
 
 
-def test_vultr_trouble_slows_the_poll_down_and_keeps_the_badges(poll, vultr, settings):
-    vultr.sim.inject_fault(status=503, key=vultr.key, path="/v1/server/list")
+def test_vultr_trouble_slows_the_poll_down_and_keeps_the_badges(poll, vultr, settings, api_version):
+    if api_version == "v1":
+        vultr.sim.inject_fault(status=503, key=vultr.key, path="/v1/server/list")
+    else:
+        vultr.sim.inject_fault(kind="rate_limit", key=vultr.key, path="/v2/instances")
 
-    page = poll(["12345678"], "abc", 5)
+    page = poll([NO_SUCH[api_version]], "abc", 5)
 
     assert "hx-swap-oob" not in page
     assert _state(page)[1] == settings.PANEL_BADGE_MAX_SECONDS

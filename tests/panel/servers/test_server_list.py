@@ -19,18 +19,19 @@ def list_url(members, stored_key):
 
 def _labels(response) -> list[str]:
     return re.findall(
-        r'<tr id="server-\d+">.*?<a href="[^"]+">([^<]+)</a>', response.content.decode(), re.S
+        r'<tr id="server-[\w-]+">.*?<a href="[^"]+">([^<]+)</a>', response.content.decode(), re.S
     )
 
 
-def test_it_lists_the_accounts_servers_with_their_badges(members, login_as, list_url):
+def test_it_lists_the_accounts_servers_with_their_badges(members, login_as, list_url, api_version):
+    id_shape = r"\d+" if api_version == "v1" else r"[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}"
     response = login_as(members.viewer).get(list_url)
 
     page = response.content.decode()
     assert response.status_code == 200
     assert len(_labels(response)) == 13
     assert "13 of 13 servers" in page
-    assert re.search(r'id="badge-\d+" class="badge status ok">running<', page)
+    assert re.search(rf'id="badge-{id_shape}" class="badge status ok">running<', page)
     assert re.search(r'class="badge status stopped">stopped<', page)
     assert re.search(r'class="badge status busy">installing<', page)
     assert 'id="badge-poller"' in page
@@ -61,10 +62,13 @@ def test_it_searches_by_address(members, login_as, list_url, vultr):
     assert _labels(login_as(members.viewer).get(list_url, {"q": ip})) == ["mail"]
 
 
-def test_it_filters_by_region(members, login_as, list_url, vultr):
+def test_it_filters_by_region(members, login_as, list_url, vultr, api_version):
     from tests.panel.helpers import Demo
 
     region = Demo(vultr).server("web-01")["DCID"]
+    if api_version == "v2":  # v2 names regions by code
+        instance = vultr.v2("GET", f"instances/{Demo(vultr).id('web-01')}").json()["instance"]
+        region = instance["region"]
     labels = _labels(login_as(members.viewer).get(list_url, {"region": region}))
 
     assert {"web-01", "web-02", "db-01"} <= set(labels)
@@ -128,6 +132,13 @@ def test_it_offers_the_other_keys_of_the_team(members, login_as, list_url, simul
     assert "Staging account" in page
 
 
+V2_FAULTS = {
+    403: ({"status": 401, "body": "Invalid API token."}, "Vultr rejected the API key “Production”"),
+    503: ({"kind": "rate_limit"}, "rate limit exceeded"),
+    412: ({"status": 400, "body": "Some refusal."}, "Vultr refused: Some refusal."),
+}
+
+
 @pytest.mark.parametrize(
     ("fault", "words"),
     [
@@ -139,10 +150,15 @@ def test_it_offers_the_other_keys_of_the_team(members, login_as, list_url, simul
     ids=["403", "503", "412", "timeout"],
 )
 def test_it_shows_vultrs_error_in_the_page(
-    members, login_as, list_url, vultr, settings, fault, words
+    members, login_as, list_url, vultr, settings, fault, words, api_version
 ):
     settings.PANEL_VULTR_TIMEOUT = 0.5
-    vultr.sim.inject_fault(key=vultr.key, path="/v1/server/list", **fault)
+    if api_version == "v1":
+        vultr.sim.inject_fault(key=vultr.key, path="/v1/server/list", **fault)
+    else:
+        # The same failures as v2 has them (v2 reference §1.3, §1.4).
+        fault, words = V2_FAULTS.get(fault.get("status"), (fault, words))
+        vultr.sim.inject_fault(key=vultr.key, api="v2", path="/v2/instances", **fault)
 
     response = login_as(members.viewer).get(list_url)
 
