@@ -20,6 +20,7 @@ from tests.panel.helpers import deselect_v2_runs
 V2_NOT_YET = {
     "test_deploy_wizard",
     "test_failures",
+    "test_ssh_wait",
     "test_worker",
     "test_worker_crash",
 }
