@@ -124,9 +124,13 @@ def test_a_team_orders_a_server_and_reads_the_audit_log(stack, simulator_url):
             assert "Secure" in raw, raw  # behind the TLS proxy: HTTPS-only cookies
     team = re.search(r'href="/t/([^/"]+)/"', home.text).group(1)
 
-    added = web.post(f"/t/{team}/keys/add/", {"label": "Simulator", "api_url": url, "key": key})
+    # The order below uses v1's catalogue ids (DCID 1, VPSPLANID 201).
+    added = web.post(
+        f"/t/{team}/keys/add/",
+        {"label": "Simulator", "api_url": url, "key": key, "api_version": "v1"},
+    )
     assert added.status_code == 200, added.text[:2000]
-    assert "Vultr accepted the key" in added.text, added.text[:2000]
+    assert "Vultr API v1 accepted the key" in added.text, added.text[:2000]
     key_id = re.search(rf"/t/{team}/keys/(\d+)/check/", added.text).group(1)
 
     deploy = f"/t/{team}/k/{key_id}/deploy/"

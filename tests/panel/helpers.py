@@ -76,7 +76,7 @@ class Demo:
 
     def script_id(self, name: str) -> str:
         found = next(k for k, v in self.scripts().items() if v["name"] == name)
-        return self.vultr.panel_id(found)
+        return self.vultr.panel_id(found, "startupscript")
 
     def add_secondary_ip(self, label: str) -> str:
         before = {a["ip"] for a in self.ipv4(label)}
