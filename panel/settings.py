@@ -18,6 +18,7 @@ from panel.env import (
     env_bool,
     env_int,
     env_list,
+    env_ports,
     env_secret,
     env_str,
     env_url,
@@ -307,6 +308,8 @@ PANEL_OPERATION_SETTLE_SECONDS = env_int("PANEL_OPERATION_SETTLE_SECONDS", 30, m
 PANEL_OPERATION_SSH_PROBE_SECONDS = env_int("PANEL_OPERATION_SSH_PROBE_SECONDS", 300, minimum=1)
 # Webhooks may reach loopback and private addresses only if this is true (SSRF otherwise).
 PANEL_WEBHOOK_ALLOW_PRIVATE = env_bool("PANEL_WEBHOOK_ALLOW_PRIVATE", False)
+# The only ports a webhook URL may name: a web server's, not a database or mail port inside.
+PANEL_WEBHOOK_PORTS = env_ports("PANEL_WEBHOOK_PORTS", [80, 443])
 # The poll chains and the resumer have a queue of their own, which workers consume beside the
 # default one: a key's poll must not wait behind a hundred queued creates.
 CELERY_TASK_QUEUES = (Queue("celery"), Queue("operations.polls"))
