@@ -306,6 +306,9 @@ PANEL_OPERATION_RECONCILE_SECONDS = env_int("PANEL_OPERATION_RECONCILE_SECONDS",
 PANEL_OPERATION_SETTLE_SECONDS = env_int("PANEL_OPERATION_SETTLE_SECONDS", 30, minimum=0)
 # A create with "wait for SSH" fails if port 22 does not answer this long after "ready".
 PANEL_OPERATION_SSH_PROBE_SECONDS = env_int("PANEL_OPERATION_SSH_PROBE_SECONDS", 300, minimum=1)
+# A copy of the audit chains' heads outside the database, written on every daily verification:
+# a file path (one JSON line appended each time) or an http(s) URL (POSTed). Empty: none.
+PANEL_AUDIT_WITNESS = env_str("PANEL_AUDIT_WITNESS", "")
 # Webhooks may reach loopback and private addresses only if this is true (SSRF otherwise).
 PANEL_WEBHOOK_ALLOW_PRIVATE = env_bool("PANEL_WEBHOOK_ALLOW_PRIVATE", False)
 # The only ports a webhook URL may name: a web server's, not a database or mail port inside.
