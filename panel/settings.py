@@ -327,6 +327,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The audit log: prune by each team's retention, then verify every chain (panel/audit/).
     "audit-daily": {"task": "panel.audit.tasks.audit_daily", "schedule": timedelta(days=1)},
+    # Repeated refusals are counted, then written as one entry per actor and minute.
+    "audit-flush-denials": {
+        "task": "panel.audit.tasks.audit_flush_denials",
+        "schedule": 60.0,
+    },
 }
 
 LOGGING = {

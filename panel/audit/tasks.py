@@ -36,3 +36,12 @@ def audit_daily() -> dict[str, int]:
     if problem:
         logger.error("%s", problem)
     return {"removed": removed, "broken": broken}
+
+
+@shared_task
+def audit_flush_denials() -> int:
+    """Every minute: one entry for each actor's repeated refusals of the minute that ended
+    (panel/audit/denials.py)."""
+    from panel.audit.denials import flush
+
+    return flush()
