@@ -196,6 +196,7 @@ def signup(request):
     form = SignupForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         user = form.save()  # accounts.signals gives the user a personal team
+        audit.account_event("signed_up", user, params={"email": user.email})
         auth_login(request, user, backend=MODEL_BACKEND)
         messages.success(request, f"Welcome, {user.username}! This is your personal team.")
         return redirect(next_url or "accounts:home")

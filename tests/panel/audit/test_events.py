@@ -401,3 +401,198 @@ def test_every_event_here_leaves_the_chains_intact(login_as, members, client):
 
     for team_id in set(AuditEntry.objects.values_list("team_id", flat=True)):
         assert verify(team_id or 0).ok
+
+
+# -- what issue 11 item 5 found missing --------------------------------------------------------
+
+
+def test_signing_up(client, db):
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "newbie",
+            "email": "newbie@example.com",
+            "password1": "a long passphrase here",
+            "password2": "a long passphrase here",
+        },
+        headers=BROWSER,
+    )
+
+    assert response.status_code == 302
+    entry = only("signed_up")
+    newbie = entry.actor
+    assert newbie.username == "newbie" and entry.team == newbie.personal_team
+    assert entry.params == {"email": "newbie@example.com"}
+    assert "a long passphrase" not in str(entry.canonical())
+    from_request(entry, response)
+    # One entry for the request: the personal team is part of the sign-up.
+    assert not AuditEntry.objects.exclude(action__in=["signed_up", "signed_in"]).exists()
+
+
+def test_changing_the_password(login_as, members):
+    response = login_as(members.viewer).post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another long passphrase",
+            "new_password2": "another long passphrase",
+        },
+        headers=BROWSER,
+    )
+
+    assert response.status_code == 302
+    entry = only("password_changed")
+    assert (entry.team, entry.actor) == (members.viewer.personal_team, members.viewer)
+    assert "another long passphrase" not in str(entry.canonical())
+    from_request(entry, response)
+
+
+def test_resetting_the_password_by_email(client, members, mailoutbox):
+    import re
+
+    client.post("/accounts/password/reset/", {"email": members.viewer.email})
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mailoutbox[0].body)
+    form_url = client.get(link.group(1), follow=True).redirect_chain[-1][0]
+
+    response = client.post(
+        form_url,
+        {"new_password1": "brand new passphrase", "new_password2": "brand new passphrase"},
+        headers=BROWSER,
+    )
+
+    assert response.status_code == 302
+    entry = only("password_reset")
+    assert (entry.team, entry.actor, entry.target_id) == (
+        members.viewer.personal_team,
+        members.viewer,
+        str(members.viewer.pk),
+    )
+    from_request(entry, response)
+
+
+def test_new_backup_codes(login_as, members):
+    client = login_as(members.viewer)
+    enrol(client, members.viewer)
+
+    response = client.post(reverse("accounts:2fa_backup_codes"), headers=BROWSER)
+
+    entry = only("backup_codes_regenerated")
+    assert (entry.team, entry.actor, entry.params) == (
+        members.viewer.personal_team,
+        members.viewer,
+        {"count": 10},
+    )
+    from_request(entry, response)
+
+
+def test_creating_and_deleting_a_team(login_as, members):
+    from accounts.models import Team
+
+    client = login_as(members.owner)
+    response = client.post(
+        reverse("accounts:team_create"), {"name": "Night Shift"}, headers=BROWSER
+    )
+    team = Team.objects.get(name="Night Shift")
+    created = only("team_created")
+    assert (created.team, created.actor, created.target_label) == (
+        team,
+        members.owner,
+        "Night Shift",
+    )
+    from_request(created, response)
+
+    response = client.post(
+        reverse("accounts:team_delete", kwargs={"team": team.slug}),
+        {"confirm_name": "Night Shift"},
+        headers=BROWSER,
+    )
+    assert not Team.objects.filter(pk=team.pk).exists()
+    deleted = only("team_deleted")
+    assert (deleted.team_id, deleted.actor, deleted.target_label) == (
+        team.pk,
+        members.owner,
+        "Night Shift",
+    )
+    assert deleted.params["members"] == 1
+    from_request(deleted, response)
+    assert verify(team.pk).ok  # the chain outlives the team
+
+
+def test_adding_and_removing_an_alert_address(login_as, members):
+    from panel.operations.models import AlertTarget
+
+    client = login_as(members.admin)
+    alerts = reverse("operations:alerts", args=[members.team.slug])
+    response = client.post(
+        alerts,
+        {"channel": "email", "address": "ops@example.com", "on_failed": "on"},
+        headers=BROWSER,
+    )
+    target = AlertTarget.objects.get()
+    added = only("alert_target_added")
+    assert (added.team, added.actor, added.target_id, added.target_label) == (
+        members.team,
+        members.admin,
+        str(target.pk),
+        "ops@example.com",
+    )
+    assert added.params == {"channel": "email", "on_ready": False, "on_failed": True}
+    from_request(added, response)
+
+    response = client.post(
+        reverse("operations:alert_delete", args=[members.team.slug, target.pk]), headers=BROWSER
+    )
+    removed = only("alert_target_removed")
+    assert (removed.target_id, removed.target_label) == (str(target.pk), "ops@example.com")
+    from_request(removed, response)
+
+
+def test_changing_and_resetting_a_keys_budget(login_as, members, stored_key):
+    client = login_as(members.admin)
+    url = reverse("operations:budget_set", args=[members.team.slug, stored_key.pk])
+    prefix = f"key{stored_key.pk}-"
+
+    response = client.post(
+        url, {prefix + "requests_per_second": "1.5", prefix + "burst": "1"}, headers=BROWSER
+    )
+    changed = only("api_budget_changed")
+    assert (changed.team, changed.actor, changed.target_id) == (
+        members.team,
+        members.admin,
+        str(stored_key.pk),
+    )
+    assert changed.before is None
+    assert changed.after["requests_per_second"] == 1.5 and changed.after["burst"] == 1
+    from_request(changed, response)
+
+    response = client.post(url, {"reset": "1"}, headers=BROWSER)
+    reset = only("api_budget_reset")
+    assert reset.before["requests_per_second"] == 1.5
+    from_request(reset, response)
+
+
+def test_cancelling_and_retrying_an_operation(login_as, members, ctx_for, vultr):
+    from panel.operations import start
+    from tests.panel.helpers import Demo
+
+    op = start.start_reinstall_server(ctx_for(members.operator), Demo(vultr).id("web-01"))
+    client = login_as(members.operator)
+
+    response = client.post(
+        reverse("operations:cancel", args=[members.team.slug, op.pk]), headers=BROWSER
+    )
+    cancelled = only("operation_cancelled")
+    assert (cancelled.team, cancelled.actor, cancelled.outcome) == (
+        members.team,
+        members.operator,
+        "succeeded",
+    )
+    assert (cancelled.target_type, cancelled.target_id) == ("operation", str(op.pk))
+    from_request(cancelled, response)
+
+    response = client.post(
+        reverse("operations:retry", args=[members.team.slug, op.pk]), headers=BROWSER
+    )
+    retried = only("operation_retried")
+    assert (retried.actor, retried.outcome) == (members.operator, "succeeded")
+    from_request(retried, response)
