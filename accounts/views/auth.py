@@ -171,8 +171,15 @@ def verify_session(request):
         device = twofactor.verify_code(request.user, form.cleaned_data["code"])
         if device is None:
             form.add_error("code", _WRONG_CODE)
+            audit.account_event(
+                "sign_in_failed",
+                request.user,
+                outcome="failed",
+                error="Wrong two-factor code for a signed-in session.",
+            )
         else:
             _passed_two_factor(request, device)
+            audit.account_event("session_verified", request.user)
             return redirect(next_url)
     return render(request, "accounts/login_code.html", {"form": form, "next": next_url})
 

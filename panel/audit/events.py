@@ -21,6 +21,7 @@ EVENTS: dict[str, str] = {
     "password_changed": "Password changed",
     "password_reset": "Password reset by email link",
     "backup_codes_regenerated": "Two-factor backup codes replaced",
+    "session_verified": "Two-factor code entered for a signed-in session",
     # accounts/actions.py, accounts/views/members.py, rotate_encryption_key
     "api_key_added": "API key added",
     "api_key_replaced": "API key replaced",
