@@ -178,7 +178,12 @@ def lock_head(key: int, using: str | None = None) -> AuditChain:
     """The chain's head row, locked until the end of the current transaction."""
     # By name: models.py imports this module (AuditEntry.save appends through it).
     model = apps.get_model("audit", "AuditChain")
-    heads = model.objects.using(using or router.db_for_write(model))
+    using = using or router.db_for_write(model)
+    # The site's counter first, always: every writer takes the locks in the same order (the
+    # counter, then heads), so that a transaction writing to two chains cannot deadlock with
+    # another one.
+    _lock_counter(using)
+    heads = model.objects.using(using)
     # A write that changes nothing: the lock is what it is for (see the module docstring).
     if not heads.filter(key=key).update(seq=F("seq")):
         # The team's first entry. If another writer creates the row first, get_or_create
@@ -188,14 +193,18 @@ def lock_head(key: int, using: str | None = None) -> AuditChain:
     return heads.select_for_update().get(key=key)
 
 
-def count_append(using: str) -> int:
-    """Count one more entry in the site's counter (locked until the end of the transaction,
-    always after a chain's head: one order, no deadlock) and return its new value."""
-    model = apps.get_model("audit", "AuditCounter")
-    counters = model.objects.using(using)
-    if not counters.filter(pk=1).update(value=F("value") + 1):
+def _lock_counter(using: str) -> None:
+    counters = apps.get_model("audit", "AuditCounter").objects.using(using)
+    if not counters.filter(pk=1).update(value=F("value")):
         counters.get_or_create(pk=1)
-        counters.filter(pk=1).update(value=F("value") + 1)
+        counters.filter(pk=1).update(value=F("value"))
+
+
+def count_append(using: str) -> int:
+    """Count one more entry in the site's counter (locked by `lock_head`) and return its new
+    value."""
+    counters = apps.get_model("audit", "AuditCounter").objects.using(using)
+    counters.filter(pk=1).update(value=F("value") + 1)
     value = counters.get(pk=1).value
     counters.filter(pk=1).update(signature=sign(*counter_parts(value)))
     return value

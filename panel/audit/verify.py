@@ -302,6 +302,8 @@ def verify_counter() -> CounterCheck:
         heads = list(AuditChain.objects.using(using).values_list("seq", "counter"))
     total = sum(seq for seq, _ in heads)
     newest = max((at for _, at in heads), default=0)
+    if counter is not None and not counter.value and not counter.signature:
+        counter = None  # locked once (a pruning found nothing), never counted
     if counter is None:
         if total:
             return CounterCheck(

@@ -342,3 +342,14 @@ def _walk_only(key: int):
     from panel.audit.verify import _walk
 
     return _walk(key)
+
+
+def test_a_pruning_that_found_nothing_leaves_everything_verifying(members, capsys):
+    """Pruning locks the head and the counter even when there is nothing to prune."""
+    from panel.audit.retention import prune
+
+    assert prune(members.team, 30) is None
+
+    call_command("audit_verify")
+    out = capsys.readouterr().out
+    assert "OK      the chains' counter: No entries yet." in out
