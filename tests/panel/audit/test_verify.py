@@ -353,3 +353,44 @@ def test_a_pruning_that_found_nothing_leaves_everything_verifying(members, capsy
     call_command("audit_verify")
     out = capsys.readouterr().out
     assert "OK      the chains' counter: No entries yet." in out
+
+
+def test_the_witness_may_be_a_url(chain, members, settings):
+    """PANEL_AUDIT_WITNESS=https://...: each daily verification POSTs the heads there."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from panel.audit.tasks import audit_daily
+
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (the standard library's name)
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(json.loads(body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings.PANEL_AUDIT_WITNESS = f"http://127.0.0.1:{server.server_port}/witness"
+        assert audit_daily()["broken"] == 0
+    finally:
+        server.shutdown()
+
+    (record,) = received
+    assert record["chains"][str(members.team.pk)] == {"seq": 5, "hash": chain[-1].hash}
+    assert record["counter"] == 5
+
+
+def test_a_witness_that_cannot_be_written_is_logged(chain, settings, tmp_path, caplog):
+    from panel.audit.tasks import audit_daily
+
+    settings.PANEL_AUDIT_WITNESS = str(tmp_path / "missing-folder" / "witness.jsonl")
+
+    assert audit_daily()["broken"] == 0
+    assert "could not be written" in caplog.text
