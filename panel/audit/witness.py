@@ -72,7 +72,9 @@ def publish(record: dict[str, Any]) -> str | None:
 
 
 def read(path: str | Path) -> dict[int, Seen]:
-    """The newest head of each chain that a witness file recorded."""
+    """The furthest head of each chain that a witness file recorded. The furthest, not the
+    last: a verification after a rollback records the rolled-back head, and a chain's number
+    never goes down on its own."""
     seen: dict[int, Seen] = {}
     with open(path, encoding="utf-8") as file:
         for number, line in enumerate(file, 1):
@@ -83,7 +85,10 @@ def read(path: str | Path) -> dict[int, Seen]:
                 chains = record["chains"].items()
                 source = f"the witness file ({record['at']})"
                 for key, head in chains:
-                    seen[int(key)] = Seen(int(head["seq"]), str(head["hash"]), source)
+                    found = Seen(int(head["seq"]), str(head["hash"]), source)
+                    earlier = seen.get(int(key))
+                    if earlier is None or found.seq > earlier.seq:  # the first to see it
+                        seen[int(key)] = found
             except (ValueError, KeyError, TypeError, AttributeError) as err:
                 raise ValueError(f"{path}, line {number}: not a witness record ({err}).") from None
     return seen

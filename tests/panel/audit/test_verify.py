@@ -394,3 +394,13 @@ def test_a_witness_that_cannot_be_written_is_logged(chain, settings, tmp_path, c
 
     assert audit_daily()["broken"] == 0
     assert "could not be written" in caplog.text
+
+
+def test_the_command_keeps_the_witness_too(chain, members, settings, tmp_path):
+    """Run from cron instead of Celery beat, audit_verify writes the witness as well."""
+    settings.PANEL_AUDIT_WITNESS = str(tmp_path / "witness.jsonl")
+
+    call_command("audit_verify")
+
+    (line,) = (tmp_path / "witness.jsonl").read_text().splitlines()
+    assert json.loads(line)["chains"][str(members.team.pk)]["seq"] == 5

@@ -7,7 +7,8 @@
 Also checks the site's counter of appended entries against the chains' heads (every run
 without --team), which finds newest entries deleted with an older head put back, or a chain
 deleted with its head; --witness compares with the heads a PANEL_AUDIT_WITNESS file recorded,
-which finds the whole database put back (panel/audit/witness.py).
+which finds the whole database put back (panel/audit/witness.py). Without --team it also
+writes the heads to PANEL_AUDIT_WITNESS, as the daily task does.
 
 Names the first broken entry of each broken chain and exits with status 1 if any is broken.
 The outcome is also kept for the team's audit page. Safe to run while the panel is in use:
@@ -67,8 +68,10 @@ class Command(BaseCommand):
             for pk, name, slug in Team.objects.values_list("pk", "name", "slug")
         }
         broken = 0
+        results = []
         for key in keys:
             result = verify(key, seen=[seen[key]] if key in seen else [])
+            results.append(result)
             name = chain_name(key, names)
             if result.ok:
                 head = f", head {result.head_hash}" if result.head_hash else ""
@@ -83,6 +86,10 @@ class Command(BaseCommand):
             else:
                 broken += 1
                 self.stderr.write(f"BROKEN  the chains' counter: {counter.message}")
+            # Run from cron instead of the beat task, it keeps the external copy too.
+            problem = witness.publish(witness.snapshot(results, counter))
+            if problem:
+                self.stderr.write(f"WARNING {problem}")
         if broken:
             noun = "chain is" if broken == 1 else "chains are"
             raise CommandError(f"{broken} audit {noun} broken.", returncode=1)
