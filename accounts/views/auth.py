@@ -204,6 +204,8 @@ def signup(request):
     if form.is_bound and form.is_valid():
         user = form.save()  # accounts.signals gives the user a personal team
         audit.account_event("signed_up", user, params={"email": user.email})
+        # One entry for the request: signing up signs in (panel/audit/receivers.py).
+        request.audit_signed_up = True
         auth_login(request, user, backend=MODEL_BACKEND)
         messages.success(request, f"Welcome, {user.username}! This is your personal team.")
         return redirect(next_url or "accounts:home")
