@@ -91,7 +91,19 @@ def delete_team(team: Team, confirm_name: str) -> None:
         raise AccountError("Your personal team cannot be deleted.")
     if confirm_name.strip() != team.name:
         raise AccountError(f"Type the team's name, {team.name}, exactly to delete it.")
-    team.delete()
+    with transaction.atomic():
+        # The last entry of the team's chain, which outlives the team (audit_verify checks it).
+        audit.record(
+            "team_deleted",
+            team=team,
+            target=("team", str(team.pk), team.name),
+            params={
+                "slug": team.slug,
+                "members": team.memberships.count(),
+                "api_keys": team.api_keys.count(),
+            },
+        )
+        team.delete()
 
 
 # Members

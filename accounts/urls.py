@@ -15,7 +15,7 @@ app_name = "accounts"
 _password_views = [
     path(
         "accounts/password/",
-        auth_views.PasswordChangeView.as_view(
+        account.PasswordChange.as_view(
             template_name="accounts/password_change.html",
             success_url=reverse_lazy("accounts:password_change_done"),
         ),
@@ -45,7 +45,7 @@ _password_views = [
     ),
     path(
         "accounts/password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        account.PasswordResetConfirm.as_view(
             template_name="accounts/password_reset_confirm.html",
             success_url=reverse_lazy("accounts:password_reset_complete"),
         ),

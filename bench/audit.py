@@ -79,9 +79,9 @@ def fill(entries: int) -> dict:
     from accounts import actions
     from accounts.models import Membership, Team, User
     from accounts.roles import Role
-    from panel.audit.chain import entry_hash, head_parts, sign, values_of
+    from panel.audit.chain import counter_parts, entry_hash, head_parts, sign, values_of
     from panel.audit.events import EVENTS, vultr_actions
-    from panel.audit.models import AuditChain, AuditEntry
+    from panel.audit.models import AuditChain, AuditCounter, AuditEntry
 
     Team.objects.filter(slug=TEAM_SLUG).delete()
     owner = User.objects.filter(username=AUDITOR).first() or actions.create_user(
@@ -140,12 +140,18 @@ def fill(entries: int) -> dict:
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), [AuditEntry]):
             cursor.execute(sql)
+    # Counted in the site's counter as appending would have (panel/audit/chain.py).
+    counter = (AuditCounter.objects.filter(pk=1).values_list("value", flat=True).first() or 0) + seq
+    AuditCounter.objects.update_or_create(
+        pk=1, defaults={"value": counter, "signature": sign(*counter_parts(counter))}
+    )
     AuditChain.objects.update_or_create(
         key=team.pk,
         defaults={
             "seq": seq,
             "head_hash": prev_hash,
-            "head_signature": sign(*head_parts(team.pk, seq, prev_hash)),
+            "counter": counter,
+            "head_signature": sign(*head_parts(team.pk, seq, prev_hash, counter)),
         },
     )
     if connection.vendor == "sqlite":
@@ -284,10 +290,14 @@ def main() -> None:
         )
 
         if vendor != "sqlite" and not args.keep:
-            from panel.audit.models import AuditChain, AuditEntry
+            from django.utils import timezone
 
-            AuditEntry._base_manager.filter(team_id=team.pk).delete()
-            AuditChain.objects.filter(key=team.pk).delete()
+            from panel.audit.retention import prune
+
+            # Pruned as old entries are (panel/audit/retention.py): deleting them with their
+            # head would be a wipe that audit_verify reports; a signed checkpoint keeps the
+            # chain and the site's counter of entries verifying.
+            prune(team, 1, now=timezone.now() + timedelta(days=2))
             team.delete()
 
         print(

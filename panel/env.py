@@ -53,6 +53,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_ports(name: str, default: list[int]) -> list[int]:
+    """A comma-separated list of TCP ports (1-65535)."""
+    ports = []
+    for item in env_list(name, [str(port) for port in default]):
+        if not item.isdigit() or not 1 <= int(item) <= 65535:
+            raise ImproperlyConfigured(f"{name} must list TCP ports (1-65535), got {item!r}")
+        ports.append(int(item))
+    return ports
+
+
 def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
     value = env_str(name, default)
     parts = urlsplit(value)

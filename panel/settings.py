@@ -18,6 +18,7 @@ from panel.env import (
     env_bool,
     env_int,
     env_list,
+    env_ports,
     env_secret,
     env_str,
     env_url,
@@ -305,8 +306,13 @@ PANEL_OPERATION_RECONCILE_SECONDS = env_int("PANEL_OPERATION_RECONCILE_SECONDS",
 PANEL_OPERATION_SETTLE_SECONDS = env_int("PANEL_OPERATION_SETTLE_SECONDS", 30, minimum=0)
 # A create with "wait for SSH" fails if port 22 does not answer this long after "ready".
 PANEL_OPERATION_SSH_PROBE_SECONDS = env_int("PANEL_OPERATION_SSH_PROBE_SECONDS", 300, minimum=1)
+# A copy of the audit chains' heads outside the database, written on every daily verification:
+# a file path (one JSON line appended each time) or an http(s) URL (POSTed). Empty: none.
+PANEL_AUDIT_WITNESS = env_str("PANEL_AUDIT_WITNESS", "")
 # Webhooks may reach loopback and private addresses only if this is true (SSRF otherwise).
 PANEL_WEBHOOK_ALLOW_PRIVATE = env_bool("PANEL_WEBHOOK_ALLOW_PRIVATE", False)
+# The only ports a webhook URL may name: a web server's, not a database or mail port inside.
+PANEL_WEBHOOK_PORTS = env_ports("PANEL_WEBHOOK_PORTS", [80, 443])
 # The poll chains and the resumer have a queue of their own, which workers consume beside the
 # default one: a key's poll must not wait behind a hundred queued creates.
 CELERY_TASK_QUEUES = (Queue("celery"), Queue("operations.polls"))
@@ -321,6 +327,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The audit log: prune by each team's retention, then verify every chain (panel/audit/).
     "audit-daily": {"task": "panel.audit.tasks.audit_daily", "schedule": timedelta(days=1)},
+    # Repeated refusals are counted, then written as one entry per actor and minute.
+    "audit-flush-denials": {
+        "task": "panel.audit.tasks.audit_flush_denials",
+        "schedule": 60.0,
+    },
 }
 
 LOGGING = {

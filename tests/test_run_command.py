@@ -207,9 +207,20 @@ def test_a_new_user_runs_signs_in_and_sees_the_demo_servers(start_run, simulator
         time.sleep(0.5)
     assert health.json()
 
+    # DEBUG is off unless the user turns it on: an anonymous visitor's 404 is the plain one,
+    # not Django's technical page listing every URL pattern.
+    missing = requests.get(url + "no-such-page/", timeout=10)
+    assert missing.status_code == 404
+    assert "URLconf" not in missing.text and "urlpatterns" not in missing.text, missing.text
+
     web = WebClient(url)
     home = web.sign_in(username, password)
     assert home.status_code == 200
+    # ... and the page's scripts and styles are still served (WhiteNoise, hashed names).
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', home.text)
+    assert assets, home.text[:2000]
+    for asset in assets:
+        assert requests.get(url.rstrip("/") + asset, timeout=10).status_code == 200, asset
     # The team's Servers link, as a user clicks it (it leads to the demo key's list).
     servers_link = re.search(r'href="(/t/[^/"]+/servers/)"', home.text)
     assert servers_link, home.text[:2000]

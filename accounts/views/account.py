@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -14,6 +15,7 @@ from django_otp import login as otp_login
 from accounts import actions, twofactor
 from accounts.forms import DisableTwoFactorForm, EnrolCodeForm
 from accounts.views._helpers import safe_next
+from panel.audit import record as audit
 
 
 @login_required
@@ -82,6 +84,7 @@ def two_factor_backup_codes(request):
         messages.error(request, "Enter a code first: this session has not passed two-factor.")
         return redirect("accounts:verify_session")
     codes = twofactor.new_backup_codes(request.user)
+    audit.account_event("backup_codes_regenerated", request.user, params={"count": len(codes)})
     return render(request, "accounts/2fa_backup_codes.html", {"codes": codes})
 
 
@@ -111,3 +114,21 @@ def logout_everywhere(request):
     auth_logout(request)
     messages.success(request, "You are signed out on every device and browser, this one included.")
     return redirect("accounts:login")
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """Django's password change, on the record."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit.account_event("password_changed", form.user)
+        return response
+
+
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    """Django's new password from an emailed link, on the record (the link's user acts)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit.account_event("password_reset", form.user)
+        return response

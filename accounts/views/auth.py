@@ -171,8 +171,15 @@ def verify_session(request):
         device = twofactor.verify_code(request.user, form.cleaned_data["code"])
         if device is None:
             form.add_error("code", _WRONG_CODE)
+            audit.account_event(
+                "sign_in_failed",
+                request.user,
+                outcome="failed",
+                error="Wrong two-factor code for a signed-in session.",
+            )
         else:
             _passed_two_factor(request, device)
+            audit.account_event("session_verified", request.user)
             return redirect(next_url)
     return render(request, "accounts/login_code.html", {"form": form, "next": next_url})
 
@@ -196,6 +203,9 @@ def signup(request):
     form = SignupForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         user = form.save()  # accounts.signals gives the user a personal team
+        audit.account_event("signed_up", user, params={"email": user.email})
+        # One entry for the request: signing up signs in (panel/audit/receivers.py).
+        request.audit_signed_up = True
         auth_login(request, user, backend=MODEL_BACKEND)
         messages.success(request, f"Welcome, {user.username}! This is your personal team.")
         return redirect(next_url or "accounts:home")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -11,13 +12,17 @@ from accounts import actions, lockout
 from accounts.forms import DeleteTeamForm, TeamForm, TeamSettingsForm, TransferForm
 from accounts.permissions import Perm, team_view
 from accounts.roles import DESCRIPTIONS
+from panel.audit import record as audit
 
 
 @login_required
 def team_create(request):
     form = TeamForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        team = actions.create_team(request.user, form.cleaned_data["name"])
+        with transaction.atomic():
+            team = actions.create_team(request.user, form.cleaned_data["name"])
+            # The team's first entry (a personal team's is its user's sign-up).
+            audit.record("team_created", team=team, target=("team", str(team.pk), team.name))
         messages.success(request, f"{team.name} is ready. Invite people or add an API key.")
         return redirect("accounts:team_home", team=team.slug)
     return render(request, "accounts/team_create.html", {"form": form})

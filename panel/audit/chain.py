@@ -7,6 +7,14 @@ hash; deleting an entry leaves a gap in `seq` and a `prev_hash` that points at n
 
 The team's `AuditChain` row holds the newest seq and hash, signed with an HMAC keyed from
 SECRET_KEY. Appending locks that row, so two writers cannot both take the same predecessor.
+
+A signed head alone cannot tell that it is the newest one: someone with write access to the
+database can delete the newest entries and put back a head row they copied earlier, or delete a
+team's entries and head together. So every append also counts itself in the site's
+`AuditCounter`, a signed row of its own that no entry or head reaches: it always equals the sum
+of every chain's seq, and each head's signature covers the counter's value at its last append
+(`counter`). panel/audit/verify.py checks both, and what the last verification saw
+(`AuditWitness`, and optionally a copy outside the database).
 The lock is taken by an UPDATE, not a SELECT: PostgreSQL locks the row either way, and on SQLite
 a transaction that reads before it writes can deadlock with another one doing the same (SQLite
 then fails one of them at once instead of waiting), whereas a transaction whose first statement
@@ -120,8 +128,16 @@ def _message(parts: Iterable[object]) -> str:
     return "\x1f".join(encode_time(p) if isinstance(p, datetime) else str(p) for p in parts)
 
 
-def head_parts(key: int, seq: int, head_hash: str) -> tuple[object, ...]:
-    return ("head", key, seq, head_hash)
+def head_parts(key: int, seq: int, head_hash: str, counter: int) -> tuple[object, ...]:
+    return ("head", key, seq, head_hash, counter)
+
+
+def counter_parts(value: int) -> tuple[object, ...]:
+    return ("counter", value)
+
+
+def witness_parts(key: int, seq: int, hash_: str, seen_at: datetime) -> tuple[object, ...]:
+    return ("witness", key, seq, hash_, seen_at)
 
 
 def checkpoint_parts(key: int, seq: int, hash_: str, created_at: datetime) -> tuple[object, ...]:
@@ -162,7 +178,12 @@ def lock_head(key: int, using: str | None = None) -> AuditChain:
     """The chain's head row, locked until the end of the current transaction."""
     # By name: models.py imports this module (AuditEntry.save appends through it).
     model = apps.get_model("audit", "AuditChain")
-    heads = model.objects.using(using or router.db_for_write(model))
+    using = using or router.db_for_write(model)
+    # The site's counter first, always: every writer takes the locks in the same order (the
+    # counter, then heads), so that a transaction writing to two chains cannot deadlock with
+    # another one.
+    _lock_counter(using)
+    heads = model.objects.using(using)
     # A write that changes nothing: the lock is what it is for (see the module docstring).
     if not heads.filter(key=key).update(seq=F("seq")):
         # The team's first entry. If another writer creates the row first, get_or_create
@@ -170,6 +191,23 @@ def lock_head(key: int, using: str | None = None) -> AuditChain:
         heads.get_or_create(key=key)
         heads.filter(key=key).update(seq=F("seq"))
     return heads.select_for_update().get(key=key)
+
+
+def _lock_counter(using: str) -> None:
+    counters = apps.get_model("audit", "AuditCounter").objects.using(using)
+    if not counters.filter(pk=1).update(value=F("value")):
+        counters.get_or_create(pk=1)
+        counters.filter(pk=1).update(value=F("value"))
+
+
+def count_append(using: str) -> int:
+    """Count one more entry in the site's counter (locked by `lock_head`) and return its new
+    value."""
+    counters = apps.get_model("audit", "AuditCounter").objects.using(using)
+    counters.filter(pk=1).update(value=F("value") + 1)
+    value = counters.get(pk=1).value
+    counters.filter(pk=1).update(signature=sign(*counter_parts(value)))
+    return value
 
 
 def append(entry: AuditEntry, using: str | None = None) -> AuditEntry:
@@ -191,6 +229,7 @@ def append(entry: AuditEntry, using: str | None = None) -> AuditEntry:
         entry.hash = entry_hash(values_of(entry), entry.prev_hash)
         type(entry)._base_manager.using(using).filter(pk=entry.pk).update(hash=entry.hash)
         head.head_hash = entry.hash
-        head.head_signature = sign(*head_parts(key, head.seq, head.head_hash))
-        head.save(using=using, update_fields=["seq", "head_hash", "head_signature"])
+        head.counter = count_append(using)
+        head.head_signature = sign(*head_parts(key, head.seq, head.head_hash, head.counter))
+        head.save(using=using, update_fields=["seq", "head_hash", "counter", "head_signature"])
     return entry

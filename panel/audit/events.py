@@ -16,6 +16,12 @@ EVENTS: dict[str, str] = {
     "two_factor_enabled": "Two-factor authentication turned on",
     "two_factor_disabled": "Two-factor authentication turned off",
     "signed_out_everywhere": "Signed out everywhere",
+    # accounts/views/auth.py, accounts/views/account.py; in the user's personal team
+    "signed_up": "Account created (sign-up)",
+    "password_changed": "Password changed",
+    "password_reset": "Password reset by email link",
+    "backup_codes_regenerated": "Two-factor backup codes replaced",
+    "session_verified": "Two-factor code entered for a signed-in session",
     # accounts/actions.py, accounts/views/members.py, rotate_encryption_key
     "api_key_added": "API key added",
     "api_key_replaced": "API key replaced",
@@ -29,9 +35,19 @@ EVENTS: dict[str, str] = {
     "member_left": "Member left",
     "member_unlocked": "Member's sign-in unlocked",
     "ownership_transferred": "Ownership transferred",
+    # accounts/actions.py (in the team's own chain, which outlives the team)
+    "team_created": "Team created",
+    "team_deleted": "Team deleted",
+    # panel/operations/views.py, panel/operations/start.py
+    "alert_target_added": "Alert address added",
+    "alert_target_removed": "Alert address removed",
+    "api_budget_changed": "API budget of a key changed",
+    "api_budget_reset": "API budget of a key reset to the default",
+    "operation_cancelled": "Operation cancelled",
+    "operation_retried": "Operation retried",
     # panel/audit/receivers.py (Team and TeamSettings saves)
     "team_settings_changed": "Team settings changed",
-    # accounts/permissions.py (team_view)
+    # accounts/permissions.py (team_view), panel/audit/denials.py (any other 403; repeats)
     "permission_denied": "Permission denied",
     # panel/audit/
     "audit_exported": "Audit log exported",

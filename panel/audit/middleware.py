@@ -1,8 +1,12 @@
 """Makes the request being served known to `panel.audit.record`, which code without a request
-at hand (accounts.actions, signal receivers) uses for the actor, address and request id."""
+at hand (accounts.actions, signal receivers) uses for the actor, address and request id; and
+puts on the record every 403 that nobody else recorded (panel/audit/denials.py)."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+
+from panel.audit.denials import unrecorded
 from panel.audit.record import _request
 
 
@@ -16,6 +20,13 @@ class AuditRequestMiddleware:
     def __call__(self, request):
         token = _request.set(request)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            unrecorded(request, response)
+            return response
         finally:
             _request.reset(token)
+
+    def process_exception(self, request, exception):
+        # The refusal's message, for the entry `unrecorded` writes; Django answers the 403.
+        if isinstance(exception, PermissionDenied):
+            request._audit_denial_message = str(exception)[:500]

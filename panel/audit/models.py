@@ -160,6 +160,8 @@ class AuditChain(models.Model):
     key = models.BigIntegerField(primary_key=True)
     seq = models.PositiveBigIntegerField(default=0)
     head_hash = models.CharField(max_length=64, blank=True)
+    # The site's AuditCounter when this head was last written; covered by the signature.
+    counter = models.PositiveBigIntegerField(default=0)
     head_signature = models.CharField(max_length=64, blank=True)
     # Entries up to checkpoint_seq were pruned; the next one links to checkpoint_hash.
     checkpoint_seq = models.PositiveBigIntegerField(default=0)
@@ -177,6 +179,42 @@ class AuditChain(models.Model):
 
     def __str__(self):
         return f"Audit chain {self.key} at {self.seq}"
+
+
+class AuditCounter(models.Model):
+    """How many entries were ever appended, to any chain: one signed row (pk 1).
+
+    It equals the sum of the chains' `seq` (pruning deletes entries but never lowers a seq).
+    Deleting the newest entries and putting back an older head, or deleting a team's entries
+    and head together, lowers that sum while the counter stays: `audit_verify` says so. Putting
+    back an older counter too would need a copy taken when it matched every chain then, and
+    the newest head would still name a higher value (see panel/audit/chain.py).
+    """
+
+    value = models.PositiveBigIntegerField(default=0)
+    signature = models.CharField(max_length=64, blank=True)
+
+    def __str__(self):
+        return f"Audit counter at {self.value}"
+
+
+class AuditWitness(models.Model):
+    """The head one chain had when it was last verified intact, signed: the next verification
+    refuses a head that went backwards, a different entry at that number, or a chain that had
+    entries and has none. A row of its own, not the head's: putting back an old head row does
+    not put back this one."""
+
+    key = models.BigIntegerField(primary_key=True)
+    seq = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    seen_at = models.DateTimeField()
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name_plural = "audit witnesses"
+
+    def __str__(self):
+        return f"Audit chain {self.key} seen at {self.seq}"
 
 
 class TeamSettings(models.Model):

@@ -26,6 +26,8 @@ Team = apps.get_model("accounts", "Team")
 
 @receiver(user_logged_in, dispatch_uid="panel_audit_signed_in")
 def signed_in(sender, request, user, **kwargs):
+    if getattr(request, "audit_signed_up", False):
+        return  # the sign-up's own entry says it
     account_event("signed_in", user, request=request)
 
 

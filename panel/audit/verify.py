@@ -1,6 +1,18 @@
 """Walking a chain: does every entry still hash to what it says, link to the one before it, and
 follow it without a gap, up to the signed head (and from the signed checkpoint, if pruned)?
 
+A chain that verifies can still have been rolled back as a whole: the newest entries deleted
+and an older signed head put back, or a team's entries deleted with their head. Three checks
+find that (panel/audit/chain.py tells why):
+
+- `verify_counter`: the site's signed `AuditCounter` equals the sum of every chain's seq, and
+  no head names a counter beyond it;
+- each chain against what the last verification saw (`AuditWitness`, signed, written when a
+  chain verifies intact): a head that went backwards, another entry at the number it saw, or
+  no entries where it saw some, is refused;
+- optionally, against a copy outside the database (`PANEL_AUDIT_WITNESS`, panel/audit/witness.py),
+  which also survives the whole database being put back.
+
 Entries are read in chunks of consecutive `seq`, one short query each, rather than through one
 long cursor: on SQLite an open read keeps every writer waiting, and a verification of a big log
 takes a while. Entries appended after the walk started are left for the next one.
@@ -8,22 +20,28 @@ takes a while. Entries appended after the walk started are left for the next one
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import router, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from panel.audit.chain import (
     FIELDS,
     SITE_CHAIN,
     checkpoint_parts,
+    counter_parts,
     encode_time,
     entry_hash,
     head_parts,
+    sign,
     signed,
+    witness_parts,
 )
-from panel.audit.models import AuditChain, AuditEntry
+from panel.audit.models import AuditChain, AuditCounter, AuditEntry, AuditWitness
 
 CHUNK = 5000
 
@@ -39,6 +57,43 @@ class Verification:
     broken_entry_id: int | None = None
 
 
+@dataclass(frozen=True)
+class Seen:
+    """A chain's head as an earlier verification saw it, and who says so."""
+
+    seq: int
+    hash: str
+    source: str
+
+
+def witnessed(key: int) -> Seen | str | None:
+    """What the last verification saw of chain `key`; a message if its record is forged."""
+    row = AuditWitness.objects.filter(key=key).first()
+    if row is None:
+        return None
+    if not signed(row.signature, *witness_parts(key, row.seq, row.hash, row.seen_at)):
+        return (
+            "The record of the last verification is not signed with this site's key: it was "
+            "changed in the database."
+        )
+    return Seen(row.seq, row.hash, f"the verification of {encode_time(row.seen_at)}")
+
+
+def remember(result: Verification, now: datetime) -> None:
+    """Keep the head an intact chain had, for the next verification."""
+    if not result.ok or not result.head_seq:
+        return
+    AuditWitness.objects.update_or_create(
+        key=result.key,
+        defaults={
+            "seq": result.head_seq,
+            "hash": result.head_hash,
+            "seen_at": now,
+            "signature": sign(*witness_parts(result.key, result.head_seq, result.head_hash, now)),
+        },
+    )
+
+
 def entries_of(key: int) -> QuerySet:
     if key == SITE_CHAIN:
         return AuditEntry.objects.filter(team__isnull=True)
@@ -46,8 +101,10 @@ def entries_of(key: int) -> QuerySet:
 
 
 def chain_keys() -> list[int]:
-    """Every chain there is: those with a head, and any team with entries but no head."""
+    """Every chain there is: those with a head, any team with entries but no head, and any
+    chain a verification has seen (its head and entries may be gone)."""
     keys = set(AuditChain.objects.values_list("key", flat=True))
+    keys |= set(AuditWitness.objects.values_list("key", flat=True))
     keys |= {
         team_id if team_id is not None else SITE_CHAIN
         for team_id in AuditEntry.objects.order_by().values_list("team_id", flat=True).distinct()
@@ -63,13 +120,20 @@ def _describe(row: tuple[Any, ...]) -> str:
     )
 
 
-def verify(key: int, *, save: bool = True) -> Verification:
-    """Walk chain `key` (a team's id; 0 for the site's chain). With `save`, the outcome is
-    kept on its head row for the audit page."""
-    result = _walk(key)
+def verify(key: int, *, save: bool = True, seen: Sequence[Seen] = ()) -> Verification:
+    """Walk chain `key` (a team's id; 0 for the site's chain), also against what the last
+    verification saw and any `seen` from elsewhere (a witness file). With `save`, the outcome is
+    kept on its head row for the audit page, and an intact head for the next verification."""
+    last = witnessed(key)
+    if isinstance(last, str):
+        result = Verification(key, False, 0, 0, "", last)
+    else:
+        result = _walk(key, [*seen, *([last] if last else [])])
     if save:
+        now = timezone.now()
+        remember(result, now)
         AuditChain.objects.filter(key=key).update(
-            verified_at=timezone.now(),
+            verified_at=now,
             verified_ok=result.ok,
             verified_seq=result.head_seq,
             verified_hash=result.head_hash,
@@ -78,8 +142,10 @@ def verify(key: int, *, save: bool = True) -> Verification:
     return result
 
 
-def _walk(key: int) -> Verification:
+def _walk(key: int, seen: Sequence[Seen] = ()) -> Verification:
     head = AuditChain.objects.filter(key=key).first()
+    if head is not None and not head.seq and not head.head_signature:
+        head = None  # locked once (a pruning found nothing), never written
     entries = entries_of(key)
 
     def broken(message: str, checked: int, row: tuple[Any, ...] | None = None) -> Verification:
@@ -95,10 +161,17 @@ def _walk(key: int) -> Verification:
 
     if head is None:
         first = entries.order_by("seq").values_list(*FIELDS).first()
-        if first is None:
-            return Verification(key, True, 0, 0, "", "No entries yet.")
-        return broken(f"{_describe(first)}: the chain has entries but no head.", 0, first)
-    if not signed(head.head_signature, *head_parts(key, head.seq, head.head_hash)):
+        if first is not None:
+            return broken(f"{_describe(first)}: the chain has entries but no head.", 0, first)
+        had = max(seen, key=lambda s: s.seq, default=None)
+        if had is not None and had.seq:
+            return broken(
+                f"The chain had entries up to number {had.seq} when {had.source} saw it; they "
+                "and its head are gone (deleted).",
+                0,
+            )
+        return Verification(key, True, 0, 0, "", "No entries yet.")
+    if not signed(head.head_signature, *head_parts(key, head.seq, head.head_hash, head.counter)):
         return broken(
             "The chain's head is not signed with this site's key: it was changed in the "
             "database (or SECRET_KEY changed without keeping the old one in "
@@ -117,6 +190,21 @@ def _walk(key: int) -> Verification:
         ):
             return broken("The checkpoint left by pruning is not signed with this site's key.", 0)
         expected, prev_hash = head.checkpoint_seq + 1, head.checkpoint_hash
+
+    for earlier in seen:
+        if head.seq < earlier.seq:
+            return broken(
+                f"The chain's head went backwards: it is at number {head.seq}, but "
+                f"{earlier.source} saw number {earlier.seq}. The newest entries were deleted and "
+                "an older head put back.",
+                0,
+            )
+        if earlier.seq == head.checkpoint_seq and earlier.hash != head.checkpoint_hash:
+            return broken(
+                f"The checkpoint is not the entry number {earlier.seq} that {earlier.source} saw.",
+                0,
+            )
+    expect_hash = {s.seq: s for s in seen if s.seq > head.checkpoint_seq}
 
     checked = 0
     while expected <= head.seq:
@@ -166,6 +254,14 @@ def _walk(key: int) -> Verification:
                     checked,
                     row,
                 )
+            earlier = expect_hash.get(seq)
+            if earlier is not None and earlier.hash != stored_hash:
+                return broken(
+                    f"{_describe(row)}: it is not the entry number {seq} that {earlier.source} "
+                    "saw; the chain was rewritten from there.",
+                    checked,
+                    row,
+                )
             prev_hash, prev_row = stored_hash, row
             expected += 1
             checked += 1
@@ -185,3 +281,63 @@ def _walk(key: int) -> Verification:
     return Verification(
         key, True, checked, head.seq, head.head_hash, f"{checked} entries verified."
     )
+
+
+@dataclass(frozen=True)
+class CounterCheck:
+    ok: bool
+    value: int
+    total: int
+    message: str
+
+
+def verify_counter() -> CounterCheck:
+    """Does the site's counter of appended entries match the chains' heads?"""
+    using = router.db_for_write(AuditCounter)
+    with transaction.atomic(using=using):
+        # Locked as appending locks it (an UPDATE, see chain.py), so that no entry is appended
+        # between reading the counter and summing the heads.
+        AuditCounter.objects.using(using).filter(pk=1).update(value=F("value"))
+        counter = AuditCounter.objects.using(using).filter(pk=1).first()
+        heads = list(AuditChain.objects.using(using).values_list("seq", "counter"))
+    total = sum(seq for seq, _ in heads)
+    newest = max((at for _, at in heads), default=0)
+    if counter is not None and not counter.value and not counter.signature:
+        counter = None  # locked once (a pruning found nothing), never counted
+    if counter is None:
+        if total:
+            return CounterCheck(
+                False,
+                0,
+                total,
+                f"The chains hold {total} entries, but the site's counter of "
+                "appended entries is gone (deleted).",
+            )
+        return CounterCheck(True, 0, 0, "No entries yet.")
+    value = counter.value
+    if not signed(counter.signature, *counter_parts(value)):
+        return CounterCheck(
+            False,
+            value,
+            total,
+            "The site's counter of appended entries is not signed with "
+            "this site's key: it was changed in the database.",
+        )
+    if total < value:
+        return CounterCheck(
+            False,
+            value,
+            total,
+            f"{value} entries were appended in all, but the chains' heads "
+            f"account for {total}: {value - total} of the newest were deleted with their head "
+            "put back to an older one, or a chain was deleted with its head.",
+        )
+    if total > value or newest > value:
+        return CounterCheck(
+            False,
+            value,
+            total,
+            f"The chains' heads account for {total} entries, beyond the "
+            f"site's counter ({value}): an older counter was put back.",
+        )
+    return CounterCheck(True, value, total, f"{value} entries appended in all, every one counted.")

@@ -5,13 +5,19 @@ Deliveries are `AlertDelivery` rows sent by a Celery task (`deliver_alert`), eac
 logged on the row; a failed attempt is retried with capped, jittered backoff up to
 MAX_ATTEMPTS times.
 
-Webhooks go only to http(s) URLs whose host resolves to public addresses. A URL that points at
-loopback, a private or link-local network (the cloud metadata service at 169.254.169.254
-included) or any other non-global address is refused when it is saved and again right before
-each delivery, unless PANEL_WEBHOOK_ALLOW_PRIVATE is true (a panel inside a private network;
-tests). Redirects are not followed: a public URL could otherwise bounce the request inward.
-The residual risk is DNS rebinding between our check and the connection; the check runs
-immediately before each request to keep that window small.
+Webhooks go only to http(s) URLs on an allowed port (PANEL_WEBHOOK_PORTS, 80 and 443 by
+default) whose host resolves to public addresses. A URL that points at loopback, a private or
+link-local network (the cloud metadata service at 169.254.169.254 included), any other
+non-global address, or an IPv6 form that embeds one (IPv4-mapped, NAT64 64:ff9b::/96, 6to4
+2002::/16, Teredo) is refused when it is saved and again right before each delivery, unless
+PANEL_WEBHOOK_ALLOW_PRIVATE is true (a panel inside a private network; tests).
+
+The host is resolved once per delivery, and the request goes to the address that was checked
+(`PinnedAdapter`: the URL names the IP, the Host header and the TLS server name and certificate
+check name the host). Resolving again when connecting would let a DNS server that answers a
+public address to the check and an inner one to the connection (DNS rebinding) bounce the
+request inward. Redirects are not followed, for the same reason. A receiver's non-2xx answer is
+logged by its status code only: its body could be a page of an inner service.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import socket
 import time
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import requests
 from celery import shared_task
@@ -35,6 +41,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from requests.adapters import HTTPAdapter
 
 from .models import AlertDelivery, AlertTarget, Notice, Operation
 from .retry import backoff
@@ -146,16 +153,49 @@ def signature(secret: str, body: bytes) -> str:
 # -- where it may go -----------------------------------------------------------------------
 
 
+# The NAT64 well-known prefix (RFC 6052): its last 32 bits are an IPv4 address that a NAT64
+# gateway on the path would reach.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses an IPv6 address leads to: mapped, NAT64, 6to4, Teredo."""
+    found = []
+    if address.ipv4_mapped:
+        found.append(address.ipv4_mapped)
+    if address in _NAT64:
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    if address.sixtofour:
+        found.append(address.sixtofour)
+    if address.teredo:
+        found.extend(address.teredo)
+    return found
+
+
 def refused_address(ip: str) -> bool:
-    """True for addresses a webhook must not reach: anything not globally routable."""
+    """True for addresses a webhook must not reach: anything not globally routable, and IPv6
+    forms that carry such an IPv4 address inside."""
     address = ipaddress.ip_address(ip)
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if any(not inner.is_global for inner in embedded):
+            return True
     return not address.is_global or address.is_multicast
 
 
-def check_webhook_url(url: str) -> None:
-    """Raises ValidationError unless `url` may receive webhooks (see the module docstring)."""
+def _port(parts: SplitResult) -> int:
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValidationError("The webhook URL's port is not a number from 1 to 65535.") from None
+    return port or (443 if parts.scheme == "https" else 80)
+
+
+def resolve_webhook_url(url: str) -> tuple[SplitResult, str]:
+    """Check `url` (see the module docstring) and return it split, with the one address the
+    request must go to. Raises ValidationError naming what is wrong."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise ValidationError("A webhook URL must start with http:// or https://.")
@@ -163,19 +203,58 @@ def check_webhook_url(url: str) -> None:
         raise ValidationError("The webhook URL has no host.")
     if parts.username or parts.password:
         raise ValidationError("Put no user name or password in the webhook URL.")
-    if settings.PANEL_WEBHOOK_ALLOW_PRIVATE:
-        return
+    port = _port(parts)
+    allowed = settings.PANEL_WEBHOOK_PORTS
+    if port not in allowed:
+        names = ", ".join(str(p) for p in sorted(allowed)) if len(allowed) < 10 else "other ports"
+        raise ValidationError(
+            f"Webhooks may use port {names} only, not {port} (PANEL_WEBHOOK_PORTS)."
+        )
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
         found = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, UnicodeError) as err:
         raise ValidationError(f"The webhook host does not resolve: {err}") from None
-    for *_, sockaddr in found:
-        if refused_address(sockaddr[0]):
-            raise ValidationError(
-                f"{parts.hostname} resolves to {sockaddr[0]}, which is not a public address; "
-                "webhooks may not reach the panel's own network."
-            )
+    addresses = list(dict.fromkeys(sockaddr[0] for *_, sockaddr in found))
+    if not addresses:
+        raise ValidationError("The webhook host does not resolve to any address.")
+    if not settings.PANEL_WEBHOOK_ALLOW_PRIVATE:
+        for address in addresses:
+            if refused_address(address):
+                raise ValidationError(
+                    f"{parts.hostname} resolves to {address}, which is not a public address; "
+                    "webhooks may not reach the panel's own network."
+                )
+    return parts, addresses[0]
+
+
+def check_webhook_url(url: str) -> None:
+    """Raises ValidationError unless `url` may receive webhooks (see the module docstring)."""
+    resolve_webhook_url(url)
+
+
+class PinnedAdapter(HTTPAdapter):
+    """Connects to the URL's host (an IP address) while TLS sends and checks the name the user
+    gave: SNI and certificate verification against `hostname`, not the address."""
+
+    def __init__(self, hostname: str, **kwargs: Any) -> None:
+        self.hostname = hostname
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args: Any, **pool_kwargs: Any) -> None:
+        # Dropped by urllib3 for plain http, where there is no TLS.
+        pool_kwargs["server_hostname"] = self.hostname
+        pool_kwargs["assert_hostname"] = self.hostname
+        super().init_poolmanager(*args, **pool_kwargs)
+
+
+def _pinned_url(parts: SplitResult, address: str) -> tuple[str, str]:
+    """The URL with `address` in place of the host, and the Host header that names the host."""
+    host = f"[{address}]" if ":" in address else address
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    hostname = parts.hostname or ""
+    named = f"[{hostname}]" if ":" in hostname else hostname
+    header = f"{named}:{parts.port}" if parts.port else named
+    return parts._replace(netloc=netloc).geturl(), header
 
 
 # -- delivering ----------------------------------------------------------------------------
@@ -237,26 +316,32 @@ def deliver(delivery_id: int) -> float | None:
 
 
 def _post_webhook(target: AlertTarget, op: Operation, event: str) -> tuple[int | None, str]:
-    check_webhook_url(target.address)
+    parts, address = resolve_webhook_url(target.address)
+    url, host = _pinned_url(parts, address)
     body = json.dumps(payload(op, event), separators=(",", ":")).encode()
-    try:
-        response = requests.post(
-            target.address,
-            data=body,
-            headers={
-                "Content-Type": "application/json",
-                "User-Agent": "vultr-panel-webhook",
-                "X-Panel-Event": event,
-                "X-Panel-Signature": signature(target.secret, body),
-            },
-            timeout=WEBHOOK_TIMEOUT,
-            allow_redirects=False,
-        )
-    except requests.RequestException as err:
-        return None, f"{type(err).__name__}: {err}"
-    if 200 <= response.status_code < 300:
-        return response.status_code, ""
-    return response.status_code, f"HTTP {response.status_code}: {response.text[:200]}"
+    with requests.Session() as session:
+        session.trust_env = False  # no proxy from the environment: it would resolve the host
+        session.mount(f"{parts.scheme}://", PinnedAdapter(parts.hostname or ""))
+        try:
+            response = session.post(
+                url,
+                data=body,
+                headers={
+                    "Host": host,
+                    "Content-Type": "application/json",
+                    "User-Agent": "vultr-panel-webhook",
+                    "X-Panel-Event": event,
+                    "X-Panel-Signature": signature(target.secret, body),
+                },
+                timeout=WEBHOOK_TIMEOUT,
+                allow_redirects=False,
+            )
+        except requests.RequestException as err:
+            return None, f"{type(err).__name__}: {err}"
+        if 200 <= response.status_code < 300:
+            return response.status_code, ""
+        # The status only: the body of an answer from who knows where is never shown.
+        return response.status_code, f"HTTP {response.status_code}"
 
 
 def _email_body(op: Operation) -> str:

@@ -32,7 +32,8 @@ from accounts import encryption
 from accounts.models import ApiKey
 from accounts.permissions import Perm, may
 from accounts.roles import denial
-from panel.audit.models import TeamSettings
+from panel.audit import record as audit
+from panel.audit.models import AuditEntry, TeamSettings
 from panel.servers import actions
 from panel.servers.actions import ActionContext, ActionDenied, ActionError, NotFound
 from panel.servers.actions.base import (
@@ -264,12 +265,30 @@ def may_manage(user, op: Operation) -> bool:
 def retry_operation(user, op: Operation) -> bool:
     """Queue a failed or cancelled operation again; False if it is not in such a state."""
     with transaction.atomic():
-        if not runner.retry(op, user.username):
-            return False
-        op.task_id = enqueue_advance(op.pk)
-    return True
+        done = runner.retry(op, user.username)
+        if done:
+            op.task_id = enqueue_advance(op.pk)
+        _record_change("operation_retried", user, op, done, "it had not failed or been cancelled")
+    return done
 
 
 def cancel_operation(user, op: Operation) -> bool:
     """Stop an operation that has not ended; False if it already had."""
-    return runner.cancel(op, user.username)
+    with transaction.atomic():
+        done = runner.cancel(op, user.username)
+        _record_change("operation_cancelled", user, op, done, "it had already ended")
+    return done
+
+
+def _record_change(action: str, user, op: Operation, done: bool, why_not: str) -> None:
+    label = op.target_label or op.target_id
+    audit.record(
+        action,
+        team=op.team,
+        actor=user,
+        api_key_id=op.api_key_id,
+        target=("operation", str(op.pk), f"{op.get_kind_display()} {label}"),
+        params={"kind": op.kind, "server": op.target_id},
+        outcome=AuditEntry.Outcome.SUCCEEDED if done else AuditEntry.Outcome.FAILED,
+        error="" if done else f"Nothing to do: {why_not}.",
+    )

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import ApiKey, Team
 from accounts.permissions import Perm, get_team_object, team_view
+from panel.audit import record as audit
 from panel.budget import tokens as budget
 from panel.budget.models import KeyBudget
 from panel.operations import start
@@ -269,17 +270,34 @@ def budget_page(request):
 def budget_set(request, key_id):
     api_key = get_team_object(request, ApiKey, pk=key_id)
     found = KeyBudget.objects.filter(api_key=api_key).first()
+    before = _budget_values(found)
     if request.POST.get("reset") and found is not None:
         found.delete()
+        audit.record(
+            "api_budget_reset", team=request.team, target=audit.key_target(api_key), before=before
+        )
     else:
         form = KeyBudgetForm(request.POST, instance=found, prefix=f"key{api_key.pk}")
         if not form.is_valid():
             context = {**budget_context(request.team), "key_forms": [(api_key, form)]}
             return render(request, "operations/budget.html", context, status=400)
         form.instance.api_key = api_key
-        form.save()
+        saved = form.save()
+        audit.record(
+            "api_budget_changed",
+            team=request.team,
+            target=audit.key_target(api_key),
+            before=before,
+            after=_budget_values(saved),
+        )
     budget.forget_config(api_key.pk)
     return redirect("operations:budget", team=request.team.slug)
+
+
+def _budget_values(found: KeyBudget | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {name: getattr(found, name) for name in KeyBudgetForm.Meta.fields}
 
 
 # -- alerts ------------------------------------------------------------------------------------
@@ -294,6 +312,7 @@ def alert_list(request):
         target = form.save(commit=False)
         target.team, target.created_by = request.team, request.user
         target.save()
+        audit.record("alert_target_added", team=request.team, **_alert_fields(target))
         return redirect("operations:alerts", team=request.team.slug)
     rows = [
         (target, list(target.deliveries.select_related("operation")[:20]))
@@ -308,10 +327,25 @@ def alert_list(request):
     )
 
 
+def _alert_fields(target: AlertTarget) -> dict[str, Any]:
+    # The address, not the webhook's signing secret.
+    return {
+        "target": ("alert_target", str(target.pk), target.address[:255]),
+        "params": {
+            "channel": target.channel,
+            "on_ready": target.on_ready,
+            "on_failed": target.on_failed,
+        },
+    }
+
+
 @team_view(Perm.MANAGE_USERS)
 @require_POST
 def alert_delete(request, alert_id):
-    get_team_object(request, AlertTarget, pk=alert_id).delete()
+    target = get_team_object(request, AlertTarget, pk=alert_id)
+    fields = _alert_fields(target)
+    target.delete()
+    audit.record("alert_target_removed", team=request.team, **fields)
     return redirect("operations:alerts", team=request.team.slug)
 
 

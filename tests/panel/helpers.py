@@ -93,6 +93,21 @@ def vultr_entries():
     return AuditEntry.objects.filter(api_key_id__isnull=False)
 
 
+def refusals(team) -> list:
+    """Every refusal in `team`'s log, oldest first, after writing the repeats that were only
+    counted so far (panel/audit/denials.py: one entry per actor and minute, then a count)."""
+    from panel.audit import denials
+    from panel.audit.models import AuditEntry
+
+    denials.flush(before=denials._window() + 2)
+    return list(AuditEntry.objects.filter(team=team, outcome="denied").order_by("seq"))
+
+
+def refused_times(entries) -> int:
+    """How many refusals these entries account for (an entry of repeats counts them all)."""
+    return sum(entry.params["repeats"] if "repeats" in entry.params else 1 for entry in entries)
+
+
 # The headers of a request htmx makes from a page.
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://testserver/"}
 

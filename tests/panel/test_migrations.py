@@ -77,8 +77,13 @@ def test_an_old_layout_database_keeps_its_rows():
     executor.loader.build_graph()
     executor.migrate(latest)
 
-    # The move creates and drops no table; the one new table is the snapshots' sources.
-    assert _tables() == before | {"servers_snapshotsource"}
+    # The move creates and drops no table; the new tables are the snapshots' sources and the
+    # audit chains' counter and verification records (audit 0002).
+    assert _tables() == before | {
+        "servers_snapshotsource",
+        "audit_auditcounter",
+        "audit_auditwitness",
+    }
     assert TeamSettings.objects.get(team_id=team.pk).require_reason
     assert list(
         AuditEntry.objects.filter(team_id=team.pk).order_by("seq").values_list("action")

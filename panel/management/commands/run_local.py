@@ -107,10 +107,19 @@ class Command(BaseCommand):
         env = child_env(
             REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
             VULTR_API_URL=simulator_url,
-            DEBUG=os.environ.get("DEBUG", "true"),
+            # Off unless the user turns it on: DEBUG pages show the URL map to anonymous
+            # visitors, the environment on a 500, and skip the filters that hide a key typed
+            # into a form.
+            DEBUG=os.environ.get("DEBUG", "false"),
+            # The web server answers plain HTTP on loopback only: a cookie marked Secure would
+            # never come back to it (an explicit setting still wins).
+            SESSION_COOKIE_SECURE=os.environ.get("SESSION_COOKIE_SECURE", "false"),
             DJANGO_SETTINGS_MODULE="panel.settings",
         )
         call_command("migrate", interactive=False, verbosity=0)
+        # Without DEBUG, WhiteNoise serves static files from STATIC_ROOT under their hashed
+        # names (the manifest), as in production: collect them first (quick when unchanged).
+        call_command("collectstatic", interactive=False, verbosity=0)
         login = self.prepare_demo_login(demo_key, simulator_url)
 
         procs.append(start_celery(env, "--loglevel=INFO", "--concurrency=2"))

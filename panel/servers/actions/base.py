@@ -32,6 +32,7 @@ from django.core.exceptions import PermissionDenied
 from accounts.models import ApiKey, Team
 from accounts.permissions import Perm, may
 from accounts.roles import denial
+from panel.audit import denials
 from panel.audit.events import register_action
 from panel.audit.models import AuditEntry, TeamSettings
 from panel.budget import tokens as budget
@@ -367,6 +368,21 @@ def _deny_message(ctx: ActionContext, perm: Perm) -> str:
     return denial(ctx.team.name, perm)
 
 
+def _admit_denial(ctx: ActionContext, action: str) -> bool:
+    """Whether to write this refusal now (repeats are counted: panel/audit/denials.py)."""
+    from panel.audit.record import current_request
+
+    request = current_request()
+    return denials.admit(
+        ctx.team.pk,
+        getattr(ctx.user, "pk", None),
+        actor_name=getattr(ctx.user, "username", "") or "",
+        ip=ctx.ip,
+        page=request.path if request is not None else action,
+        request=request,
+    )
+
+
 # -- reads -----------------------------------------------------------------------------------
 
 
@@ -445,9 +461,10 @@ def check_allowed(ctx: ActionContext, action: Callable[..., Any], target: Target
     perm: Perm = action.perm  # type: ignore[attr-defined]
     if not may(ctx.user, ctx.team, perm):
         message = _deny_message(ctx, perm)
-        entry = _entry(ctx, action.__name__, target, {})
-        entry.outcome, entry.error = AuditEntry.Outcome.DENIED, message
-        entry.save()
+        if _admit_denial(ctx, action.__name__):
+            entry = _entry(ctx, action.__name__, target, {})
+            entry.outcome, entry.error = AuditEntry.Outcome.DENIED, message
+            entry.save()
         raise ActionDenied(message)
 
 
@@ -472,7 +489,8 @@ def perform(ctx: ActionContext, change: Change, call: Callable[[VultrClient], T]
 
     if not may(ctx.user, ctx.team, perm):
         message = _deny_message(ctx, perm)
-        record(AuditEntry.Outcome.DENIED, message)
+        if _admit_denial(ctx, change.action):
+            record(AuditEntry.Outcome.DENIED, message)
         raise ActionDenied(message)
 
     if change.destructive and not ctx.reason and TeamSettings.for_team(ctx.team).require_reason:

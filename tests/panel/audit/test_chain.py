@@ -10,7 +10,7 @@ from django.db import connection, transaction
 
 from panel.audit import record as audit
 from panel.audit.chain import entry_hash, head_parts, signed, values_of
-from panel.audit.models import AppendOnlyError, AuditChain, AuditEntry
+from panel.audit.models import AppendOnlyError, AuditChain, AuditCounter, AuditEntry
 from panel.audit.verify import verify
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,11 @@ def test_the_head_is_the_newest_entry_and_is_signed(chain, members):
     head = AuditChain.objects.get(key=members.team.pk)
 
     assert (head.seq, head.head_hash) == (5, chain[-1].hash)
-    assert signed(head.head_signature, *head_parts(head.key, head.seq, head.head_hash))
+    assert signed(
+        head.head_signature, *head_parts(head.key, head.seq, head.head_hash, head.counter)
+    )
+    # The site's counter counted every entry, and the head names its value.
+    assert AuditCounter.objects.get().value == head.counter == 5
 
 
 def test_the_hash_covers_the_entry_as_stored(chain):

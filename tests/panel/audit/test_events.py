@@ -401,3 +401,363 @@ def test_every_event_here_leaves_the_chains_intact(login_as, members, client):
 
     for team_id in set(AuditEntry.objects.values_list("team_id", flat=True)):
         assert verify(team_id or 0).ok
+
+
+# -- what issue 11 item 5 found missing --------------------------------------------------------
+
+
+def test_signing_up(client, db):
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "newbie",
+            "email": "newbie@example.com",
+            "password1": "a long passphrase here",
+            "password2": "a long passphrase here",
+        },
+        headers=BROWSER,
+    )
+
+    assert response.status_code == 302
+    entry = only("signed_up")
+    newbie = entry.actor
+    assert newbie.username == "newbie" and entry.team == newbie.personal_team
+    assert entry.params == {"email": "newbie@example.com"}
+    assert "a long passphrase" not in str(entry.canonical())
+    from_request(entry, response)
+    # One entry for the request: the personal team and the first sign-in are part of it.
+    assert AuditEntry.objects.count() == 1
+
+
+def test_changing_the_password(login_as, members):
+    response = login_as(members.viewer).post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another long passphrase",
+            "new_password2": "another long passphrase",
+        },
+        headers=BROWSER,
+    )
+
+    assert response.status_code == 302
+    entry = only("password_changed")
+    assert (entry.team, entry.actor) == (members.viewer.personal_team, members.viewer)
+    assert "another long passphrase" not in str(entry.canonical())
+    from_request(entry, response)
+
+
+def test_resetting_the_password_by_email(client, members, mailoutbox):
+    import re
+
+    client.post("/accounts/password/reset/", {"email": members.viewer.email})
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mailoutbox[0].body)
+    form_url = client.get(link.group(1), follow=True).redirect_chain[-1][0]
+
+    response = client.post(
+        form_url,
+        {"new_password1": "brand new passphrase", "new_password2": "brand new passphrase"},
+        headers=BROWSER,
+    )
+
+    assert response.status_code == 302
+    entry = only("password_reset")
+    assert (entry.team, entry.actor, entry.target_id) == (
+        members.viewer.personal_team,
+        members.viewer,
+        str(members.viewer.pk),
+    )
+    from_request(entry, response)
+
+
+def test_new_backup_codes(login_as, members):
+    client = login_as(members.viewer)
+    enrol(client, members.viewer)
+
+    response = client.post(reverse("accounts:2fa_backup_codes"), headers=BROWSER)
+
+    entry = only("backup_codes_regenerated")
+    assert (entry.team, entry.actor, entry.params) == (
+        members.viewer.personal_team,
+        members.viewer,
+        {"count": 10},
+    )
+    from_request(entry, response)
+
+
+def test_creating_and_deleting_a_team(login_as, members):
+    from accounts.models import Team
+
+    client = login_as(members.owner)
+    response = client.post(
+        reverse("accounts:team_create"), {"name": "Night Shift"}, headers=BROWSER
+    )
+    team = Team.objects.get(name="Night Shift")
+    created = only("team_created")
+    assert (created.team, created.actor, created.target_label) == (
+        team,
+        members.owner,
+        "Night Shift",
+    )
+    from_request(created, response)
+
+    response = client.post(
+        reverse("accounts:team_delete", kwargs={"team": team.slug}),
+        {"confirm_name": "Night Shift"},
+        headers=BROWSER,
+    )
+    assert not Team.objects.filter(pk=team.pk).exists()
+    deleted = only("team_deleted")
+    assert (deleted.team_id, deleted.actor, deleted.target_label) == (
+        team.pk,
+        members.owner,
+        "Night Shift",
+    )
+    assert deleted.params["members"] == 1
+    from_request(deleted, response)
+    assert verify(team.pk).ok  # the chain outlives the team
+
+
+def test_adding_and_removing_an_alert_address(login_as, members):
+    from panel.operations.models import AlertTarget
+
+    client = login_as(members.admin)
+    alerts = reverse("operations:alerts", args=[members.team.slug])
+    response = client.post(
+        alerts,
+        {"channel": "email", "address": "ops@example.com", "on_failed": "on"},
+        headers=BROWSER,
+    )
+    target = AlertTarget.objects.get()
+    added = only("alert_target_added")
+    assert (added.team, added.actor, added.target_id, added.target_label) == (
+        members.team,
+        members.admin,
+        str(target.pk),
+        "ops@example.com",
+    )
+    assert added.params == {"channel": "email", "on_ready": False, "on_failed": True}
+    from_request(added, response)
+
+    response = client.post(
+        reverse("operations:alert_delete", args=[members.team.slug, target.pk]), headers=BROWSER
+    )
+    removed = only("alert_target_removed")
+    assert (removed.target_id, removed.target_label) == (str(target.pk), "ops@example.com")
+    from_request(removed, response)
+
+
+def test_changing_and_resetting_a_keys_budget(login_as, members, stored_key):
+    client = login_as(members.admin)
+    url = reverse("operations:budget_set", args=[members.team.slug, stored_key.pk])
+    prefix = f"key{stored_key.pk}-"
+
+    response = client.post(
+        url, {prefix + "requests_per_second": "1.5", prefix + "burst": "1"}, headers=BROWSER
+    )
+    changed = only("api_budget_changed")
+    assert (changed.team, changed.actor, changed.target_id) == (
+        members.team,
+        members.admin,
+        str(stored_key.pk),
+    )
+    assert changed.before is None
+    assert changed.after["requests_per_second"] == 1.5 and changed.after["burst"] == 1
+    from_request(changed, response)
+
+    response = client.post(url, {"reset": "1"}, headers=BROWSER)
+    reset = only("api_budget_reset")
+    assert reset.before["requests_per_second"] == 1.5
+    from_request(reset, response)
+
+
+def test_cancelling_and_retrying_an_operation(login_as, members, ctx_for, vultr):
+    from panel.operations import start
+    from tests.panel.helpers import Demo
+
+    op = start.start_reinstall_server(ctx_for(members.operator), Demo(vultr).id("web-01"))
+    client = login_as(members.operator)
+
+    response = client.post(
+        reverse("operations:cancel", args=[members.team.slug, op.pk]), headers=BROWSER
+    )
+    cancelled = only("operation_cancelled")
+    assert (cancelled.team, cancelled.actor, cancelled.outcome) == (
+        members.team,
+        members.operator,
+        "succeeded",
+    )
+    assert (cancelled.target_type, cancelled.target_id) == ("operation", str(op.pk))
+    from_request(cancelled, response)
+
+    response = client.post(
+        reverse("operations:retry", args=[members.team.slug, op.pk]), headers=BROWSER
+    )
+    retried = only("operation_retried")
+    assert (retried.actor, retried.outcome) == (members.operator, "succeeded")
+    from_request(retried, response)
+
+
+# -- every URL that changes something is on the record -------------------------------------------
+
+# What a POST to each URL of the panel writes: the entries it may write (one per request; the
+# pages of the action layer one per server acted on), or why it writes none. A refusal writes
+# `permission_denied` or the action's name, outcome denied (test_denials.py), on any URL.
+# A new URL fails test_every_url_is_classified until it is added here.
+READS = "changes nothing (a page, a fragment or a read)"
+POSTS: dict[str, list[str] | str] = {
+    "accounts:2fa_backup_codes": ["backup_codes_regenerated"],
+    "accounts:2fa_disable": ["two_factor_disabled"],
+    "accounts:2fa_enrol": ["two_factor_enabled"],
+    "accounts:account": READS,
+    "accounts:home": READS,
+    "accounts:invitation": ["invitation_accepted"],
+    "accounts:invitation_revoke": ["invitation_revoked"],
+    "accounts:key_add": ["api_key_added"],
+    "accounts:key_check": "asks Vultr whether the key still works; the key is unchanged",
+    "accounts:key_remove": ["api_key_removed"],
+    "accounts:key_replace": ["api_key_replaced"],
+    "accounts:login": ["signed_in", "sign_in_failed", "locked_out"],
+    "accounts:login_code": ["signed_in", "sign_in_failed"],
+    "accounts:logout": ["signed_out"],
+    "accounts:logout_everywhere": ["signed_out_everywhere"],
+    "accounts:member_invite": ["invitation_sent"],
+    "accounts:member_remove": ["member_removed"],
+    "accounts:member_role": ["member_role_changed"],
+    "accounts:member_unlock": ["member_unlocked"],
+    "accounts:members": READS,
+    "accounts:password_change": ["password_changed"],
+    "accounts:password_change_done": READS,
+    "accounts:password_reset": (
+        "anyone may ask, for any address: it emails a link and changes nothing (using the link "
+        "is password_reset)"
+    ),
+    "accounts:password_reset_complete": READS,
+    "accounts:password_reset_confirm": ["password_reset"],
+    "accounts:password_reset_done": READS,
+    "accounts:signup": ["signed_up"],
+    "accounts:team_create": ["team_created"],
+    "accounts:team_delete": ["team_deleted"],
+    "accounts:team_home": READS,
+    "accounts:team_leave": ["member_left"],
+    "accounts:team_settings": ["team_settings_changed"],
+    "accounts:team_transfer": ["ownership_transferred"],
+    "accounts:verify_session": ["session_verified", "sign_in_failed"],
+    "healthz": READS,
+    "operations:alert_delete": ["alert_target_removed"],
+    "operations:alerts": ["alert_target_added"],
+    "operations:budget": READS,
+    "operations:budget_set": ["api_budget_changed", "api_budget_reset"],
+    "operations:cancel": ["operation_cancelled"],
+    "operations:detail": READS,
+    "operations:list": READS,
+    "operations:notice_dismiss": "marks the user's own notice read (their inbox, not the team)",
+    "operations:notices": READS,
+    "operations:retry": ["operation_retried"],
+    "operations:server": READS,
+    "operations:snapshots": READS,
+    "panel:audit": READS,
+    "panel:audit_entry": READS,
+    "panel:audit_export": ["audit_exported"],
+    "panel:audit_retention": ["team_settings_changed"],
+    "panel:catalog": READS,
+    "panel:dashboard": READS,
+    "panel:deploy": "a step of the order wizard; the order is placed by deploy_create",
+    "panel:deploy_create": ["create_server"],
+    "panel:deploy_done": READS,
+    "panel:script_add": ["create_startupscript"],
+    "panel:script_delete": ["destroy_startupscript"],
+    "panel:script_edit": ["update_startupscript"],
+    "panel:script_list": READS,
+    "panel:server_badges": READS,
+    "panel:server_bandwidth": READS,
+    "panel:server_bulk": ["start_server", "halt_server", "reboot_server", "destroy_server"],
+    "panel:server_destroy": ["destroy_server"],
+    "panel:server_detail": READS,
+    "panel:server_images": READS,
+    "panel:server_ipv4": READS,
+    "panel:server_ipv4_add": ["create_ipv4"],
+    "panel:server_ipv4_remove": ["destroy_ipv4"],
+    "panel:server_ipv4_reverse": ["set_reverse_ipv4"],
+    "panel:server_ipv4_reverse_default": ["default_reverse_ipv4"],
+    "panel:server_ipv6": READS,
+    "panel:server_ipv6_reverse": ["set_reverse_ipv6"],
+    "panel:server_ipv6_reverse_delete": ["delete_reverse_ipv6"],
+    "panel:server_label": ["set_server_label"],
+    "panel:server_list": READS,
+    "panel:server_os": ["change_server_os"],
+    "panel:server_power": ["start_server", "halt_server", "reboot_server"],
+    "panel:server_reinstall": ["reinstall_server"],
+    "panel:server_restore_backup": ["restore_backup"],
+    "panel:server_restore_snapshot": ["restore_snapshot"],
+    "panel:server_settings": READS,
+    "panel:server_snapshot": ["create_snapshot"],
+    "panel:servers_home": READS,
+    "panel:snapshot_delete": ["destroy_snapshot"],
+    "panel:snapshot_list": READS,
+    "panel:snapshot_take": ["create_snapshot"],
+    "panel:sshkey_add": ["create_sshkey"],
+    "panel:sshkey_delete": ["destroy_sshkey"],
+    "panel:sshkey_edit": ["update_sshkey"],
+    "panel:sshkey_list": READS,
+    "panel:team_safety": ["team_settings_changed"],
+    "panel:vultr_account": READS,
+}
+
+
+def url_names() -> set[str]:
+    from django.urls import get_resolver
+
+    def walk(patterns, namespace=""):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                yield from walk(pattern.url_patterns, inner)
+            elif pattern.name:
+                yield namespace + pattern.name
+
+    return set(walk(get_resolver().url_patterns))
+
+
+def test_every_url_is_classified():
+    names = url_names()
+    assert sorted(names - set(POSTS)) == [], "say what a POST to these writes"
+    assert sorted(set(POSTS) - names) == []
+
+
+def test_every_entry_named_is_one_the_log_knows():
+    known = set(EVENTS) | set(vultr_actions())
+    named = {
+        action for actions in POSTS.values() if isinstance(actions, list) for action in actions
+    }
+    assert sorted(named - known) == []
+
+
+def test_every_event_is_written_somewhere():
+    """Each event of the catalogue is named by a URL here, or written outside a request."""
+    outside = {"api_key_rotated", "audit_pruned", "permission_denied"}
+    named = {
+        action for actions in POSTS.values() if isinstance(actions, list) for action in actions
+    }
+    assert sorted(set(EVENTS) - named - outside) == []
+    assert sorted(set(vultr_actions()) - named) == []
+
+
+def test_a_code_for_a_signed_in_session(login_as, members):
+    enrol(login_as(members.viewer), members.viewer)
+    client = login_as(members.viewer)  # a session that has not passed two-factor
+
+    response = client.post("/accounts/verify/", {"code": "000000"}, headers=BROWSER)
+    failed = only("sign_in_failed")
+    assert (failed.actor, failed.outcome) == (members.viewer, "failed")
+    assert "signed-in session" in failed.error
+    from_request(failed, response)
+
+    device = TOTPDevice.objects.get(user=members.viewer)
+    response = client.post(
+        "/accounts/verify/", {"code": code_for(device, steps_ahead=1)}, headers=BROWSER
+    )
+    assert response.status_code == 302
+    verified = only("session_verified")
+    assert (verified.team, verified.actor) == (members.viewer.personal_team, members.viewer)
+    from_request(verified, response)

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from panel.audit.models import AuditChain, AuditEntry
-from panel.audit.verify import verify
+from panel.audit.models import AuditChain, AuditCounter, AuditEntry
+from panel.audit.verify import verify, verify_counter
 
 BEFORE = [("panel", "0001_initial")]
 
@@ -44,3 +44,6 @@ def test_existing_entries_join_the_chain():
     ) == [(1, "0"), (2, "2"), (3, "3")]
     assert AuditChain.objects.get(key=blue).seq == 1
     assert verify(red).ok and verify(blue).ok
+    # Audit 0002 counted the existing entries and signed the heads again with the counter.
+    assert verify_counter().ok
+    assert AuditCounter.objects.get().value == 4

@@ -10,7 +10,7 @@ from django.urls import reverse
 from accounts.roles import Perm
 from panel.budget.models import KeyBudget
 from panel.operations import runner, start
-from panel.operations.models import AlertTarget, Notice, Operation
+from panel.operations.models import AlertDelivery, AlertTarget, Notice, Operation
 from tests.panel.helpers import Demo
 
 pytestmark = pytest.mark.django_db
@@ -264,3 +264,19 @@ def test_the_snapshots_page_shows_snapshots_being_taken(
     fragment = client.get(loader).content.decode()
     assert reverse("operations:detail", args=[members.team.slug, op.pk]) in fragment
     assert "Take snapshot" in fragment and "hx-trigger" in fragment
+
+
+def test_the_alerts_page_shows_a_receivers_status_never_its_body(login_as, members, operation):
+    """Answers logged before bodies were dropped too (issue 11 item 3)."""
+    target = AlertTarget.objects.create(
+        team=members.team, channel="webhook", address="https://hooks.example.com/x"
+    )
+    delivery = AlertDelivery.objects.create(target=target, operation=operation, event="failed")
+    delivery.record(status=502, error="HTTP 502: <h1>router admin</h1> token=s3cr3t", seconds=0.1)
+    delivery.save()
+
+    page = login_as(members.admin).get(reverse("operations:alerts", args=[members.team.slug]))
+
+    html = page.content.decode()
+    assert "HTTP 502" in html
+    assert "s3cr3t" not in html and "router admin" not in html

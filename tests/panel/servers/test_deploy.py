@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from panel.audit.models import AuditEntry, TeamSettings
 from panel.servers import actions
+from tests.panel.helpers import refusals, refused_times
 
 pytestmark = pytest.mark.django_db
 
@@ -110,8 +111,10 @@ def test_it_rejects_viewer(members, login_as, urls, demo, role):
 
     assert response.status_code == 403
     assert len(demo.servers()) == before
-    entry = _entries().get()
-    assert (entry.action, entry.outcome) == ("create_server", "denied")
+    # The three refusals: the first written at once, the others counted (one more entry).
+    refused = refusals(members.team)
+    assert refused_times(refused) == 3
+    assert (refused[0].action, refused[0].actor) == ("permission_denied", members.with_role(role))
 
 
 def test_a_viewer_finds_no_deploy_link(members, login_as, stored_key):
