@@ -85,8 +85,13 @@ def membership_for(user: User, slug: str) -> Membership:
         raise Http404("No such team") from None
 
 
-def team_view(perm: Perm | str | None = None):
-    """Decorator for every view of team data; see the module docstring."""
+def team_view(perm: Perm | str | None = None, *, refused=None):
+    """Decorator for every view of team data; see the module docstring.
+
+    `refused(request, membership, perm, message, kwargs)` records a refusal in place of the
+    default `permission_denied` entry (a view that does one action records it under the
+    action's name, panel.servers.views.common.acts); the answer is the same 403 either way.
+    """
     perm = Perm(perm) if perm is not None else None
 
     def decorator(view):
@@ -99,7 +104,10 @@ def team_view(perm: Perm | str | None = None):
                 return _redirect(request, _two_factor_url(request, membership.team))
             if perm is not None and not membership.may(perm):
                 message = denial(membership.team.name, perm, membership.get_role_display())
-                audit.denied(request, membership.team, perm, message)
+                if refused is None:
+                    audit.denied(request, membership.team, perm, message)
+                else:
+                    refused(request, membership, perm, message, kwargs)
                 raise PermissionDenied(message)
             request.team = membership.team
             request.membership = membership

@@ -100,17 +100,19 @@ class ActionContext:
         *,
         reason: str = "",
         api_key: ApiKey | None = None,
+        membership: Membership | None = None,
     ) -> ActionContext:
-        """The context of a request that `team_view` has admitted (``request.team`` is set)."""
+        """The context of a request that `team_view` has admitted (``request.team`` is set),
+        or, with `membership`, of one it is refusing."""
         return cls(
             user=request.user,
-            team=request.team,
+            team=membership.team if membership is not None else request.team,
             api_key_id=api_key_id,
             request_id=getattr(request, "request_id", ""),
             ip=client_ip(request),
             user_agent=request.headers.get("User-Agent", "")[:300],
             reason=reason.strip(),
-            membership=getattr(request, "membership", None),
+            membership=membership or getattr(request, "membership", None),
             api_key=api_key,
         )
 
@@ -444,11 +446,18 @@ def check_allowed(ctx: ActionContext, action: Callable[..., Any], target: Target
     """
     perm: Perm = action.perm  # type: ignore[attr-defined]
     if not may(ctx.user, ctx.team, perm):
-        message = _deny_message(ctx, perm)
-        entry = _entry(ctx, action.__name__, target, {})
-        entry.outcome, entry.error = AuditEntry.Outcome.DENIED, message
-        entry.save()
-        raise ActionDenied(message)
+        raise refuse(ctx, action, target, _deny_message(ctx, perm))
+
+
+def refuse(
+    ctx: ActionContext, action: Callable[..., Any], target: Target, message: str
+) -> ActionDenied:
+    """Records that `action` was refused (a `denied` entry under its name); returns the error
+    to raise."""
+    entry = _entry(ctx, action.__name__, target, {})
+    entry.outcome, entry.error = AuditEntry.Outcome.DENIED, message
+    entry.save()
+    return ActionDenied(message)
 
 
 def perform(ctx: ActionContext, change: Change, call: Callable[[VultrClient], T]) -> T:

@@ -19,11 +19,9 @@ from panel.servers.forms.server import ActionForm
 from .common import (
     KeyPage,
     Unavailable,
-    check,
     done,
     form_again,
     render_page,
-    require,
     require_id_shape,
     run,
 )
@@ -116,9 +114,7 @@ def _answer(
     success: Callable[[], str],
 ) -> HttpResponse:
     if request.method != "POST":
-        require(request, Perm.PROVISIONING)
         return _form_page(request, page, resource, item, form)
-    check(page, action, resource.target(item))
     ok, _ = run(page, form, lambda ctx, data: call(ctx))
     if ok:
         return done(request, page.url(f"{resource.url}_list"), success())
@@ -136,7 +132,6 @@ def add(
 ) -> HttpResponse:
     """POST of the list page's add form: `create(ctx, *args(cleaned_data))`; on a failure the
     list page again, with the form and Vultr's words in it."""
-    check(page, create, Target(resource.target_type, "", request.POST.get("name", "")[:255]))
     ok, _ = run(page, form, lambda ctx, data: create(ctx, *args(data)))
     if ok:
         return done(

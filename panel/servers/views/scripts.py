@@ -18,6 +18,7 @@ from panel.servers.forms.server import ActionForm
 from . import resources
 from .common import (
     KeyPage,
+    acts,
     key_page,
     require_reason,
     vultr_page,
@@ -49,7 +50,7 @@ def script_list(request, key_id):
     return _list_page(request, key_page(request, key_id))
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.create_startupscript, target="startupscript")
 @require_POST
 def script_add(request, key_id):
     page = key_page(request, key_id)
@@ -65,7 +66,7 @@ def script_add(request, key_id):
     )
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.update_startupscript, target="startupscript")
 @vultr_page
 def script_edit(request, key_id, script_id):
     """Rename and/or rewrite a script; only what changed is sent."""
@@ -81,7 +82,7 @@ def script_edit(request, key_id, script_id):
     return resources.edit(request, page, SCRIPTS, script, form, actions.update_startupscript)
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.destroy_startupscript, target="startupscript")
 @vultr_page
 def script_delete(request, key_id, script_id):
     page = key_page(request, key_id)

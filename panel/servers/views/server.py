@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import Perm, team_view
 from panel.operations import start as operations
 from panel.servers import actions
-from panel.servers.actions.base import check_allowed
 from panel.servers.forms.server import (
     POWER_OPERATIONS,
     ActionForm,
@@ -43,7 +42,7 @@ from panel.vultr import Bandwidth, ImageStatus, IpType
 
 from .common import (
     ServerPage,
-    check,
+    acts,
     done,
     form_again,
     render_page,
@@ -136,7 +135,7 @@ def server_detail(request, key_id, server_id):
 # -- power -----------------------------------------------------------------------------------
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(*POWER_ACTIONS.values(), pick=lambda request, kwargs: POWER_ACTIONS.get(kwargs["op"]))
 @require_POST
 @vultr_page
 def server_power(request, key_id, server_id, op):
@@ -144,7 +143,6 @@ def server_power(request, key_id, server_id, op):
     action = POWER_ACTIONS.get(op)
     if action is None:
         raise Http404("No such power operation")
-    check_allowed(page.ctx, action, page.target())
     # Back to where the button was pressed, if that was one of this server's pages.
     here = page.url("server_detail")
     current = request.htmx.current_url_abs_path if request.htmx else None
@@ -200,13 +198,12 @@ def _add_ipv4(ctx: actions.ActionContext, server_id: str, *, reboot: bool) -> st
     return actions.create_ipv4(ctx, server_id, reboot=False)
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.create_ipv4)
 @require_POST
 @vultr_page
 def server_ipv4_add(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = AddIpv4Form(request.POST, action=page.url("server_ipv4_add"))
-    check(page, actions.create_ipv4, page.target())
     ok, ip = run(
         page, form, lambda ctx, data: _add_ipv4(ctx, page.server.id, reboot=data["reboot"])
     )
@@ -227,7 +224,7 @@ def _address_form_page(
     return _render_tab(request, page, tab, "servers/server_form.html", context)
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.destroy_ipv4)
 @vultr_page
 def server_ipv4_remove(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
@@ -249,7 +246,6 @@ def server_ipv4_remove(request, key_id, server_id):
 
     if request.method == "POST":
         form = make(request.POST)
-        check(page, actions.destroy_ipv4, page.target())
         ok, _ = run(
             page, form, lambda ctx, data: actions.destroy_ipv4(ctx, page.server.id, data["ip"])
         )
@@ -260,11 +256,10 @@ def server_ipv4_remove(request, key_id, server_id):
         return form_again(
             request, form, lambda bound: _address_form_page(request, page, "server_ipv4", form)
         )
-    require(request, Perm.SUBSCRIPTIONS)
     return _address_form_page(request, page, "server_ipv4", make())
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.set_reverse_ipv4)
 @vultr_page
 def server_ipv4_reverse(request, key_id, server_id):
     """Set (POST) the PTR record of one address; GET shows the form and the reset button."""
@@ -286,7 +281,6 @@ def server_ipv4_reverse(request, key_id, server_id):
     action_url = page.url("server_ipv4_reverse")
     if request.method == "POST":
         form = ReverseIpv4Form(request.POST, action=action_url)
-        check(page, actions.set_reverse_ipv4, page.target())
         ok, _ = run(
             page,
             form,
@@ -301,18 +295,16 @@ def server_ipv4_reverse(request, key_id, server_id):
                 f"The reverse DNS of {ip} is now {form.cleaned_data['entry']}.",
             )
         return form_again(request, form, lambda bound: render_both(form, reset_form()))
-    require(request, Perm.SUBSCRIPTIONS)
     form = ReverseIpv4Form(action=action_url, initial={"ip": ip, "entry": current or ""})
     return render_both(form, reset_form())
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.default_reverse_ipv4)
 @require_POST
 @vultr_page
 def server_ipv4_reverse_default(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = DefaultReverseIpv4Form(request.POST, action=page.url("server_ipv4_reverse_default"))
-    check(page, actions.default_reverse_ipv4, page.target())
     ok, _ = run(
         page, form, lambda ctx, data: actions.default_reverse_ipv4(ctx, page.server.id, data["ip"])
     )
@@ -365,13 +357,12 @@ def server_ipv6(request, key_id, server_id):
     return _ipv6_tab(request, server_page(request, key_id, server_id))
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.set_reverse_ipv6)
 @require_POST
 @vultr_page
 def server_ipv6_reverse(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = ReverseIpv6Form(request.POST, action=page.url("server_ipv6_reverse"))
-    check(page, actions.set_reverse_ipv6, page.target())
     ok, _ = run(
         page,
         form,
@@ -386,13 +377,12 @@ def server_ipv6_reverse(request, key_id, server_id):
     return form_again(request, form, lambda bound: _ipv6_tab(request, page, bound))
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.delete_reverse_ipv6)
 @require_POST
 @vultr_page
 def server_ipv6_reverse_delete(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = DeleteReverseIpv6Form(request.POST, action=page.url("server_ipv6_reverse_delete"))
-    check(page, actions.delete_reverse_ipv6, page.target())
     ok, _ = run(
         page, form, lambda ctx, data: actions.delete_reverse_ipv6(ctx, page.server.id, data["ip"])
     )
@@ -518,13 +508,12 @@ def server_images(request, key_id, server_id):
     return _images_tab(request, server_page(request, key_id, server_id))
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.create_snapshot)
 @require_POST
 @vultr_page
 def server_snapshot(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = SnapshotForm(request.POST, action=page.url("server_snapshot"))
-    check(page, actions.create_snapshot, page.target())
     ok, sid = run(
         page,
         form,
@@ -561,7 +550,11 @@ RESTORES: dict[str, tuple[type[ConfirmedForm], Callable[[ServerPage, str], str],
 }
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(
+    actions.restore_snapshot,
+    actions.restore_backup,
+    pick=lambda request, kwargs: getattr(actions, f"restore_{kwargs['source']}", None),
+)
 @vultr_page
 def server_restore(request, key_id, server_id, source):
     """Restore a snapshot or a backup onto the server (GET: the confirm form)."""
@@ -581,7 +574,6 @@ def server_restore(request, key_id, server_id, source):
         initial={source: image_id},
     )
     if request.method == "POST":
-        check(page, getattr(actions, f"restore_{source}"), page.target())
         ok, _ = run(
             page, form, lambda ctx, data: start(ctx, page.server.id, data[source], now=True)
         )
@@ -594,7 +586,6 @@ def server_restore(request, key_id, server_id, source):
         return form_again(
             request, form, lambda bound: _address_form_page(request, page, "server_images", form)
         )
-    require(request, Perm.PROVISIONING)
     return _address_form_page(request, page, "server_images", form)
 
 
@@ -685,13 +676,12 @@ def server_settings(request, key_id, server_id):
     return _settings_tab(request, page)
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.set_server_label)
 @require_POST
 @vultr_page
 def server_label(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = LabelForm(request.POST, action=page.url("server_label"))
-    check(page, actions.set_server_label, page.target())
     ok, _ = run(
         page, form, lambda ctx, data: actions.set_server_label(ctx, page.server.id, data["label"])
     )
@@ -708,7 +698,7 @@ def _confirmed(request: HttpRequest, page: ServerPage) -> dict[str, Any]:
     return {"expected": page.confirm_text, "require_reason": require_reason(request)}
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.reinstall_server)
 @require_POST
 @vultr_page
 def server_reinstall(request, key_id, server_id):
@@ -716,7 +706,6 @@ def server_reinstall(request, key_id, server_id):
     form = ReinstallForm(
         request.POST, action=page.url("server_reinstall"), **_confirmed(request, page)
     )
-    check(page, actions.reinstall_server, page.target())
     ok, _ = run(
         page,
         form,
@@ -731,7 +720,7 @@ def server_reinstall(request, key_id, server_id):
     return form_again(request, form, lambda bound: _settings_tab(request, page, bound))
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.change_server_os)
 @require_POST
 @vultr_page
 def server_os(request, key_id, server_id):
@@ -743,7 +732,6 @@ def server_os(request, key_id, server_id):
         choices=choices,
         **_confirmed(request, page),
     )
-    check(page, actions.change_server_os, page.target())
     ok, _ = run(
         page,
         form,
@@ -761,13 +749,12 @@ def server_os(request, key_id, server_id):
     return form_again(request, form, lambda bound: _settings_tab(request, page, bound))
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.destroy_server)
 @require_POST
 @vultr_page
 def server_destroy(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = DestroyForm(request.POST, action=page.url("server_destroy"), **_confirmed(request, page))
-    check(page, actions.destroy_server, page.target())
     ok, _ = run(
         page, form, lambda ctx, data: operations.start_destroy_server(ctx, page.server.id, now=True)
     )

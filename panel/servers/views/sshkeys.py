@@ -22,6 +22,7 @@ from panel.vultr import SshKey
 from . import resources
 from .common import (
     KeyPage,
+    acts,
     key_page,
     require_reason,
     vultr_page,
@@ -76,7 +77,7 @@ def sshkey_list(request, key_id):
     return _list_page(request, key_page(request, key_id))
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.create_sshkey, target="sshkey")
 @require_POST
 def sshkey_add(request, key_id):
     page = key_page(request, key_id)
@@ -92,7 +93,7 @@ def sshkey_add(request, key_id):
     )
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.update_sshkey, target="sshkey")
 @vultr_page
 def sshkey_edit(request, key_id, sshkey_id):
     """Rename and/or replace the key text; only what changed is sent."""
@@ -108,7 +109,7 @@ def sshkey_edit(request, key_id, sshkey_id):
     return resources.edit(request, page, SSHKEYS, sshkey, form, actions.update_sshkey)
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.destroy_sshkey, target="sshkey")
 @vultr_page
 def sshkey_delete(request, key_id, sshkey_id):
     page = key_page(request, key_id)
