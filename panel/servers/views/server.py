@@ -122,6 +122,24 @@ def _bound(bound: Bound, form_id: str, make) -> ActionForm:
     return make()
 
 
+def _answer(
+    request: HttpRequest,
+    page: ServerPage,
+    form: ActionForm,
+    call: Callable[[actions.ActionContext, dict[str, Any]], Any],
+    *,
+    then: str,
+    said: Callable[[Any], str],
+    tab: Callable[[HttpRequest, ServerPage, Bound], HttpResponse],
+) -> HttpResponse:
+    """The POST of a form in one of the tabs: `call` (through `run`); if it worked, on to `then`
+    saying `said(what call returned)`, otherwise the `tab` again with the form's errors."""
+    ok, result = run(page, form, call)
+    if ok:
+        return done(request, then, said(result))
+    return form_again(request, form, lambda bound: tab(request, page, bound))
+
+
 # -- overview --------------------------------------------------------------------------------
 
 
@@ -204,16 +222,15 @@ def _add_ipv4(ctx: actions.ActionContext, server_id: str, *, reboot: bool) -> st
 def server_ipv4_add(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = AddIpv4Form(request.POST, action=page.url("server_ipv4_add"))
-    ok, ip = run(
-        page, form, lambda ctx, data: _add_ipv4(ctx, page.server.id, reboot=data["reboot"])
+    return _answer(
+        request,
+        page,
+        form,
+        lambda ctx, data: _add_ipv4(ctx, page.server.id, reboot=data["reboot"]),
+        then=page.url("server_ipv4"),
+        said=lambda ip: f"Vultr added {ip or 'an IPv4 address'} to {page.confirm_text}.",
+        tab=_ipv4_tab,
     )
-    if ok:
-        return done(
-            request,
-            page.url("server_ipv4"),
-            f"Vultr added {ip or 'an IPv4 address'} to {page.confirm_text}.",
-        )
-    return form_again(request, form, lambda bound: _ipv4_tab(request, page, bound))
 
 
 def _address_form_page(
@@ -305,16 +322,15 @@ def server_ipv4_reverse(request, key_id, server_id):
 def server_ipv4_reverse_default(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = DefaultReverseIpv4Form(request.POST, action=page.url("server_ipv4_reverse_default"))
-    ok, _ = run(
-        page, form, lambda ctx, data: actions.default_reverse_ipv4(ctx, page.server.id, data["ip"])
+    return _answer(
+        request,
+        page,
+        form,
+        lambda ctx, data: actions.default_reverse_ipv4(ctx, page.server.id, data["ip"]),
+        then=page.url("server_ipv4"),
+        said=lambda _: f"The reverse DNS of {form.cleaned_data['ip']} is Vultr's default.",
+        tab=_ipv4_tab,
     )
-    if ok:
-        return done(
-            request,
-            page.url("server_ipv4"),
-            f"The reverse DNS of {form.cleaned_data['ip']} is Vultr's default.",
-        )
-    return form_again(request, form, lambda bound: _ipv4_tab(request, page, bound))
 
 
 def _ipv6_tab(request: HttpRequest, page: ServerPage, bound: Bound = None) -> HttpResponse:
@@ -363,18 +379,15 @@ def server_ipv6(request, key_id, server_id):
 def server_ipv6_reverse(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = ReverseIpv6Form(request.POST, action=page.url("server_ipv6_reverse"))
-    ok, _ = run(
+    return _answer(
+        request,
         page,
         form,
         lambda ctx, data: actions.set_reverse_ipv6(ctx, page.server.id, data["ip"], data["entry"]),
+        then=page.url("server_ipv6"),
+        said=lambda _: f"The reverse DNS of {form.cleaned_data['ip']} is set.",
+        tab=_ipv6_tab,
     )
-    if ok:
-        return done(
-            request,
-            page.url("server_ipv6"),
-            f"The reverse DNS of {form.cleaned_data['ip']} is set.",
-        )
-    return form_again(request, form, lambda bound: _ipv6_tab(request, page, bound))
 
 
 @acts(actions.delete_reverse_ipv6)
@@ -383,16 +396,15 @@ def server_ipv6_reverse(request, key_id, server_id):
 def server_ipv6_reverse_delete(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = DeleteReverseIpv6Form(request.POST, action=page.url("server_ipv6_reverse_delete"))
-    ok, _ = run(
-        page, form, lambda ctx, data: actions.delete_reverse_ipv6(ctx, page.server.id, data["ip"])
+    return _answer(
+        request,
+        page,
+        form,
+        lambda ctx, data: actions.delete_reverse_ipv6(ctx, page.server.id, data["ip"]),
+        then=page.url("server_ipv6"),
+        said=lambda _: f"The reverse DNS entry of {form.cleaned_data['ip']} is deleted.",
+        tab=_ipv6_tab,
     )
-    if ok:
-        return done(
-            request,
-            page.url("server_ipv6"),
-            f"The reverse DNS entry of {form.cleaned_data['ip']} is deleted.",
-        )
-    return form_again(request, form, lambda bound: _ipv6_tab(request, page, bound))
 
 
 # -- bandwidth -------------------------------------------------------------------------------
@@ -514,20 +526,17 @@ def server_images(request, key_id, server_id):
 def server_snapshot(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = SnapshotForm(request.POST, action=page.url("server_snapshot"))
-    ok, sid = run(
+    return _answer(
+        request,
         page,
         form,
         lambda ctx, data: operations.start_create_snapshot(
             ctx, page.server.id, data["description"], now=True
         ).result.get("snapshot_id"),
+        then=page.url("server_images"),
+        said=lambda sid: f"Vultr is taking snapshot {sid} of {page.confirm_text}.",
+        tab=_images_tab,
     )
-    if ok:
-        return done(
-            request,
-            page.url("server_images"),
-            f"Vultr is taking snapshot {sid} of {page.confirm_text}.",
-        )
-    return form_again(request, form, lambda bound: _images_tab(request, page, bound))
 
 
 def _snapshot_name(page: ServerPage, snapshot_id: str) -> str:
@@ -682,16 +691,15 @@ def server_settings(request, key_id, server_id):
 def server_label(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = LabelForm(request.POST, action=page.url("server_label"))
-    ok, _ = run(
-        page, form, lambda ctx, data: actions.set_server_label(ctx, page.server.id, data["label"])
+    return _answer(
+        request,
+        page,
+        form,
+        lambda ctx, data: actions.set_server_label(ctx, page.server.id, data["label"]),
+        then=page.url("server_settings"),
+        said=lambda _: f"The server is now called {form.cleaned_data['label']}.",
+        tab=_settings_tab,
     )
-    if ok:
-        return done(
-            request,
-            page.url("server_settings"),
-            f"The server is now called {form.cleaned_data['label']}.",
-        )
-    return form_again(request, form, lambda bound: _settings_tab(request, page, bound))
 
 
 def _confirmed(request: HttpRequest, page: ServerPage) -> dict[str, Any]:
@@ -706,18 +714,17 @@ def server_reinstall(request, key_id, server_id):
     form = ReinstallForm(
         request.POST, action=page.url("server_reinstall"), **_confirmed(request, page)
     )
-    ok, _ = run(
+    return _answer(
+        request,
         page,
         form,
         lambda ctx, data: operations.start_reinstall_server(
             ctx, page.server.id, data["hostname"] or None, now=True
         ),
+        then=page.url("server_detail"),
+        said=lambda _: f"{page.confirm_text} is being reinstalled.",
+        tab=_settings_tab,
     )
-    if ok:
-        return done(
-            request, page.url("server_detail"), f"{page.confirm_text} is being reinstalled."
-        )
-    return form_again(request, form, lambda bound: _settings_tab(request, page, bound))
 
 
 @acts(actions.change_server_os)
@@ -732,21 +739,20 @@ def server_os(request, key_id, server_id):
         choices=choices,
         **_confirmed(request, page),
     )
-    ok, _ = run(
+    return _answer(
+        request,
         page,
         form,
         lambda ctx, data: operations.start_change_server_os(
             ctx, page.server.id, data["os_id"], now=True
         ),
-    )
-    if ok:
-        return done(
-            request,
-            page.url("server_detail"),
+        then=page.url("server_detail"),
+        said=lambda _: (
             f"{page.confirm_text} is being installed with "
-            f"{dict(choices).get(form.cleaned_data['os_id'], 'the new system')}.",
-        )
-    return form_again(request, form, lambda bound: _settings_tab(request, page, bound))
+            f"{dict(choices).get(form.cleaned_data['os_id'], 'the new system')}."
+        ),
+        tab=_settings_tab,
+    )
 
 
 @acts(actions.destroy_server)
@@ -755,9 +761,12 @@ def server_os(request, key_id, server_id):
 def server_destroy(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = DestroyForm(request.POST, action=page.url("server_destroy"), **_confirmed(request, page))
-    ok, _ = run(
-        page, form, lambda ctx, data: operations.start_destroy_server(ctx, page.server.id, now=True)
+    return _answer(
+        request,
+        page,
+        form,
+        lambda ctx, data: operations.start_destroy_server(ctx, page.server.id, now=True),
+        then=page.key_url("server_list"),
+        said=lambda _: f"{page.confirm_text} is destroyed.",
+        tab=_settings_tab,
     )
-    if ok:
-        return done(request, page.key_url("server_list"), f"{page.confirm_text} is destroyed.")
-    return form_again(request, form, lambda bound: _settings_tab(request, page, bound))
