@@ -15,6 +15,7 @@ V2_NOT_YET = {
     "test_cache",
     "test_catalog",
     "test_deploy",
+    "test_resource_forms",
     "test_scripts",
     "test_snapshots",
     "test_sshkeys",
