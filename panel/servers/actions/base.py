@@ -273,6 +273,20 @@ def server_target(ctx: ActionContext, server_id: str) -> Target:
     return Target("server", server_id, label)
 
 
+def listed_target(
+    ctx: ActionContext,
+    kind: str,
+    scope: str,
+    item_id: str,
+    label: Callable[[Any], str] = lambda item: item.name,
+) -> Target:
+    """An account-wide item (SSH key, script, snapshot) as an audit target, named as the key's
+    cached list (`scope`) last showed it; no request to Vultr for a name."""
+    api_key = _find_key(ctx)
+    listed = (_cache_for(api_key).peek(scope, "list") if api_key is not None else None) or []
+    return Target(kind, item_id, next((label(i) for i in listed if i.id == item_id), ""))
+
+
 def on_server(
     ctx: ActionContext,
     server_id: str,
