@@ -7,25 +7,16 @@ its text is shown only to members who may change scripts; the others see names a
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET, require_POST
-
-from accounts.permissions import Perm, team_view
 from panel.servers import actions
 from panel.servers.forms.resources import DeleteScriptForm, ScriptForm
-from panel.servers.forms.server import ActionForm
 
 from . import resources
 from .common import (
-    KeyPage,
     acts,
     key_page,
     require_reason,
     vultr_page,
 )
-
-Bound = dict[str, ActionForm] | None
-
 
 SCRIPTS = resources.Resource(
     noun="startup script",
@@ -35,35 +26,13 @@ SCRIPTS = resources.Resource(
     url="script",
     items=actions.list_startupscripts,
     destroy=actions.destroy_startupscript,
+    add_form=ScriptForm,
+    create=actions.create_startupscript,
+    args=lambda data: (data["name"], data["script"], data["type"]),
 )
 
-
-def _list_page(request: HttpRequest, page: KeyPage, bound: Bound = None) -> HttpResponse:
-    return resources.list_page(
-        request, page, SCRIPTS, bound, add_form=lambda: ScriptForm(action=page.url("script_add"))
-    )
-
-
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
-@require_GET
-def script_list(request, key_id):
-    return _list_page(request, key_page(request, key_id))
-
-
-@acts(actions.create_startupscript, target="startupscript")
-@require_POST
-def script_add(request, key_id):
-    page = key_page(request, key_id)
-    form = ScriptForm(request.POST, action=page.url("script_add"))
-    return resources.add(
-        request,
-        page,
-        SCRIPTS,
-        form,
-        actions.create_startupscript,
-        lambda data: (data["name"], data["script"], data["type"]),
-        lambda bound: _list_page(request, page, bound),
-    )
+script_list = resources.list_view(SCRIPTS)
+script_add = resources.add_view(SCRIPTS)
 
 
 @acts(actions.update_startupscript, target="startupscript")
