@@ -434,6 +434,19 @@ def read(
 # -- changes ---------------------------------------------------------------------------------
 
 
+def read_server(
+    ctx: ActionContext,
+    server_id: str,
+    name: str,
+    fetch: Callable[[VultrClient], T],
+    *,
+    seconds: float | None = None,
+) -> T:
+    """`read` of something about one server (its addresses, bandwidth, ...) for anyone who sees
+    servers, cached in the server's own scope, which every change to the server makes stale."""
+    return read(ctx, Perm.SUBSCRIPTIONS_VIEW, server_scope(server_id), name, fetch, seconds=seconds)
+
+
 def _entry(ctx: ActionContext, action: str, target: Target, params: Mapping[str, Any]):
     return AuditEntry(
         team=ctx.team,
