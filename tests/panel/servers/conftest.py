@@ -50,5 +50,15 @@ def url(members, stored_key):
 
 
 @pytest.fixture
+def server_url(url, demo):
+    """server_url(name, label="web-01", **kwargs): a page of the demo server with that label."""
+
+    def make(name: str, label: str = "web-01", **kwargs) -> str:
+        return url(name, server_id=demo.id(label), **kwargs)
+
+    return make
+
+
+@pytest.fixture
 def operator(members, login_as):
     return login_as(members.operator)
