@@ -380,7 +380,9 @@ def _client(api_key: ApiKey) -> VultrClient:
 
 
 def _deny_message(ctx: ActionContext, perm: Perm) -> str:
-    return denial(ctx.team.name, perm)
+    # The words `team_view` uses for a page, the role named when the request loaded it.
+    role = ctx.membership.get_role_display() if ctx.membership is not None else ""
+    return denial(ctx.team.name, perm, role)
 
 
 # -- reads -----------------------------------------------------------------------------------

@@ -182,7 +182,8 @@ def done(request: HttpRequest, url: str, message: str) -> HttpResponse:
 def require(request: HttpRequest, perm: Perm) -> None:
     """For pages that only show a form: members who could not use it get 403."""
     if not request.membership.may(perm):
-        raise PermissionDenied(denial(request.team.name, perm))
+        membership = request.membership
+        raise PermissionDenied(denial(request.team.name, perm, membership.get_role_display()))
 
 
 def require_reason(request: HttpRequest) -> bool:
