@@ -24,11 +24,14 @@ What `team_view(perm)` does, in this order:
    outsiders cannot even learn which team slugs exist;
 3. the team requires two-factor authentication and this session has not passed it: redirect
    to set it up (or to enter a code, if the user already has it), then back here;
-4. the member's role lacks `perm`: 403 (PermissionDenied);
+4. the member's role lacks `perm`: 403 (PermissionDenied), with the one message of
+   `accounts.roles.denial`, and the refusal on the record;
 5. otherwise `request.team` and `request.membership` are set, the team is remembered as the
    user's last team (where ``/`` goes), and the view runs.
 
-`team_view()` without a permission admits every member. `Perm.OWNERSHIP` is held by owners only.
+A view declares the permission it really needs, here and nowhere else: a view that does an
+action needs the action's (panel.servers.views.common.acts). `team_view()` without a permission
+admits every member. `Perm.OWNERSHIP` is held by owners only.
 A decorated view carries its permission as ``view.team_permission``; a test checks that every
 URL under ``t/<slug:team>/`` is served by a `team_view`.
 Templates get ``membership`` in their context (accounts.context_processors) and test
