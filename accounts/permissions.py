@@ -24,11 +24,14 @@ What `team_view(perm)` does, in this order:
    outsiders cannot even learn which team slugs exist;
 3. the team requires two-factor authentication and this session has not passed it: redirect
    to set it up (or to enter a code, if the user already has it), then back here;
-4. the member's role lacks `perm`: 403 (PermissionDenied);
+4. the member's role lacks `perm`: 403 (PermissionDenied), with the one message of
+   `accounts.roles.denial`, and the refusal on the record;
 5. otherwise `request.team` and `request.membership` are set, the team is remembered as the
    user's last team (where ``/`` goes), and the view runs.
 
-`team_view()` without a permission admits every member. `Perm.OWNERSHIP` is held by owners only.
+A view declares the permission it really needs, here and nowhere else: a view that does an
+action needs the action's (panel.servers.views.common.acts). `team_view()` without a permission
+admits every member. `Perm.OWNERSHIP` is held by owners only.
 A decorated view carries its permission as ``view.team_permission``; a test checks that every
 URL under ``t/<slug:team>/`` is served by a `team_view`.
 Templates get ``membership`` in their context (accounts.context_processors) and test
@@ -85,8 +88,13 @@ def membership_for(user: User, slug: str) -> Membership:
         raise Http404("No such team") from None
 
 
-def team_view(perm: Perm | str | None = None):
-    """Decorator for every view of team data; see the module docstring."""
+def team_view(perm: Perm | str | None = None, *, refused=None):
+    """Decorator for every view of team data; see the module docstring.
+
+    `refused(request, membership, perm, message, kwargs)` records a refusal in place of the
+    default `permission_denied` entry (a view that does one action records it under the
+    action's name, panel.servers.views.common.acts); the answer is the same 403 either way.
+    """
     perm = Perm(perm) if perm is not None else None
 
     def decorator(view):
@@ -99,7 +107,10 @@ def team_view(perm: Perm | str | None = None):
                 return _redirect(request, _two_factor_url(request, membership.team))
             if perm is not None and not membership.may(perm):
                 message = denial(membership.team.name, perm, membership.get_role_display())
-                audit.denied(request, membership.team, perm, message)
+                if refused is None:
+                    audit.denied(request, membership.team, perm, message)
+                else:
+                    refused(request, membership, perm, message, kwargs)
                 raise PermissionDenied(message)
             request.team = membership.team
             request.membership = membership

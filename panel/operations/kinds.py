@@ -31,7 +31,7 @@ from django.conf import settings
 from accounts import encryption
 from accounts.permissions import Perm
 from panel.servers import actions
-from panel.servers.actions.base import Change, Target, perform, server_scopes
+from panel.servers.actions.base import Change, Target, _find_key, perform, server_scopes
 from panel.vultr import (
     ImageStatus,
     RequestFailedError,
@@ -322,8 +322,6 @@ def _tagged_step(tags: tuple[str, ...]) -> tuple[str, str]:
 
 
 def _api_version(ctx: actions.ActionContext) -> str:
-    from panel.servers.actions.base import _find_key
-
     api_key = _find_key(ctx)
     return api_key.api_version if api_key is not None else "v1"
 

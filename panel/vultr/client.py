@@ -41,7 +41,7 @@ from .domain import (
 )
 from .errors import InvalidParameterError, UnexpectedResponseError
 from .transports import Transport
-from .transports.http import RateLimiter, RawResponse, ResponseHook
+from .transports.http import Connection, RateLimiter, RawResponse, ResponseHook
 from .transports.v1 import V1Transport
 from .transports.v2 import V2Transport
 
@@ -90,13 +90,15 @@ class VultrClient:
             )
         self._transport: Transport = transport_class(
             api_key,
-            base_url=check.http_url("base_url", base_url),
-            timeout=timeout,
-            max_retries=max_retries,
-            rate_limiter=rate_limiter,
-            on_response=on_response,
-            session=session,
-            sleep=sleep,
+            Connection(
+                base_url=check.http_url("base_url", base_url),
+                timeout=timeout,
+                max_retries=max_retries,
+                rate_limiter=rate_limiter,
+                on_response=on_response,
+                session=session,
+                sleep=sleep,
+            ),
         )
 
     def __repr__(self) -> str:

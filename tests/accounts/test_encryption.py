@@ -4,8 +4,6 @@ the newest encryption key."""
 
 import os
 import stat
-import subprocess
-import sys
 from io import StringIO
 
 import pytest
@@ -16,23 +14,10 @@ from django.test import override_settings
 
 from accounts import encryption
 from accounts.models import ApiKey
-from panel.local_stack import BASE_DIR
+from tests.panel.test_settings import start_django
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 PLAINTEXTS = ["A" * 32 + "0001", "B" * 32 + "0002"]
-
-
-def start_django(tmp_path, **env):
-    """`manage.py check` in a fresh process with only these settings variables."""
-    base = {"PATH": "/usr/bin:/bin", "PANEL_DATA_DIR": str(tmp_path / "data")}
-    return subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=BASE_DIR,
-        env={**base, **env, "DJANGO_SETTINGS_MODULE": "panel.settings"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def test_parse_keys_accepts_a_list_newest_first():

@@ -10,22 +10,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.fixtures.accounts import PASSWORD
+from tests.fixtures.browser import WATCH_CSP
 from tests.panel.helpers import Demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Playwright's init scripts run outside the page's policy, so this listener itself is allowed.
-WATCH_CSP = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
-});
-"""
-
 
 @pytest.fixture(autouse=True)
 def _browser_settings(settings):
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     settings.PANEL_VULTR_RETRIES = 0
 
 

@@ -7,27 +7,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.fixtures.accounts import PASSWORD
 from tests.panel.helpers import Demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Collects what the page's Content-Security-Policy blocked (Playwright's init scripts run
-# outside the page's policy).
-WATCH_CSP = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
-});
-"""
-
 
 @pytest.fixture(autouse=True)
 def _browser_settings(settings):
-    # Plain http on localhost: cookies cannot be Secure-only here.
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     settings.PANEL_CACHE_SECONDS = 1
     settings.PANEL_BADGE_MAX_SECONDS = 2
     settings.PANEL_VULTR_RETRIES = 0
@@ -46,20 +34,6 @@ PLAN_1GB = {"v1": "201", "v2": "vc2-1c-1gb"}
 @pytest.fixture
 def demo(vultr) -> Demo:
     return Demo(vultr)
-
-
-@pytest.fixture
-def sign_in(live_server, page: Page):
-    def go(user) -> Page:
-        page.add_init_script(WATCH_CSP)
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Username").fill(user.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page).not_to_have_url(re.compile("/accounts/login/"))
-        return page
-
-    return go
 
 
 def test_deploying_through_the_wizard_shows_the_new_server(

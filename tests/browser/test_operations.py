@@ -12,37 +12,17 @@ from playwright.sync_api import Page, expect
 from panel.budget.models import KeyBudget
 from panel.operations import start
 from panel.vultr.domain import NewServer
-from tests.fixtures.accounts import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Collects what the page's Content-Security-Policy blocked.
-WATCH_CSP = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
-});
-"""
-
-
-@pytest.fixture(autouse=True)
-def _browser_settings(settings):
-    # Plain http on localhost: cookies cannot be Secure-only here.
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
-
 
 def test_follow_a_create_leave_come_back_and_see_the_timeline(
-    live_server, page: Page, celery_worker, members, stored_key, vultr, ctx_for
+    live_server, page: Page, sign_in, celery_worker, members, stored_key, vultr, ctx_for
 ):
     KeyBudget.objects.create(api_key=stored_key, requests_per_second=100, poll_seconds=0.3)
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
-    page.add_init_script(WATCH_CSP)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(members.operator.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).not_to_have_url(re.compile("/accounts/login/"))
+    sign_in(members.operator)
 
     # Started as the deploy wizard starts it (panel/operations/start.py), queued for the worker.
     op = start.start_create_server(

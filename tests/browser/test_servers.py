@@ -9,7 +9,6 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.fixtures.accounts import PASSWORD
 from tests.panel.helpers import Demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,8 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(autouse=True)
 def _browser_settings(settings):
-    # Plain http on localhost: cookies cannot be Secure-only here.
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     # Badges poll (and lists expire) every second, so that tests need not wait long.
     settings.PANEL_CACHE_SECONDS = 1
     settings.PANEL_BADGE_MAX_SECONDS = 2
@@ -34,19 +31,6 @@ def api_version(request) -> str:
 @pytest.fixture
 def demo(vultr) -> Demo:
     return Demo(vultr)
-
-
-@pytest.fixture
-def sign_in(live_server, page: Page):
-    def go(user) -> Page:
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Username").fill(user.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("link", name="Servers")).to_be_visible()
-        return page
-
-    return go
 
 
 @pytest.fixture

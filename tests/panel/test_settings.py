@@ -9,7 +9,8 @@ from panel.local_stack import BASE_DIR
 
 
 def start_django(tmp_path, **env):
-    """Run ``manage.py check`` in a fresh process with only the given settings variables."""
+    """Run ``manage.py check`` in a fresh process with only the given settings variables (the
+    settings tests here and those of the encryption keys, tests/accounts/test_encryption.py)."""
     base = {"PATH": "/usr/bin:/bin", "PANEL_DATA_DIR": str(tmp_path / "data")}
     return subprocess.run(
         [sys.executable, "manage.py", "check"],

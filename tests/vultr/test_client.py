@@ -57,12 +57,6 @@ def recorded(name: str) -> str:
 
 
 @pytest.fixture
-def api():
-    with responses.RequestsMock() as mock:
-        yield mock
-
-
-@pytest.fixture
 def client():
     return VultrClient(KEY, sleep=lambda seconds: None)
 

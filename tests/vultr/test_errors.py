@@ -40,12 +40,6 @@ RATE_LIMIT_TEXT = (
 
 
 @pytest.fixture
-def api():
-    with responses.RequestsMock() as mock:
-        yield mock
-
-
-@pytest.fixture
 def client():
     return VultrClient(KEY, max_retries=0)
 

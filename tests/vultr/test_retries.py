@@ -10,7 +10,6 @@ import logging
 
 import pytest
 import requests
-import responses
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from panel.vultr import (
@@ -28,12 +27,6 @@ BASE = "https://api.vultr.com/v1/"
 RATE_LIMIT = (
     "Rate limit reached - please try your request again later.  Current rate limit: 2 requests/sec"  # noqa: E501
 )
-
-
-@pytest.fixture
-def api():
-    with responses.RequestsMock() as mock:
-        yield mock
 
 
 @pytest.fixture

@@ -85,12 +85,6 @@ def instance(**fields) -> dict:
 
 
 @pytest.fixture
-def api():
-    with responses.RequestsMock() as mock:
-        yield mock
-
-
-@pytest.fixture
 def client():
     return VultrClient(KEY, api_version="v2", sleep=lambda seconds: None)
 

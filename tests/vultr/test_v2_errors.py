@@ -52,12 +52,6 @@ class Sleeps(list):
 
 
 @pytest.fixture
-def api():
-    with responses.RequestsMock() as mock:
-        yield mock
-
-
-@pytest.fixture
 def sleeps():
     return Sleeps()
 

@@ -12,7 +12,7 @@ from .base import (
     on_server,
     query,
     read,
-    server_scope,
+    read_server,
 )
 
 
@@ -21,13 +21,7 @@ def list_backups(ctx: ActionContext, server_id: str | None = None) -> list[Backu
     """All backups of the account, or those of one server."""
     if server_id is None:
         return read(ctx, Perm.SUBSCRIPTIONS_VIEW, "backups", "list", lambda v: v.backup_list())
-    return read(
-        ctx,
-        Perm.SUBSCRIPTIONS_VIEW,
-        server_scope(server_id),
-        "backups",
-        lambda vultr: vultr.backup_list(subid=server_id),
-    )
+    return read_server(ctx, server_id, "backups", lambda vultr: vultr.backup_list(subid=server_id))
 
 
 @mutation(Perm.PROVISIONING)

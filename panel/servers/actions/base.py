@@ -101,17 +101,19 @@ class ActionContext:
         *,
         reason: str = "",
         api_key: ApiKey | None = None,
+        membership: Membership | None = None,
     ) -> ActionContext:
-        """The context of a request that `team_view` has admitted (``request.team`` is set)."""
+        """The context of a request that `team_view` has admitted (``request.team`` is set),
+        or, with `membership`, of one it is refusing."""
         return cls(
             user=request.user,
-            team=request.team,
+            team=membership.team if membership is not None else request.team,
             api_key_id=api_key_id,
             request_id=getattr(request, "request_id", ""),
             ip=client_ip(request),
             user_agent=request.headers.get("User-Agent", "")[:300],
             reason=reason.strip(),
-            membership=getattr(request, "membership", None),
+            membership=membership or getattr(request, "membership", None),
             api_key=api_key,
         )
 
@@ -272,6 +274,20 @@ def server_target(ctx: ActionContext, server_id: str) -> Target:
     return Target("server", server_id, label)
 
 
+def listed_target(
+    ctx: ActionContext,
+    kind: str,
+    scope: str,
+    item_id: str,
+    label: Callable[[Any], str] = lambda item: item.name,
+) -> Target:
+    """An account-wide item (SSH key, script, snapshot) as an audit target, named as the key's
+    cached list (`scope`) last showed it; no request to Vultr for a name."""
+    api_key = _find_key(ctx)
+    listed = (_cache_for(api_key).peek(scope, "list") if api_key is not None else None) or []
+    return Target(kind, item_id, next((label(i) for i in listed if i.id == item_id), ""))
+
+
 def on_server(
     ctx: ActionContext,
     server_id: str,
@@ -365,7 +381,9 @@ def _client(api_key: ApiKey) -> VultrClient:
 
 
 def _deny_message(ctx: ActionContext, perm: Perm) -> str:
-    return denial(ctx.team.name, perm)
+    # The words `team_view` uses for a page, the role named when the request loaded it.
+    role = ctx.membership.get_role_display() if ctx.membership is not None else ""
+    return denial(ctx.team.name, perm, role)
 
 
 def _admit_denial(ctx: ActionContext, action: str) -> bool:
@@ -434,6 +452,19 @@ def read(
 # -- changes ---------------------------------------------------------------------------------
 
 
+def read_server(
+    ctx: ActionContext,
+    server_id: str,
+    name: str,
+    fetch: Callable[[VultrClient], T],
+    *,
+    seconds: float | None = None,
+) -> T:
+    """`read` of something about one server (its addresses, bandwidth, ...) for anyone who sees
+    servers, cached in the server's own scope, which every change to the server makes stale."""
+    return read(ctx, Perm.SUBSCRIPTIONS_VIEW, server_scope(server_id), name, fetch, seconds=seconds)
+
+
 def _entry(ctx: ActionContext, action: str, target: Target, params: Mapping[str, Any]):
     return AuditEntry(
         team=ctx.team,
@@ -460,12 +491,19 @@ def check_allowed(ctx: ActionContext, action: Callable[..., Any], target: Target
     """
     perm: Perm = action.perm  # type: ignore[attr-defined]
     if not may(ctx.user, ctx.team, perm):
-        message = _deny_message(ctx, perm)
-        if _admit_denial(ctx, action.__name__):
-            entry = _entry(ctx, action.__name__, target, {})
-            entry.outcome, entry.error = AuditEntry.Outcome.DENIED, message
-            entry.save()
-        raise ActionDenied(message)
+        raise refuse(ctx, action, target, _deny_message(ctx, perm))
+
+
+def refuse(
+    ctx: ActionContext, action: Callable[..., Any], target: Target, message: str
+) -> ActionDenied:
+    """Records that `action` was refused (a `denied` entry under its name, repeats counted
+    rather than written: panel/audit/denials.py); returns the error to raise."""
+    if _admit_denial(ctx, action.__name__):
+        entry = _entry(ctx, action.__name__, target, {})
+        entry.outcome, entry.error = AuditEntry.Outcome.DENIED, message
+        entry.save()
+    return ActionDenied(message)
 
 
 def perform(ctx: ActionContext, change: Change, call: Callable[[VultrClient], T]) -> T:

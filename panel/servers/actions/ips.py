@@ -14,7 +14,7 @@ from .base import (
     mutation,
     on_server,
     query,
-    read,
+    read_server,
     server_scope,
 )
 
@@ -22,35 +22,19 @@ from .base import (
 @query
 def list_ipv4(ctx: ActionContext, server_id: str) -> list[Ipv4]:
     """Main address first; empty until the server is active (reference §5)."""
-    return read(
-        ctx,
-        Perm.SUBSCRIPTIONS_VIEW,
-        server_scope(server_id),
-        "ipv4",
-        lambda vultr: vultr.server_list_ipv4(server_id),
-    )
+    return read_server(ctx, server_id, "ipv4", lambda vultr: vultr.server_list_ipv4(server_id))
 
 
 @query
 def list_ipv6(ctx: ActionContext, server_id: str) -> list[Ipv6]:
     """Empty when IPv6 is off."""
-    return read(
-        ctx,
-        Perm.SUBSCRIPTIONS_VIEW,
-        server_scope(server_id),
-        "ipv6",
-        lambda vultr: vultr.server_list_ipv6(server_id),
-    )
+    return read_server(ctx, server_id, "ipv6", lambda vultr: vultr.server_list_ipv6(server_id))
 
 
 @query
 def list_reverse_ipv6(ctx: ActionContext, server_id: str) -> list[ReverseDns]:
-    return read(
-        ctx,
-        Perm.SUBSCRIPTIONS_VIEW,
-        server_scope(server_id),
-        "reverse_ipv6",
-        lambda vultr: vultr.server_reverse_list_ipv6(server_id),
+    return read_server(
+        ctx, server_id, "reverse_ipv6", lambda vultr: vultr.server_reverse_list_ipv6(server_id)
     )
 
 

@@ -9,7 +9,17 @@ from __future__ import annotations
 from accounts.permissions import Perm
 from panel.vultr import ScriptType, StartupScript
 
-from .base import SCRIPTS, ActionContext, Change, Target, cache_for, mutation, perform, query, read
+from .base import (
+    SCRIPTS,
+    ActionContext,
+    Change,
+    Target,
+    listed_target,
+    mutation,
+    perform,
+    query,
+    read,
+)
 
 
 @query
@@ -40,7 +50,7 @@ def update_startupscript(
     perform(
         ctx,
         Change(
-            Target("startupscript", script_id, _name(ctx, script_id)),
+            listed_target(ctx, "startupscript", SCRIPTS, script_id),
             params={"name": name, "script": script},
         ),
         lambda vultr: vultr.startupscript_update(script_id, name, script),
@@ -52,16 +62,8 @@ def destroy_startupscript(ctx: ActionContext, script_id: str) -> None:
     perform(
         ctx,
         Change(
-            Target("startupscript", script_id, _name(ctx, script_id)),
+            listed_target(ctx, "startupscript", SCRIPTS, script_id),
             destructive=True,
         ),
         lambda vultr: vultr.startupscript_destroy(script_id),
     )
-
-
-def _name(ctx: ActionContext, script_id: str) -> str:
-    try:
-        cached = cache_for(ctx).peek(SCRIPTS, "list") or []
-    except Exception:  # no key: perform records that failure itself
-        return ""
-    return next((s.name for s in cached if s.id == script_id), "")

@@ -25,7 +25,7 @@ from .base import (
     perform,
     query,
     read,
-    server_scope,
+    read_server,
     server_scopes,
 )
 
@@ -106,10 +106,9 @@ def get_server(ctx: ActionContext, server_id: str) -> Server:
 
 @query
 def server_bandwidth(ctx: ActionContext, server_id: str) -> Bandwidth:
-    return read(
+    return read_server(
         ctx,
-        Perm.SUBSCRIPTIONS_VIEW,
-        server_scope(server_id),
+        server_id,
         "bandwidth",
         lambda vultr: vultr.server_bandwidth(server_id),
         seconds=BANDWIDTH_SECONDS,
@@ -119,10 +118,9 @@ def server_bandwidth(ctx: ActionContext, server_id: str) -> Bandwidth:
 @query
 def os_change_list(ctx: ActionContext, server_id: str) -> list[OsChangeOption]:
     """The operating systems this server may switch to."""
-    return read(
+    return read_server(
         ctx,
-        Perm.SUBSCRIPTIONS_VIEW,
-        server_scope(server_id),
+        server_id,
         "os_change",
         lambda vultr: vultr.server_os_change_list(server_id),
         seconds=OS_CHANGE_SECONDS,

@@ -15,8 +15,7 @@ from .base import (
     SNAPSHOTS,
     ActionContext,
     Change,
-    Target,
-    cache_for,
+    listed_target,
     mutation,
     on_server,
     perform,
@@ -70,7 +69,7 @@ def destroy_snapshot(ctx: ActionContext, snapshot_id: str) -> None:
     perform(
         ctx,
         Change(
-            Target("snapshot", snapshot_id, _description(ctx, snapshot_id)),
+            listed_target(ctx, "snapshot", SNAPSHOTS, snapshot_id, lambda s: s.description),
             destructive=True,
         ),
         lambda vultr: vultr.snapshot_destroy(snapshot_id),
@@ -87,11 +86,3 @@ def restore_snapshot(ctx: ActionContext, server_id: str, snapshot_id: str) -> No
         params={"snapshot_id": snapshot_id},
         destructive=True,
     )
-
-
-def _description(ctx: ActionContext, snapshot_id: str) -> str:
-    try:
-        cached = cache_for(ctx).peek(SNAPSHOTS, "list") or []
-    except Exception:  # no key: perform records that failure itself
-        return ""
-    return next((s.description for s in cached if s.id == snapshot_id), "")

@@ -6,7 +6,17 @@ from __future__ import annotations
 from accounts.permissions import Perm
 from panel.vultr import SshKey
 
-from .base import SSHKEYS, ActionContext, Change, Target, cache_for, mutation, perform, query, read
+from .base import (
+    SSHKEYS,
+    ActionContext,
+    Change,
+    Target,
+    listed_target,
+    mutation,
+    perform,
+    query,
+    read,
+)
 
 
 @query
@@ -36,7 +46,7 @@ def update_sshkey(
     perform(
         ctx,
         Change(
-            Target("sshkey", sshkey_id, _name(ctx, sshkey_id)),
+            listed_target(ctx, "sshkey", SSHKEYS, sshkey_id),
             params={"name": name, "ssh_key": ssh_key},
         ),
         lambda vultr: vultr.sshkey_update(sshkey_id, name, ssh_key),
@@ -49,16 +59,8 @@ def destroy_sshkey(ctx: ActionContext, sshkey_id: str) -> None:
     perform(
         ctx,
         Change(
-            Target("sshkey", sshkey_id, _name(ctx, sshkey_id)),
+            listed_target(ctx, "sshkey", SSHKEYS, sshkey_id),
             destructive=True,
         ),
         lambda vultr: vultr.sshkey_destroy(sshkey_id),
     )
-
-
-def _name(ctx: ActionContext, sshkey_id: str) -> str:
-    try:
-        cached = cache_for(ctx).peek(SSHKEYS, "list") or []
-    except Exception:  # no key: perform records that failure itself
-        return ""
-    return next((k.name for k in cached if k.id == sshkey_id), "")

@@ -11,8 +11,8 @@ Conventions (STYLE items 6 and 7):
 - A failed action re-renders its form with Vultr's words next to it: for htmx, the form alone
   (it replaces itself); otherwise the whole page with that form in place. Never an error page.
 
-A view that changes something reads straight down: `check` (403 before the input is read),
-`run` (the form, then the action), then `done` or `form_again`.
+A view that changes something is declared with `acts` (403 before the input is read), then
+reads straight down: `run` (the form, then the action), then `done` or `form_again`.
 """
 
 from __future__ import annotations
@@ -30,11 +30,12 @@ from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseLocation
 
 from accounts.models import ApiKey
-from accounts.permissions import Perm
+from accounts.permissions import Perm, team_view
 from accounts.roles import denial
+from panel.audit import record as audit
 from panel.audit.models import TeamSettings
 from panel.servers import actions
-from panel.servers.actions.base import Target, check_allowed
+from panel.servers.actions.base import Target, refuse
 from panel.servers.forms.server import ActionForm
 from panel.vultr import InvalidParameterError, Server
 from panel.vultr import validation as shape
@@ -181,17 +182,45 @@ def done(request: HttpRequest, url: str, message: str) -> HttpResponse:
 def require(request: HttpRequest, perm: Perm) -> None:
     """For pages that only show a form: members who could not use it get 403."""
     if not request.membership.may(perm):
-        raise PermissionDenied(denial(request.team.name, perm))
+        membership = request.membership
+        raise PermissionDenied(denial(request.team.name, perm, membership.get_role_display()))
 
 
 def require_reason(request: HttpRequest) -> bool:
     return TeamSettings.for_team(request.team).require_reason
 
 
-def check(page: KeyPage, action: Callable[..., Any], target: Target) -> None:
-    """Members who may not do `action` get 403 before their input is looked at (the attempt is
-    recorded as a `denied` audit entry under the action's name)."""
-    check_allowed(page.ctx, action, target)
+def acts(
+    *choices: Callable[..., Any],
+    pick: Callable[[HttpRequest, dict[str, Any]], Callable[..., Any] | None] | None = None,
+    target: str | Callable[[HttpRequest, dict[str, Any]], Target] = "server",
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """`team_view` for a view that does one action (`@mutation`), or one of a few that need the
+    same permission (`pick` names which, from the request): the view requires the action's
+    permission, so a member without it gets 403 before anything is looked up or read. A refused
+    POST is recorded under the action's name, as a refused call of the action itself would be,
+    with the `target` type and the object the URL names (or `target(request, kwargs)`)."""
+    perms = {action.perm for action in choices}
+    if len(perms) != 1:
+        raise ValueError(f"One view, one permission: {sorted(perms)}")
+
+    def refused(request, membership, perm, message, kwargs) -> None:
+        api_key = membership.team.api_keys.filter(pk=kwargs.get("key_id")).first()
+        if request.method != "POST" or api_key is None:
+            audit.denied(request, membership.team, perm, message)
+            return
+        ctx = actions.ActionContext.from_request(
+            request, api_key.pk, api_key=api_key, membership=membership
+        )
+        action = (pick(request, kwargs) if pick else None) or choices[0]
+        if callable(target):
+            what = target(request, kwargs)
+        else:
+            ids = [v for k, v in kwargs.items() if k.endswith("_id") and k != "key_id"]
+            what = Target(target, ids[0] if ids else "", "")
+        refuse(ctx, action, what, message)
+
+    return team_view(perms.pop(), refused=refused)
 
 
 def run(

@@ -28,7 +28,6 @@ from accounts.permissions import Perm, team_view
 from panel.operations import start as operations
 from panel.operations.models import Operation
 from panel.servers import actions
-from panel.servers.actions.base import Target, check_allowed
 from panel.servers.forms.deploy import (
     BACKUP_SHARE,
     OS_CUSTOM,
@@ -43,7 +42,7 @@ from panel.servers.forms.deploy import (
 from panel.vultr import Plan
 from panel.vultr.domain import NewServer
 
-from .common import KeyPage, done, key_page, render_page, server_page, vultr_page
+from .common import KeyPage, acts, done, key_page, render_page, server_page, vultr_page
 from .servers import next_interval, poller
 
 STEPS = ("region", "plan", "image", "options", "review")
@@ -273,13 +272,11 @@ def deploy(request, key_id):
     return _show(request, page, offer, state, STEPS[STEPS.index(step) + 1])
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.create_server)
 @require_POST
 def deploy_create(request, key_id):
     """Places the order reviewed in the last step: one `create_server` call."""
     page = key_page(request, key_id)
-    # A member who may not create servers gets 403, and the attempt is on the record.
-    check_allowed(page.ctx, actions.create_server, Target("server", "", ""))
     offer = Offer(page.ctx, page.api_key.api_version)
     state = _load(page, request.POST.get("state", ""))
     if state is None or "order" not in state:

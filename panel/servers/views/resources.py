@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET, require_POST
 
-from accounts.permissions import Perm
+from accounts.permissions import Perm, team_view
 from panel.servers import actions
 from panel.servers.actions.base import Target
 from panel.servers.forms.server import ActionForm
@@ -19,11 +20,11 @@ from panel.servers.forms.server import ActionForm
 from .common import (
     KeyPage,
     Unavailable,
-    check,
+    acts,
     done,
     form_again,
+    key_page,
     render_page,
-    require,
     require_id_shape,
     run,
 )
@@ -41,6 +42,12 @@ class Resource:
     name_of: Callable[[Any], str] = lambda item: item.name
     # The audit target's label, if not the name (a snapshot's description, empty or not).
     label_of: Callable[[Any], str] | None = None
+    # For `list_view` and `add_view` (snapshots have pages of their own): the add form's class,
+    # the action that adds one, its arguments from the form's data, and the list's rows.
+    add_form: Callable[..., ActionForm] | None = None
+    create: Callable[..., Any] | None = None
+    args: Callable[[dict[str, Any]], tuple[Any, ...]] = lambda data: ()
+    rows: Callable[[list[Any]], list[Any]] = list
 
     def target(self, item: Any) -> Target:
         return Target(self.target_type, item.id, (self.label_of or self.name_of)(item))
@@ -116,9 +123,7 @@ def _answer(
     success: Callable[[], str],
 ) -> HttpResponse:
     if request.method != "POST":
-        require(request, Perm.PROVISIONING)
         return _form_page(request, page, resource, item, form)
-    check(page, action, resource.target(item))
     ok, _ = run(page, form, lambda ctx, data: call(ctx))
     if ok:
         return done(request, page.url(f"{resource.url}_list"), success())
@@ -136,7 +141,6 @@ def add(
 ) -> HttpResponse:
     """POST of the list page's add form: `create(ctx, *args(cleaned_data))`; on a failure the
     list page again, with the form and Vultr's words in it."""
-    check(page, create, Target(resource.target_type, "", request.POST.get("name", "")[:255]))
     ok, _ = run(page, form, lambda ctx, data: create(ctx, *args(data)))
     if ok:
         return done(
@@ -182,3 +186,54 @@ def delete(
         lambda ctx: resource.destroy(ctx, item.id),
         lambda: f"The {resource.noun} {resource.name_of(item)} is deleted.",
     )
+
+
+def _add_page(
+    request: HttpRequest, page: KeyPage, resource: Resource, bound: dict[str, ActionForm] | None
+) -> HttpResponse:
+    assert resource.add_form is not None
+    add_form = resource.add_form
+    return list_page(
+        request,
+        page,
+        resource,
+        bound,
+        add_form=lambda: add_form(action=page.url(f"{resource.url}_add")),
+        rows=resource.rows,
+    )
+
+
+def list_view(resource: Resource) -> Callable[..., HttpResponse]:
+    """The list page of `resource`, with its add form for members who may add one."""
+
+    @team_view(Perm.SUBSCRIPTIONS_VIEW)
+    @require_GET
+    def view(request: HttpRequest, key_id: int) -> HttpResponse:
+        return _add_page(request, key_page(request, key_id), resource, None)
+
+    view.__name__ = view.__qualname__ = f"{resource.url}_list"
+    return view
+
+
+def add_view(resource: Resource) -> Callable[..., HttpResponse]:
+    """The POST of the list page's add form: `resource.create(ctx, *resource.args(data))`."""
+    assert resource.add_form is not None and resource.create is not None
+    add_form, create = resource.add_form, resource.create
+
+    @acts(create, target=resource.target_type)
+    @require_POST
+    def view(request: HttpRequest, key_id: int) -> HttpResponse:
+        page = key_page(request, key_id)
+        form = add_form(request.POST, action=page.url(f"{resource.url}_add"))
+        return add(
+            request,
+            page,
+            resource,
+            form,
+            create,
+            resource.args,
+            lambda bound: _add_page(request, page, resource, bound),
+        )
+
+    view.__name__ = view.__qualname__ = f"{resource.url}_add"
+    return view

@@ -7,24 +7,16 @@ its text is shown only to members who may change scripts; the others see names a
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET, require_POST
-
-from accounts.permissions import Perm, team_view
 from panel.servers import actions
 from panel.servers.forms.resources import DeleteScriptForm, ScriptForm
-from panel.servers.forms.server import ActionForm
 
 from . import resources
 from .common import (
-    KeyPage,
+    acts,
     key_page,
     require_reason,
     vultr_page,
 )
-
-Bound = dict[str, ActionForm] | None
-
 
 SCRIPTS = resources.Resource(
     noun="startup script",
@@ -34,38 +26,16 @@ SCRIPTS = resources.Resource(
     url="script",
     items=actions.list_startupscripts,
     destroy=actions.destroy_startupscript,
+    add_form=ScriptForm,
+    create=actions.create_startupscript,
+    args=lambda data: (data["name"], data["script"], data["type"]),
 )
 
-
-def _list_page(request: HttpRequest, page: KeyPage, bound: Bound = None) -> HttpResponse:
-    return resources.list_page(
-        request, page, SCRIPTS, bound, add_form=lambda: ScriptForm(action=page.url("script_add"))
-    )
+script_list = resources.list_view(SCRIPTS)
+script_add = resources.add_view(SCRIPTS)
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
-@require_GET
-def script_list(request, key_id):
-    return _list_page(request, key_page(request, key_id))
-
-
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
-@require_POST
-def script_add(request, key_id):
-    page = key_page(request, key_id)
-    form = ScriptForm(request.POST, action=page.url("script_add"))
-    return resources.add(
-        request,
-        page,
-        SCRIPTS,
-        form,
-        actions.create_startupscript,
-        lambda data: (data["name"], data["script"], data["type"]),
-        lambda bound: _list_page(request, page, bound),
-    )
-
-
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.update_startupscript, target="startupscript")
 @vultr_page
 def script_edit(request, key_id, script_id):
     """Rename and/or rewrite a script; only what changed is sent."""
@@ -81,7 +51,7 @@ def script_edit(request, key_id, script_id):
     return resources.edit(request, page, SCRIPTS, script, form, actions.update_startupscript)
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.destroy_startupscript, target="startupscript")
 @vultr_page
 def script_delete(request, key_id, script_id):
     page = key_page(request, key_id)

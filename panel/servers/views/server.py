@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import Perm, team_view
 from panel.operations import start as operations
 from panel.servers import actions
-from panel.servers.actions.base import check_allowed
 from panel.servers.forms.server import (
     POWER_OPERATIONS,
     ActionForm,
@@ -43,7 +42,7 @@ from panel.vultr import Bandwidth, ImageStatus, IpType
 
 from .common import (
     ServerPage,
-    check,
+    acts,
     done,
     form_again,
     render_page,
@@ -123,6 +122,24 @@ def _bound(bound: Bound, form_id: str, make) -> ActionForm:
     return make()
 
 
+def _answer(
+    request: HttpRequest,
+    page: ServerPage,
+    form: ActionForm,
+    call: Callable[[actions.ActionContext, dict[str, Any]], Any],
+    *,
+    then: str,
+    said: Callable[[Any], str],
+    tab: Callable[[HttpRequest, ServerPage, Bound], HttpResponse],
+) -> HttpResponse:
+    """The POST of a form in one of the tabs: `call` (through `run`); if it worked, on to `then`
+    saying `said(what call returned)`, otherwise the `tab` again with the form's errors."""
+    ok, result = run(page, form, call)
+    if ok:
+        return done(request, then, said(result))
+    return form_again(request, form, lambda bound: tab(request, page, bound))
+
+
 # -- overview --------------------------------------------------------------------------------
 
 
@@ -136,7 +153,7 @@ def server_detail(request, key_id, server_id):
 # -- power -----------------------------------------------------------------------------------
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(*POWER_ACTIONS.values(), pick=lambda request, kwargs: POWER_ACTIONS.get(kwargs["op"]))
 @require_POST
 @vultr_page
 def server_power(request, key_id, server_id, op):
@@ -144,7 +161,6 @@ def server_power(request, key_id, server_id, op):
     action = POWER_ACTIONS.get(op)
     if action is None:
         raise Http404("No such power operation")
-    check_allowed(page.ctx, action, page.target())
     # Back to where the button was pressed, if that was one of this server's pages.
     here = page.url("server_detail")
     current = request.htmx.current_url_abs_path if request.htmx else None
@@ -200,23 +216,21 @@ def _add_ipv4(ctx: actions.ActionContext, server_id: str, *, reboot: bool) -> st
     return actions.create_ipv4(ctx, server_id, reboot=False)
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.create_ipv4)
 @require_POST
 @vultr_page
 def server_ipv4_add(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = AddIpv4Form(request.POST, action=page.url("server_ipv4_add"))
-    check(page, actions.create_ipv4, page.target())
-    ok, ip = run(
-        page, form, lambda ctx, data: _add_ipv4(ctx, page.server.id, reboot=data["reboot"])
+    return _answer(
+        request,
+        page,
+        form,
+        lambda ctx, data: _add_ipv4(ctx, page.server.id, reboot=data["reboot"]),
+        then=page.url("server_ipv4"),
+        said=lambda ip: f"Vultr added {ip or 'an IPv4 address'} to {page.confirm_text}.",
+        tab=_ipv4_tab,
     )
-    if ok:
-        return done(
-            request,
-            page.url("server_ipv4"),
-            f"Vultr added {ip or 'an IPv4 address'} to {page.confirm_text}.",
-        )
-    return form_again(request, form, lambda bound: _ipv4_tab(request, page, bound))
 
 
 def _address_form_page(
@@ -227,7 +241,7 @@ def _address_form_page(
     return _render_tab(request, page, tab, "servers/server_form.html", context)
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.destroy_ipv4)
 @vultr_page
 def server_ipv4_remove(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
@@ -249,7 +263,6 @@ def server_ipv4_remove(request, key_id, server_id):
 
     if request.method == "POST":
         form = make(request.POST)
-        check(page, actions.destroy_ipv4, page.target())
         ok, _ = run(
             page, form, lambda ctx, data: actions.destroy_ipv4(ctx, page.server.id, data["ip"])
         )
@@ -260,11 +273,10 @@ def server_ipv4_remove(request, key_id, server_id):
         return form_again(
             request, form, lambda bound: _address_form_page(request, page, "server_ipv4", form)
         )
-    require(request, Perm.SUBSCRIPTIONS)
     return _address_form_page(request, page, "server_ipv4", make())
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.set_reverse_ipv4)
 @vultr_page
 def server_ipv4_reverse(request, key_id, server_id):
     """Set (POST) the PTR record of one address; GET shows the form and the reset button."""
@@ -286,7 +298,6 @@ def server_ipv4_reverse(request, key_id, server_id):
     action_url = page.url("server_ipv4_reverse")
     if request.method == "POST":
         form = ReverseIpv4Form(request.POST, action=action_url)
-        check(page, actions.set_reverse_ipv4, page.target())
         ok, _ = run(
             page,
             form,
@@ -301,28 +312,25 @@ def server_ipv4_reverse(request, key_id, server_id):
                 f"The reverse DNS of {ip} is now {form.cleaned_data['entry']}.",
             )
         return form_again(request, form, lambda bound: render_both(form, reset_form()))
-    require(request, Perm.SUBSCRIPTIONS)
     form = ReverseIpv4Form(action=action_url, initial={"ip": ip, "entry": current or ""})
     return render_both(form, reset_form())
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.default_reverse_ipv4)
 @require_POST
 @vultr_page
 def server_ipv4_reverse_default(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = DefaultReverseIpv4Form(request.POST, action=page.url("server_ipv4_reverse_default"))
-    check(page, actions.default_reverse_ipv4, page.target())
-    ok, _ = run(
-        page, form, lambda ctx, data: actions.default_reverse_ipv4(ctx, page.server.id, data["ip"])
+    return _answer(
+        request,
+        page,
+        form,
+        lambda ctx, data: actions.default_reverse_ipv4(ctx, page.server.id, data["ip"]),
+        then=page.url("server_ipv4"),
+        said=lambda _: f"The reverse DNS of {form.cleaned_data['ip']} is Vultr's default.",
+        tab=_ipv4_tab,
     )
-    if ok:
-        return done(
-            request,
-            page.url("server_ipv4"),
-            f"The reverse DNS of {form.cleaned_data['ip']} is Vultr's default.",
-        )
-    return form_again(request, form, lambda bound: _ipv4_tab(request, page, bound))
 
 
 def _ipv6_tab(request: HttpRequest, page: ServerPage, bound: Bound = None) -> HttpResponse:
@@ -365,44 +373,38 @@ def server_ipv6(request, key_id, server_id):
     return _ipv6_tab(request, server_page(request, key_id, server_id))
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.set_reverse_ipv6)
 @require_POST
 @vultr_page
 def server_ipv6_reverse(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = ReverseIpv6Form(request.POST, action=page.url("server_ipv6_reverse"))
-    check(page, actions.set_reverse_ipv6, page.target())
-    ok, _ = run(
+    return _answer(
+        request,
         page,
         form,
         lambda ctx, data: actions.set_reverse_ipv6(ctx, page.server.id, data["ip"], data["entry"]),
+        then=page.url("server_ipv6"),
+        said=lambda _: f"The reverse DNS of {form.cleaned_data['ip']} is set.",
+        tab=_ipv6_tab,
     )
-    if ok:
-        return done(
-            request,
-            page.url("server_ipv6"),
-            f"The reverse DNS of {form.cleaned_data['ip']} is set.",
-        )
-    return form_again(request, form, lambda bound: _ipv6_tab(request, page, bound))
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.delete_reverse_ipv6)
 @require_POST
 @vultr_page
 def server_ipv6_reverse_delete(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = DeleteReverseIpv6Form(request.POST, action=page.url("server_ipv6_reverse_delete"))
-    check(page, actions.delete_reverse_ipv6, page.target())
-    ok, _ = run(
-        page, form, lambda ctx, data: actions.delete_reverse_ipv6(ctx, page.server.id, data["ip"])
+    return _answer(
+        request,
+        page,
+        form,
+        lambda ctx, data: actions.delete_reverse_ipv6(ctx, page.server.id, data["ip"]),
+        then=page.url("server_ipv6"),
+        said=lambda _: f"The reverse DNS entry of {form.cleaned_data['ip']} is deleted.",
+        tab=_ipv6_tab,
     )
-    if ok:
-        return done(
-            request,
-            page.url("server_ipv6"),
-            f"The reverse DNS entry of {form.cleaned_data['ip']} is deleted.",
-        )
-    return form_again(request, form, lambda bound: _ipv6_tab(request, page, bound))
 
 
 # -- bandwidth -------------------------------------------------------------------------------
@@ -518,27 +520,23 @@ def server_images(request, key_id, server_id):
     return _images_tab(request, server_page(request, key_id, server_id))
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.create_snapshot)
 @require_POST
 @vultr_page
 def server_snapshot(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = SnapshotForm(request.POST, action=page.url("server_snapshot"))
-    check(page, actions.create_snapshot, page.target())
-    ok, sid = run(
+    return _answer(
+        request,
         page,
         form,
         lambda ctx, data: operations.start_create_snapshot(
             ctx, page.server.id, data["description"], now=True
         ).result.get("snapshot_id"),
+        then=page.url("server_images"),
+        said=lambda sid: f"Vultr is taking snapshot {sid} of {page.confirm_text}.",
+        tab=_images_tab,
     )
-    if ok:
-        return done(
-            request,
-            page.url("server_images"),
-            f"Vultr is taking snapshot {sid} of {page.confirm_text}.",
-        )
-    return form_again(request, form, lambda bound: _images_tab(request, page, bound))
 
 
 def _snapshot_name(page: ServerPage, snapshot_id: str) -> str:
@@ -561,7 +559,11 @@ RESTORES: dict[str, tuple[type[ConfirmedForm], Callable[[ServerPage, str], str],
 }
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(
+    actions.restore_snapshot,
+    actions.restore_backup,
+    pick=lambda request, kwargs: getattr(actions, f"restore_{kwargs['source']}", None),
+)
 @vultr_page
 def server_restore(request, key_id, server_id, source):
     """Restore a snapshot or a backup onto the server (GET: the confirm form)."""
@@ -581,7 +583,6 @@ def server_restore(request, key_id, server_id, source):
         initial={source: image_id},
     )
     if request.method == "POST":
-        check(page, getattr(actions, f"restore_{source}"), page.target())
         ok, _ = run(
             page, form, lambda ctx, data: start(ctx, page.server.id, data[source], now=True)
         )
@@ -594,7 +595,6 @@ def server_restore(request, key_id, server_id, source):
         return form_again(
             request, form, lambda bound: _address_form_page(request, page, "server_images", form)
         )
-    require(request, Perm.PROVISIONING)
     return _address_form_page(request, page, "server_images", form)
 
 
@@ -685,30 +685,28 @@ def server_settings(request, key_id, server_id):
     return _settings_tab(request, page)
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.set_server_label)
 @require_POST
 @vultr_page
 def server_label(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = LabelForm(request.POST, action=page.url("server_label"))
-    check(page, actions.set_server_label, page.target())
-    ok, _ = run(
-        page, form, lambda ctx, data: actions.set_server_label(ctx, page.server.id, data["label"])
+    return _answer(
+        request,
+        page,
+        form,
+        lambda ctx, data: actions.set_server_label(ctx, page.server.id, data["label"]),
+        then=page.url("server_settings"),
+        said=lambda _: f"The server is now called {form.cleaned_data['label']}.",
+        tab=_settings_tab,
     )
-    if ok:
-        return done(
-            request,
-            page.url("server_settings"),
-            f"The server is now called {form.cleaned_data['label']}.",
-        )
-    return form_again(request, form, lambda bound: _settings_tab(request, page, bound))
 
 
 def _confirmed(request: HttpRequest, page: ServerPage) -> dict[str, Any]:
     return {"expected": page.confirm_text, "require_reason": require_reason(request)}
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.reinstall_server)
 @require_POST
 @vultr_page
 def server_reinstall(request, key_id, server_id):
@@ -716,22 +714,20 @@ def server_reinstall(request, key_id, server_id):
     form = ReinstallForm(
         request.POST, action=page.url("server_reinstall"), **_confirmed(request, page)
     )
-    check(page, actions.reinstall_server, page.target())
-    ok, _ = run(
+    return _answer(
+        request,
         page,
         form,
         lambda ctx, data: operations.start_reinstall_server(
             ctx, page.server.id, data["hostname"] or None, now=True
         ),
+        then=page.url("server_detail"),
+        said=lambda _: f"{page.confirm_text} is being reinstalled.",
+        tab=_settings_tab,
     )
-    if ok:
-        return done(
-            request, page.url("server_detail"), f"{page.confirm_text} is being reinstalled."
-        )
-    return form_again(request, form, lambda bound: _settings_tab(request, page, bound))
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.change_server_os)
 @require_POST
 @vultr_page
 def server_os(request, key_id, server_id):
@@ -743,34 +739,34 @@ def server_os(request, key_id, server_id):
         choices=choices,
         **_confirmed(request, page),
     )
-    check(page, actions.change_server_os, page.target())
-    ok, _ = run(
+    return _answer(
+        request,
         page,
         form,
         lambda ctx, data: operations.start_change_server_os(
             ctx, page.server.id, data["os_id"], now=True
         ),
-    )
-    if ok:
-        return done(
-            request,
-            page.url("server_detail"),
+        then=page.url("server_detail"),
+        said=lambda _: (
             f"{page.confirm_text} is being installed with "
-            f"{dict(choices).get(form.cleaned_data['os_id'], 'the new system')}.",
-        )
-    return form_again(request, form, lambda bound: _settings_tab(request, page, bound))
+            f"{dict(choices).get(form.cleaned_data['os_id'], 'the new system')}."
+        ),
+        tab=_settings_tab,
+    )
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.destroy_server)
 @require_POST
 @vultr_page
 def server_destroy(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
     form = DestroyForm(request.POST, action=page.url("server_destroy"), **_confirmed(request, page))
-    check(page, actions.destroy_server, page.target())
-    ok, _ = run(
-        page, form, lambda ctx, data: operations.start_destroy_server(ctx, page.server.id, now=True)
+    return _answer(
+        request,
+        page,
+        form,
+        lambda ctx, data: operations.start_destroy_server(ctx, page.server.id, now=True),
+        then=page.key_url("server_list"),
+        said=lambda _: f"{page.confirm_text} is destroyed.",
+        tab=_settings_tab,
     )
-    if ok:
-        return done(request, page.key_url("server_list"), f"{page.confirm_text} is destroyed.")
-    return form_again(request, form, lambda bound: _settings_tab(request, page, bound))

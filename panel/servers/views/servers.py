@@ -16,12 +16,12 @@ from django_htmx.http import trigger_client_event
 
 from accounts.permissions import Perm, team_view
 from panel.servers import actions
-from panel.servers.actions.base import Target, check_allowed
+from panel.servers.actions.base import Target
 from panel.servers.forms.server import POWER_OPERATIONS, BulkForm
 from panel.servers.templatetags.panel import badge, megabytes, usd
 from panel.vultr import Server
 
-from .common import has_id_shape, key_page, render_page
+from .common import acts, has_id_shape, key_page, render_page
 
 PAGE_SIZE = 50
 # The most badges one poll refreshes (two pages' worth).
@@ -275,14 +275,18 @@ def server_list(request, key_id):
     return render_page(request, "servers/server_list.html", context, {"results": "results"})
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(
+    *POWER_ACTIONS.values(),
+    pick=lambda request, kwargs: POWER_ACTIONS.get(request.POST.get("op", "")),
+    target=lambda request, kwargs: Target(
+        "server", ",".join(request.POST.getlist("server"))[:64], "bulk"
+    ),
+)
 @require_POST
 def server_bulk(request, key_id):
     """Start, halt or reboot the selected servers, one action (and audit entry) each."""
     page = key_page(request, key_id)
     action = POWER_ACTIONS.get(request.POST.get("op", ""), actions.reboot_server)
-    chosen = request.POST.getlist("server")
-    check_allowed(page.ctx, action, Target("server", ",".join(chosen)[:64], "bulk"))
     results: list[tuple[str, bool, str]] = []
     error = ""
     try:

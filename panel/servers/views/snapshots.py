@@ -22,7 +22,7 @@ from panel.vultr import Server, ServerStatus, Snapshot
 from . import resources
 from .common import (
     KeyPage,
-    check,
+    acts,
     done,
     form_again,
     key_page,
@@ -130,7 +130,10 @@ def snapshot_list(request, key_id):
     return _list_page(request, key_page(request, key_id))
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(
+    actions.create_snapshot,
+    target=lambda request, kwargs: Target("server", request.POST.get("server", "")[:64], ""),
+)
 @require_POST
 def snapshot_take(request, key_id):
     page = key_page(request, key_id)
@@ -143,11 +146,6 @@ def snapshot_take(request, key_id):
     form = _take_form(page, servers, request.POST, only_active=False)
     server = servers.get(request.POST.get("server", ""))
     name = (server.label or server.id) if server else ""
-    check(
-        page,
-        actions.create_snapshot,
-        Target("server", server.id if server else "", server.label if server else ""),
-    )
     ok, snapshot_id = run(
         page,
         form,
@@ -162,7 +160,7 @@ def snapshot_take(request, key_id):
     return form_again(request, form, lambda bound: _list_page(request, page, bound))
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.destroy_snapshot, target="snapshot")
 @vultr_page
 def snapshot_delete(request, key_id, snapshot_id):
     page = key_page(request, key_id)

@@ -10,25 +10,17 @@ import base64
 import binascii
 import hashlib
 
-from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET, require_POST
-
-from accounts.permissions import Perm, team_view
 from panel.servers import actions
 from panel.servers.forms.resources import DeleteSshKeyForm, SshKeyForm
-from panel.servers.forms.server import ActionForm
 from panel.vultr import SshKey
 
 from . import resources
 from .common import (
-    KeyPage,
+    acts,
     key_page,
     require_reason,
     vultr_page,
 )
-
-Bound = dict[str, ActionForm] | None
-
 
 SSHKEYS = resources.Resource(
     noun="SSH key",
@@ -38,6 +30,10 @@ SSHKEYS = resources.Resource(
     url="sshkey",
     items=actions.list_sshkeys,
     destroy=actions.destroy_sshkey,
+    add_form=SshKeyForm,
+    create=actions.create_sshkey,
+    args=lambda data: (data["name"], data["ssh_key"]),
+    rows=lambda keys: [(k, describe(k)) for k in keys],
 )
 
 
@@ -59,40 +55,11 @@ def describe(sshkey: SshKey) -> dict[str, str]:
     }
 
 
-def _list_page(request: HttpRequest, page: KeyPage, bound: Bound = None) -> HttpResponse:
-    return resources.list_page(
-        request,
-        page,
-        SSHKEYS,
-        bound,
-        add_form=lambda: SshKeyForm(action=page.url("sshkey_add")),
-        rows=lambda keys: [(k, describe(k)) for k in keys],
-    )
+sshkey_list = resources.list_view(SSHKEYS)
+sshkey_add = resources.add_view(SSHKEYS)
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
-@require_GET
-def sshkey_list(request, key_id):
-    return _list_page(request, key_page(request, key_id))
-
-
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
-@require_POST
-def sshkey_add(request, key_id):
-    page = key_page(request, key_id)
-    form = SshKeyForm(request.POST, action=page.url("sshkey_add"))
-    return resources.add(
-        request,
-        page,
-        SSHKEYS,
-        form,
-        actions.create_sshkey,
-        lambda data: (data["name"], data["ssh_key"]),
-        lambda bound: _list_page(request, page, bound),
-    )
-
-
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.update_sshkey, target="sshkey")
 @vultr_page
 def sshkey_edit(request, key_id, sshkey_id):
     """Rename and/or replace the key text; only what changed is sent."""
@@ -108,7 +75,7 @@ def sshkey_edit(request, key_id, sshkey_id):
     return resources.edit(request, page, SSHKEYS, sshkey, form, actions.update_sshkey)
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.destroy_sshkey, target="sshkey")
 @vultr_page
 def sshkey_delete(request, key_id, sshkey_id):
     page = key_page(request, key_id)

@@ -79,6 +79,20 @@ class RawResponse:
         return json.loads(self.body_text)
 
 
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """How to reach Vultr, the same for every API version: all an `HttpClient` needs but the
+    key (which each version sends its own way)."""
+
+    base_url: str
+    timeout: float | tuple[float, float]
+    max_retries: int
+    rate_limiter: RateLimiter | None
+    on_response: ResponseHook | None
+    session: requests.Session | None
+    sleep: Callable[[float], None]
+
+
 class HttpClient:
     """Sends one request with retries; owns the `requests.Session` unless given one.
 
@@ -86,28 +100,18 @@ class HttpClient:
     """
 
     def __init__(
-        self,
-        *,
-        base_url: str,
-        auth_headers: Mapping[str, str],
-        secret: str,
-        timeout: float | tuple[float, float],
-        max_retries: int,
-        rate_limiter: RateLimiter | None,
-        on_response: ResponseHook | None,
-        session: requests.Session | None,
-        sleep: Callable[[float], None],
+        self, connection: Connection, *, auth_headers: Mapping[str, str], secret: str
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = connection.base_url.rstrip("/")
         self._auth_headers = dict(auth_headers)
         self._secret = secret
-        self._timeout = timeout
-        self._max_retries = max_retries
-        self._rate_limiter = rate_limiter
-        self._on_response = on_response
-        self._owns_session = session is None
-        self._session = session if session is not None else requests.Session()
-        self._sleep = sleep
+        self._timeout = connection.timeout
+        self._max_retries = connection.max_retries
+        self._rate_limiter = connection.rate_limiter
+        self._on_response = connection.on_response
+        self._owns_session = connection.session is None
+        self._session = connection.session or requests.Session()
+        self._sleep = connection.sleep
 
     def close(self) -> None:
         if self._owns_session:

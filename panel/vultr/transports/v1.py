@@ -20,8 +20,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
-import requests
-
 from ..domain import (
     Account,
     Backup,
@@ -61,7 +59,7 @@ from ..errors import (
 )
 from ..validation import numeric_id
 from . import Transport
-from .http import HttpClient, Params, RateLimiter, RawResponse, ResponseHook
+from .http import Connection, HttpClient, Params, RawResponse
 
 T = TypeVar("T")
 
@@ -109,30 +107,13 @@ class V1Transport:
 
     api_version = "v1"
 
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        base_url: str,
-        timeout: float | tuple[float, float],
-        max_retries: int,
-        rate_limiter: RateLimiter | None,
-        on_response: ResponseHook | None,
-        session: requests.Session | None,
-        sleep: Callable[[float], None],
-    ) -> None:
+    def __init__(self, api_key: str, connection: Connection) -> None:
         self._http = HttpClient(
-            base_url=base_url,
+            connection,
             # The header form; the old `?api_key=` query form would put the key in URLs and
             # therefore in access logs (§1).
             auth_headers={"API-Key": api_key},
             secret=api_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            rate_limiter=rate_limiter,
-            on_response=on_response,
-            session=session,
-            sleep=sleep,
         )
 
     @property

@@ -28,8 +28,6 @@ from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
-import requests
-
 from ..domain import (
     Account,
     Backup,
@@ -70,7 +68,7 @@ from ..errors import (
 )
 from ..validation import numeric_id, uuid_id
 from . import Transport
-from .http import Check, HttpClient, Params, RateLimiter, RawResponse, ResponseHook
+from .http import Check, Connection, HttpClient, Params, RawResponse
 
 T = TypeVar("T")
 
@@ -121,29 +119,12 @@ class V2Transport:
 
     api_version = "v2"
 
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        base_url: str,
-        timeout: float | tuple[float, float],
-        max_retries: int,
-        rate_limiter: RateLimiter | None,
-        on_response: ResponseHook | None,
-        session: requests.Session | None,
-        sleep: Callable[[float], None],
-    ) -> None:
+    def __init__(self, api_key: str, connection: Connection) -> None:
         self._http = HttpClient(
-            base_url=base_url,
+            connection,
             # v2 knows only this form: no API-Key header, no ?api_key= (§1.1).
             auth_headers={"Authorization": f"Bearer {api_key}"},
             secret=api_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            rate_limiter=rate_limiter,
-            on_response=on_response,
-            session=session,
-            sleep=sleep,
         )
 
     @property

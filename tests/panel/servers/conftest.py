@@ -15,6 +15,7 @@ V2_NOT_YET = {
     "test_cache",
     "test_catalog",
     "test_deploy",
+    "test_resource_forms",
     "test_scripts",
     "test_snapshots",
     "test_sshkeys",
@@ -44,6 +45,16 @@ def url(members, stored_key):
     def make(name: str, **kwargs) -> str:
         kwargs = {"team": members.team.slug, "key_id": stored_key.pk, **kwargs}
         return reverse(f"panel:{name}", kwargs=kwargs)
+
+    return make
+
+
+@pytest.fixture
+def server_url(url, demo):
+    """server_url(name, label="web-01", **kwargs): a page of the demo server with that label."""
+
+    def make(name: str, label: str = "web-01", **kwargs) -> str:
+        return url(name, server_id=demo.id(label), **kwargs)
 
     return make
 

@@ -1,5 +1,6 @@
 """Who may see and change the account-wide items (SSH keys, startup scripts, snapshots): one
-pattern of pages (panel/servers/views/resources.py), one set of tests, run for each kind."""
+pattern of pages (panel/servers/views/resources.py), one set of tests, run for each kind.
+`Kind` also serves test_resource_forms.py (how adding, editing and deleting one answers)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,12 @@ class Kind:
     state: Callable[[Demo], Any]  # what Vultr has, to compare before and after
     on_page: tuple[str, ...]  # what a viewer sees on the list
     not_on_page: tuple[str, ...]  # buttons (and secrets) a viewer does not see
+    api: str  # the v1 path group: /v1/<api>/create, .../update, .../destroy
+    destroy: str  # the action (and audit entry) of a delete
+    refused: tuple[str, str]  # a 412 body Vultr sends for this kind, and what the page shows
+    add_form_id: str  # the id of the add form, shown again with Vultr's words
+    unknown_id: str  # an id of the right shape that names nothing
+    unchanged: Callable[[Demo], dict[str, str]] | None = None  # the edit form, as it is
 
     def url_kwargs(self, demo: Demo) -> dict[str, str]:
         return {f"{self.url}_id": self.item(demo)}
@@ -43,6 +50,18 @@ KINDS = {
         state=lambda demo: demo.sshkeys(),
         on_page=("laptop", "ci-deploy"),
         not_on_page=("Add the key", "Edit…", "Delete…"),
+        api="sshkey",
+        destroy="destroy_sshkey",
+        refused=(
+            "Invalid SSH key.  The key must be in authorized_keys format",
+            "Vultr refused: Invalid",
+        ),
+        add_form_id="form-sshkey",
+        unknown_id="0000000000000",
+        unchanged=lambda demo: {
+            "name": "laptop",
+            "ssh_key": demo.sshkeys()[demo.sshkey_id("laptop")]["ssh_key"],
+        },
     ),
     "scripts": Kind(
         url="script",
@@ -54,6 +73,18 @@ KINDS = {
         state=lambda demo: demo.scripts(),
         on_page=("install-docker", "netboot"),
         not_on_page=("get.docker.com", "Add the script", "Edit…", "Delete…"),
+        api="startupscript",
+        destroy="destroy_startupscript",
+        refused=(
+            "Invalid startup script type.  Must be boot or pxe",
+            "Vultr refused: Invalid startup",
+        ),
+        add_form_id="form-script",
+        unknown_id="999",
+        unchanged=lambda demo: {
+            "name": "install-docker",
+            "script": demo.scripts()[demo.script_id("install-docker")]["script"],
+        },
     ),
     "snapshots": Kind(
         url="snapshot",
@@ -65,6 +96,14 @@ KINDS = {
         state=lambda demo: set(demo.snapshots()),
         on_page=("db-01 nightly",),
         not_on_page=("Take a snapshot", "Delete…"),
+        api="snapshot",
+        destroy="destroy_snapshot",
+        refused=(
+            "Unable to create snapshot: too many snapshots",
+            "Vultr refused: Unable to create",
+        ),
+        add_form_id="form-takesnapshot",
+        unknown_id="0000000000000",
     ),
 }
 

@@ -5,7 +5,6 @@ next to its form."""
 from __future__ import annotations
 
 import pytest
-from django.urls import reverse
 
 from panel.audit.models import AuditEntry, TeamSettings
 from tests.panel.helpers import vultr_entries
@@ -16,19 +15,9 @@ HTMX = {"HX-Request": "true", "HX-Current-URL": "http://testserver/"}
 
 
 @pytest.fixture
-def url(members, stored_key, demo):
-    def make(name: str, label: str = "web-01", **kwargs) -> str:
-        return reverse(
-            f"panel:{name}",
-            kwargs={
-                "team": members.team.slug,
-                "key_id": stored_key.pk,
-                "server_id": demo.id(label),
-                **kwargs,
-            },
-        )
-
-    return make
+def url(server_url):
+    """Every page here is one of a server's (conftest.server_url)."""
+    return server_url
 
 
 def _entry() -> AuditEntry:

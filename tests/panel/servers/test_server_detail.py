@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
@@ -18,18 +17,9 @@ TABS = [
 
 
 @pytest.fixture
-def tab_url(members, stored_key, demo):
-    def url(name: str, label: str = "web-01") -> str:
-        return reverse(
-            f"panel:{name}",
-            kwargs={
-                "team": members.team.slug,
-                "key_id": stored_key.pk,
-                "server_id": demo.id(label),
-            },
-        )
-
-    return url
+def tab_url(server_url):
+    """A tab of a server (conftest.server_url)."""
+    return server_url
 
 
 @pytest.mark.parametrize("tab", TABS)

@@ -1,0 +1,32 @@
+"""Shared by the browser tests: cookies over plain http, and signing in through the form."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.fixtures.accounts import PASSWORD
+from tests.fixtures.browser import WATCH_CSP
+
+
+@pytest.fixture(autouse=True)
+def _plain_http_cookies(settings):
+    # Plain http on localhost: cookies cannot be Secure-only here.
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+
+
+@pytest.fixture
+def sign_in(live_server, page: Page):
+    """sign_in(user): the page, signed in through the login form, with what the page's CSP
+    blocks collected in `window.__cspViolations`."""
+
+    def go(user) -> Page:
+        page.add_init_script(WATCH_CSP)
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page).not_to_have_url(re.compile("/accounts/login/"))
+        return page
+
+    return go
