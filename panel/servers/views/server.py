@@ -53,6 +53,7 @@ from .common import (
     server_page,
     vultr_page,
 )
+from .console import console_context
 from .servers import POWER_ACTIONS, next_interval, poller
 
 Bound = dict[str, ActionForm] | None
@@ -130,7 +131,8 @@ def _bound(bound: Bound, form_id: str, make) -> ActionForm:
 @vultr_page
 def server_detail(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
-    return _render_tab(request, page, "server_detail", "servers/server_overview.html", {})
+    context = console_context(page)
+    return _render_tab(request, page, "server_detail", "servers/server_overview.html", context)
 
 
 # -- power -----------------------------------------------------------------------------------
