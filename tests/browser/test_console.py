@@ -2,6 +2,7 @@
 (hidden again by itself) and opens the console in a new tab, each on the audit log; a viewer
 finds neither."""
 
+# ruff: noqa: F811 (the fixtures imported from test_servers are parameters of the tests)
 from __future__ import annotations
 
 import pytest
@@ -9,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from panel.audit.models import AuditEntry
 from panel.servers.views import console
-from tests.browser.test_servers import (  # noqa: F401 (fixtures)
+from tests.browser.test_servers import (  # noqa: F401 (its fixtures)
     _browser_settings,
     api_version,
     demo,
