@@ -25,6 +25,7 @@ class Perm(StrEnum):
     MANAGE_USERS = "manage_users"  # members, invitations, roles, team settings
     MANAGE_KEYS = "manage_keys"  # add, replace, remove API keys
     AUDIT_VIEW = "audit_view"  # read the audit log
+    CONSOLE = "console"  # open a server's web console, reveal its root password
     OWNERSHIP = "ownership"  # transfer or delete the team
 
     @property
@@ -40,6 +41,7 @@ DESCRIPTIONS = {
     Perm.MANAGE_USERS: "Invite and remove members, change roles, team settings",
     Perm.MANAGE_KEYS: "Add, replace and remove Vultr API keys",
     Perm.AUDIT_VIEW: "Read the audit log",
+    Perm.CONSOLE: "Open a server's web console and reveal its root password",
     Perm.OWNERSHIP: "Transfer or delete the team",
 }
 

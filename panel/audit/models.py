@@ -236,6 +236,14 @@ class TeamSettings(models.Model):
             "which is kept in the audit log."
         ),
     )
+    console_access = models.BooleanField(
+        "Offer servers' web console and root password",
+        default=True,
+        help_text=(
+            "Members whose role allows it can open a server's web console and reveal its root "
+            "password; each time is kept in the audit log."
+        ),
+    )
     audit_retention_days = models.PositiveIntegerField(
         "Keep audit entries for (days)",
         null=True,

@@ -9,6 +9,7 @@ from django.urls import path
 from panel.servers.views import (
     account,
     catalog,
+    console,
     dashboard,
     deploy,
     scripts,
@@ -35,6 +36,8 @@ urlpatterns = [
     path("t/<slug:team>/k/<int:key_id>/servers/bulk/", servers.server_bulk, name="server_bulk"),
     path(_server, server.server_detail, name="server_detail"),
     path(_server + "power/<str:op>/", server.server_power, name="server_power"),
+    path(_server + "console/", console.server_console, name="server_console"),
+    path(_server + "password/", console.server_password, name="server_password"),
     path(_server + "ipv4/", server.server_ipv4, name="server_ipv4"),
     path(_server + "ipv4/add/", server.server_ipv4_add, name="server_ipv4_add"),
     path(_server + "ipv4/remove/", server.server_ipv4_remove, name="server_ipv4_remove"),

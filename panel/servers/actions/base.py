@@ -550,6 +550,10 @@ def perform(ctx: ActionContext, change: Change, call: Callable[[VultrClient], T]
         # A request that timed out may have been carried out: the lists may be stale too.
         _cache_for(api_key).invalidate(change.invalidates)
         raise ActionError(explain(err, api_key, change=True), vultr_error=err) from None
+    except ActionError as err:
+        # Our own refusal from inside the call (Vultr answered, but not with what was needed).
+        record(AuditEntry.Outcome.FAILED, str(err))
+        raise
     except Exception as err:
         # A bug, not Vultr: still on the record, then let it surface as one.
         record(AuditEntry.Outcome.FAILED, f"Internal error: {type(err).__name__}")

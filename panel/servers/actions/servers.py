@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from accounts.permissions import Perm
+from panel.audit.models import TeamSettings
 from panel.servers.cache import VultrCache
 from panel.vultr import Bandwidth, OsChangeOption, Server, VultrClient
 from panel.vultr.domain import NewServer
@@ -15,6 +16,7 @@ from .base import (
     CATALOG,
     SERVERS,
     ActionContext,
+    ActionError,
     Change,
     NotFound,
     Target,
@@ -27,6 +29,7 @@ from .base import (
     read,
     read_server,
     server_scopes,
+    server_target,
 )
 
 # Bandwidth is counted per day; a minute is fresh enough for a chart.
@@ -219,3 +222,58 @@ def create_server(ctx: ActionContext, new: NewServer) -> str:
         ),
         lambda vultr: vultr.server_create(**options),
     )
+
+
+# -- console and root password ---------------------------------------------------------------
+
+
+class NotOffered(ActionError):
+    """The team has switched console access off, or Vultr does not give what was asked."""
+
+
+def _fresh_server(vultr: VultrClient, server_id: str) -> Server:
+    # Straight from Vultr, never from the cache: the cached list holds neither the password
+    # nor the console URL (`_shareable`), and the URL expires (reference §4).
+    for server in vultr.server_list():
+        if server.id == server_id:
+            return server
+    raise NotFound(f"There is no server {server_id} in this Vultr account.")
+
+
+def _console_change(ctx: ActionContext, server_id: str) -> Change:
+    if not TeamSettings.for_team(ctx.team).console_access:
+        raise NotOffered(f"{ctx.team.name} has switched console and password access off.")
+    # "destructive": the team's required reason applies, as for any sensitive action.
+    return Change(server_target(ctx, server_id), invalidates=(), destructive=True)
+
+
+@mutation(Perm.CONSOLE)
+def open_console(ctx: ActionContext, server_id: str) -> str:
+    """The server's web console URL, fetched now (an audited event)."""
+
+    def call(vultr: VultrClient) -> str:
+        url = _fresh_server(vultr, server_id).kvm_url
+        if not url:
+            raise NotOffered(
+                "Vultr gives no console for this server yet (is it still installing?)."
+            )
+        return url
+
+    return perform(ctx, _console_change(ctx, server_id), call)
+
+
+@mutation(Perm.CONSOLE)
+def reveal_root_password(ctx: ActionContext, server_id: str) -> str:
+    """The server's root password, fetched now and never stored or cached (an audited event).
+
+    v1 lists it with every server; v2 gives it only in the answer to the create call, so a
+    server listed without one has no password the API can give.
+    """
+
+    def call(vultr: VultrClient) -> str:
+        password = _fresh_server(vultr, server_id).default_password
+        if not password:
+            raise NotOffered("The root password of this server is not available through the API.")
+        return password
+
+    return perform(ctx, _console_change(ctx, server_id), call)

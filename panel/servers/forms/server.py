@@ -235,4 +235,4 @@ class RestoreBackupForm(ConfirmedForm):
 class TeamSafetyForm(forms.ModelForm):
     class Meta:
         model = TeamSettings
-        fields = ["require_reason"]
+        fields = ["require_reason", "console_access"]

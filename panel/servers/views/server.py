@@ -52,6 +52,7 @@ from .common import (
     server_page,
     vultr_page,
 )
+from .console import console_context
 from .servers import POWER_ACTIONS, next_interval, poller
 
 Bound = dict[str, ActionForm] | None
@@ -147,7 +148,8 @@ def _answer(
 @vultr_page
 def server_detail(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
-    return _render_tab(request, page, "server_detail", "servers/server_overview.html", {})
+    context = console_context(page)
+    return _render_tab(request, page, "server_detail", "servers/server_overview.html", context)
 
 
 # -- power -----------------------------------------------------------------------------------

@@ -79,6 +79,19 @@ CASES: dict[str, Case] = {
         lambda ctx, a: actions.destroy_server(ctx, a["id"]),
         lambda d, a: d.server(a["id"]) is None,
     ),
+    # Both answer with what they fetched (kept in the args for `done` to compare).
+    "open_console": Case(
+        Perm.CONSOLE,
+        _server("web-01"),
+        lambda ctx, a: a.update(got=actions.open_console(ctx, a["id"])),
+        lambda d, a: a["got"] == d.server(a["id"])["kvm_url"],
+    ),
+    "reveal_root_password": Case(
+        Perm.CONSOLE,
+        _server("web-01"),
+        lambda ctx, a: a.update(got=actions.reveal_root_password(ctx, a["id"])),
+        lambda d, a: a["got"] == d.server(a["id"])["default_password"],
+    ),
     "create_server": Case(
         Perm.PROVISIONING,
         lambda d: {},
@@ -250,7 +263,7 @@ def _role_with(perm: Perm) -> str:
 def test_it_does_it_and_writes_one_entry(name, members, ctx_for, stored_key, demo):
     case = CASES[name]
     args = case.args(demo)
-    actor = members.operator
+    actor = getattr(members, _role_with(case.perm))
     ctx = ctx_for(actor, reason="planned work")
 
     case.run(ctx, args)
