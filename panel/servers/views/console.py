@@ -19,11 +19,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.permissions import Perm, team_view
+from accounts.permissions import Perm
 from panel.audit.models import TeamSettings
 from panel.servers import actions
 
-from .common import ServerPage, check, server_page, vultr_page
+from .common import ServerPage, acts, server_page, vultr_page
 
 # Long enough to copy it, short enough that a screen left open does not show it for long.
 HIDE_AFTER_SECONDS = 30
@@ -78,14 +78,13 @@ def _reason(request: HttpRequest, prefix: str) -> tuple[ConsoleForm, str | None]
     return form, (form.cleaned_data["reason"] if form.is_valid() else None)
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.open_console)
 @require_POST
 @never_cache
 @vultr_page
 def server_console(request, key_id, server_id):
     """Opens (in the new tab the form targets) the console URL Vultr gives right now."""
     page = server_page(request, key_id, server_id)
-    check(page, actions.open_console, page.target())
     form, reason = _reason(request, "console")
     back = page.url("server_detail")
     if reason is None:
@@ -102,7 +101,7 @@ def server_console(request, key_id, server_id):
     return render(request, "servers/console_open.html", {**page.context(), "console_url": url})
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
+@acts(actions.reveal_root_password)
 @require_http_methods(["GET", "POST"])
 @never_cache
 @vultr_page
@@ -110,7 +109,6 @@ def server_password(request, key_id, server_id):
     """POST reveals the root password in the answer; GET is the hidden state (what the
     revealed password is swapped back to)."""
     page = server_page(request, key_id, server_id)
-    check(page, actions.reveal_root_password, page.target())
     extra: dict[str, Any] = {}
     if request.method == "POST":
         form, reason = _reason(request, "password")
