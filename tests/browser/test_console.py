@@ -15,7 +15,6 @@ from tests.browser.test_servers import (  # noqa: F401 (its fixtures)
     api_version,
     demo,
     servers_url,
-    sign_in,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
