@@ -96,10 +96,58 @@ class PlanForm(StepForm):
     def __init__(self, data=None, *, plans: list[Plan], region: str, **kwargs):
         super().__init__(data, **kwargs)
         self.plans = plans
+        self.groups = plan_groups(plans)
         self.fields["plan"].choices = [(p.id, plan_name(p)) for p in plans]
         self.fields["plan"].error_messages["invalid_choice"] = (
             f"Plan %(value)s cannot be deployed in {region} right now; choose another one."
         )
+
+
+# Vultr's kinds of plan, in the order the wizard shows them: v1's `plan_type` and v2's `type`
+# (v2 reference §1.6) name the same kinds differently. (key, name, what it means, types)
+PLAN_KINDS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
+    ("regular", "Regular", "Shared vCPUs: the cheapest.", frozenset({"SSD", "vc2"})),
+    (
+        "high-frequency",
+        "High frequency",
+        "Faster CPUs and NVMe storage.",
+        frozenset({"HIGHFREQUENCY", "vhf"}),
+    ),
+    ("high-performance", "High performance", "Newer AMD or Intel CPUs.", frozenset({"vhp"})),
+    (
+        "optimized",
+        "Optimized cloud",
+        "Dedicated vCPUs tuned for general, CPU, memory or storage work.",
+        frozenset({"voc", "voc-g", "voc-c", "voc-m", "voc-s"}),
+    ),
+    (
+        "dedicated",
+        "Dedicated",
+        "CPUs reserved for this server alone.",
+        frozenset({"DEDICATED", "vdc"}),
+    ),
+    ("gpu", "Cloud GPU", "A share of a GPU.", frozenset({"vcg"})),
+    ("bare-metal", "Bare metal", "A whole machine.", frozenset({"vbm", "BAREMETAL"})),
+)
+
+
+def plan_kind(plan: Plan) -> tuple[str, str, str]:
+    """(key, name, what it means) of the plan's kind; an unknown type is shown as it is."""
+    for key, name, about, types in PLAN_KINDS:
+        if plan.plan_type in types:
+            return key, name, about
+    return "other", plan.plan_type or "Other", ""
+
+
+def plan_groups(plans: list[Plan]) -> list[dict]:
+    """The plans grouped by kind, in PLAN_KINDS' order (each group keeps the plans' order)."""
+    groups: dict[str, dict] = {}
+    for plan in plans:
+        key, name, about = plan_kind(plan)
+        groups.setdefault(key, {"key": key, "name": name, "about": about, "plans": []})
+        groups[key]["plans"].append(plan)
+    order = [key for key, *_ in PLAN_KINDS]
+    return sorted(groups.values(), key=lambda g: order.index(g["key"]) if g["key"] in order else 99)
 
 
 def plan_name(plan: Plan) -> str:

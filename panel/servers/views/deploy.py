@@ -36,6 +36,7 @@ from panel.servers.forms.deploy import (
     STEP_FORMS,
     StepForm,
     numbered,
+    plan_kind,
     plan_name,
     region_name,
     snapshot_name,
@@ -189,8 +190,17 @@ def _show(
         else:
             context["form"] = form or offer.form(step, state)
             if step == "plan":
-                context["plans"] = context["form"].plans
+                form = context["form"]
+                context["plans"] = form.plans
+                context["plan_groups"] = form.groups
                 context["region"] = offer.region(state.get("region", ""))
+                # The filter starts at the chosen plan's kind, or the first (the cheapest).
+                chosen = next((p for p in form.plans if p.id == form["plan"].value()), None)
+                context["plan_filter"] = (
+                    plan_kind(chosen)[0]
+                    if chosen
+                    else (form.groups[0]["key"] if form.groups else "")
+                )
     except actions.ActionError as err:
         # Without what Vultr offers, the step cannot be shown; the page offers to try again.
         context["error"] = f"{error} {err}".strip()
