@@ -653,6 +653,7 @@ POSTS: dict[str, list[str] | str] = {
     "operations:list": READS,
     "operations:notice_dismiss": "marks the user's own notice read (their inbox, not the team)",
     "operations:notices": READS,
+    "operations:notices_dismiss_all": "marks the user's own notices of the team read",
     "operations:retry": ["operation_retried"],
     "operations:server": READS,
     "operations:snapshots": READS,
