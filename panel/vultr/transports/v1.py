@@ -25,6 +25,7 @@ from ..domain import (
     Backup,
     Bandwidth,
     BandwidthDay,
+    CreatedServer,
     ImageStatus,
     IpType,
     Ipv4,
@@ -254,7 +255,7 @@ class V1Transport:
 
     # -- changes ----------------------------------------------------------------------------
 
-    def server_create(self, new: NewServer) -> str:
+    def server_create(self, new: NewServer) -> CreatedServer:
         os_id = numeric_id("os_id", new.os_id)
         _check_image_choice(new, os_id)
         data: dict[str, str | list[str]] = {
@@ -294,7 +295,8 @@ class V1Transport:
         if new.network_ids:
             # A form array: NETWORKID[]=a&NETWORKID[]=b (§4).
             data["NETWORKID[]"] = list(new.network_ids)
-        return self._post("server/create", _new_id("SUBID"), **data)
+        # v1 answers with the id alone; the password is in every server/list (§4).
+        return CreatedServer(self._post("server/create", _new_id("SUBID"), **data))
 
     def server_destroy(self, subid: str) -> None:
         self._act("server/destroy", SUBID=numeric_id("subid", subid))
