@@ -683,7 +683,6 @@ POSTS: dict[str, list[str] | str] = {
     "panel:server_ipv4_remove": ["destroy_ipv4"],
     "panel:server_ipv4_reverse": ["set_reverse_ipv4"],
     "panel:server_ipv4_reverse_default": ["default_reverse_ipv4"],
-    "panel:server_console": ["open_console"],
     "panel:server_ipv6": READS,
     "panel:server_ipv6_reverse": ["set_reverse_ipv6"],
     "panel:server_ipv6_reverse_delete": ["delete_reverse_ipv6"],
