@@ -215,6 +215,7 @@ def server_create(call: Call) -> Any:
         firewall_group=call.get("FIREWALLGROUPID"),
         reserved_ip=call.get("reserved_ip_v4"),
     )
+    server.user_data = call.get("userdata")  # base64, shown by v2's user-data
     return {"SUBID": server.subid}
 
 

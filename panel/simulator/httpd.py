@@ -37,7 +37,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         try:
             response = self.server.simulator.handle(
-                self.command,
+                # HEAD is answered as GET without the body, like nginx does.
+                "GET" if self.command == "HEAD" else self.command,
                 self.path,
                 body,
                 self.headers.get("API-Key"),
@@ -59,7 +60,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(response)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
+
+    def __getattr__(self, name: str) -> object:
+        # Any other method (OPTIONS, TRACE, ...) goes through the simulator too, which answers
+        # it as the API does (v1: 405 in plain text; v2: a JSON 405 or 404), rather than
+        # http.server's own 501 HTML page.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def _send(self, response: Response) -> None:
         body = response.body
@@ -74,7 +83,7 @@ class _Handler(BaseHTTPRequestHandler):
             + ("Connection: close\r\n" if self.close_connection else "")
             + "\r\n"
         )
-        self.wfile.write(head.encode("latin-1") + body)
+        self.wfile.write(head.encode("latin-1") + (b"" if self.command == "HEAD" else body))
         if self.server.verbose:
             self.log_message('"%s" %d %d', self.requestline, response.status, len(body))
 
