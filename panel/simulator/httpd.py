@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from .simulator import Simulator
 from .wire import Response, json_response, text
 
+_MAX_BODY = 16 * 1024 * 1024  # more than any API body; a chunked body may not exceed it
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -25,16 +27,43 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 60
     server: SimulatorHTTPServer
 
+    def _read_chunked(self) -> bytes | None:
+        """A ``Transfer-Encoding: chunked`` request body (nginx accepts one; clients that
+        stream a body send it), or None if it is malformed."""
+        parts = []
+        while True:
+            line = self.rfile.readline(1024)
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                return None
+            if size < 0 or sum(map(len, parts)) + size > _MAX_BODY:
+                return None
+            if size == 0:
+                while self.rfile.readline(1024).strip():  # trailers, up to the blank line
+                    pass
+                return b"".join(parts)
+            parts.append(self.rfile.read(size))
+            self.rfile.readline(1024)  # the CRLF after the chunk
+
     def _serve(self) -> None:
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0:
-            self.close_connection = True
-            self._send(text(400, "Bad Content-Length"))
-            return
-        body = self.rfile.read(length) if length else b""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunked = self._read_chunked()
+            if chunked is None:
+                self.close_connection = True
+                self._send(text(400, "Bad chunked body"))
+                return
+            body = chunked
+        else:
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if length < 0:
+                self.close_connection = True
+                self._send(text(400, "Bad Content-Length"))
+                return
+            body = self.rfile.read(length) if length else b""
         try:
             response = self.server.simulator.handle(
                 # HEAD is answered as GET without the body, like nginx does.

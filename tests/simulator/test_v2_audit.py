@@ -173,3 +173,25 @@ def test_requests_survive_a_session(vultr_account):
         session.headers["Authorization"] = f"Bearer {vultr_account.key}"
         assert session.head(f"{vultr_account.url}/v2/os").status_code == 200
         assert session.get(f"{vultr_account.url}/v2/os").json()["os"]
+
+
+def test_a_chunked_request_body_is_read_and_the_connection_stays_usable(vultr_empty_account):
+    account = vultr_empty_account
+    url = urlsplit(account.url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    body = b'{"name": "chunked", "ssh_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIChunkedBody u@h"}'
+    headers = {"Authorization": f"Bearer {account.key}", "Content-Type": "application/json"}
+    try:
+        # http.client sends an iterable body with Transfer-Encoding: chunked.
+        connection.request(
+            "POST", "/v2/ssh-keys", body=iter([body[:20], body[20:]]), headers=headers
+        )
+        created = connection.getresponse()
+        assert created.status == 201, created.read()
+        assert b'"name":"chunked"' in created.read()
+        # The same keep-alive connection serves the next request cleanly.
+        connection.request("GET", "/v2/ssh-keys", headers=headers)
+        listed = connection.getresponse()
+        assert listed.status == 200 and b'"total":1' in listed.read()
+    finally:
+        connection.close()
