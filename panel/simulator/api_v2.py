@@ -446,6 +446,18 @@ def bare_metals(call: Call) -> Response:
     return static_listing(call, "bare_metals", [])  # no bare metal here; libcloud lists it
 
 
+# Collections the simulator has nothing of: an account without any answers an empty list,
+# as Vultr does, not a 404 (libcloud lists blocks and private networks).
+for _path, _name in (
+    ("/blocks", "blocks"),
+    ("/private-networks", "networks"),
+    ("/vpcs", "vpcs"),
+    ("/reserved-ips", "reserved_ips"),
+    ("/firewalls", "firewall_groups"),
+):
+    _route("GET", _path)(lambda call, name=_name: static_listing(call, name, []))
+
+
 @_route("GET", "/iso-public", public=True)
 def iso_public(call: Call) -> Response:
     return static_listing(call, "public_isos", [])
@@ -598,6 +610,7 @@ def create_instance(call: Call) -> Response:
     server.user_scheme = scheme
     server.ddos = call.flag("ddos_protection")
     instance = server.to_v2(Moment(call.now))
+    instance["pending_charges"] = 0  # nothing billed yet (the 2025 create capture, §5 (c))
     instance["default_password"] = server.password  # only in this answer (§3)
     return ok({"instance": instance}, 202)
 

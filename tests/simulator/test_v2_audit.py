@@ -195,3 +195,34 @@ def test_a_chunked_request_body_is_read_and_the_connection_stays_usable(vultr_em
         assert listed.status == 200 and b'"total":1' in listed.read()
     finally:
         connection.close()
+
+
+def test_collections_the_simulator_has_none_of_are_empty_lists(vultr_account):
+    empty_meta = {"total": 0, "links": {"next": "", "prev": ""}}
+    for path, name in (
+        ("blocks", "blocks"),
+        ("private-networks", "networks"),
+        ("vpcs", "vpcs"),
+        ("reserved-ips", "reserved_ips"),
+        ("firewalls", "firewall_groups"),
+    ):
+        got = vultr_account.v2("GET", path)
+        assert got.status_code == 200, path
+        assert got.json() == {name: [], "meta": empty_meta}
+    assert requests.get(f"{vultr_account.url}/v2/blocks").status_code == 401
+
+
+def test_libcloud_lists_volumes_and_networks(vultr_account):
+    from libcloud.compute.providers import get_driver
+    from libcloud.compute.types import Provider
+
+    port = urlsplit(vultr_account.url).port
+    driver = get_driver(Provider.VULTR)(
+        vultr_account.key, secure=False, host="127.0.0.1", port=port
+    )
+    assert driver.list_volumes() == []
+    assert driver.ex_list_networks() == []
+
+
+def test_the_create_answer_bills_nothing_yet(vultr_empty_account):
+    assert create(vultr_empty_account)["pending_charges"] == 0
