@@ -105,13 +105,43 @@ def regions_list(call: Call) -> Any:
 
 @_endpoint("regions/availability", "GET", public=True)
 def regions_availability(call: Call) -> Any:
+    # A JSON array of numbers, not a map (reference §5).
+    return _availability(call, CATALOG.plans_of_type(call.get("type")))
+
+
+def _availability(call: Call, plans: dict[str, Any]) -> list[int]:
     call.required("DCID")
     dcid = call.number("DCID")
     if dcid not in CATALOG.availability:
         raise Failed(INVALID_DCID)
-    plans = CATALOG.plans_of_type(call.get("type"))
-    # A JSON array of numbers, not a map (reference §5).
     return [plan for plan in CATALOG.availability[dcid] if str(plan) in plans]
+
+
+# The other public endpoints of reference §1. The simulator has no bare metal and no object
+# storage clusters, so those lists are empty (`[]`, as v1 sends an empty map).
+@_endpoint("regions/availability_vc2", "GET", public=True)
+def regions_availability_vc2(call: Call) -> Any:
+    return _availability(call, CATALOG.plan_variant("vc2"))
+
+
+@_endpoint("regions/availability_vdc2", "GET", public=True)
+def regions_availability_vdc2(call: Call) -> Any:
+    return _availability(call, CATALOG.plan_variant("vdc2"))
+
+
+@_endpoint("regions/availability_baremetal", "GET", public=True)
+def regions_availability_baremetal(call: Call) -> Any:
+    return _availability(call, {})
+
+
+@_endpoint("plans/list_baremetal", "GET", public=True)
+def plans_list_baremetal(call: Call) -> Any:
+    return {}
+
+
+@_endpoint("objectstorage/list_cluster", "GET", public=True)
+def objectstorage_list_cluster(call: Call) -> Any:
+    return []
 
 
 @_endpoint("app/list", "GET", public=True)
