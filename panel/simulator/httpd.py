@@ -30,14 +30,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_chunked(self) -> bytes | None:
         """A ``Transfer-Encoding: chunked`` request body (nginx accepts one; clients that
         stream a body send it), or None if it is malformed."""
-        parts = []
+        parts: list[bytes] = []
+        total = 0
         while True:
             line = self.rfile.readline(1024)
             try:
                 size = int(line.split(b";", 1)[0].strip(), 16)
             except ValueError:
                 return None
-            if size < 0 or sum(map(len, parts)) + size > _MAX_BODY:
+            total += size
+            if size < 0 or total > _MAX_BODY:
                 return None
             if size == 0:
                 while self.rfile.readline(1024).strip():  # trailers, up to the blank line
