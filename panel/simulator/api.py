@@ -268,6 +268,7 @@ def server_create(call: Call) -> Any:
         reserved_ip=call.get("reserved_ip_v4"),
     )
     server.user_data = call.get("userdata")  # base64, shown by v2's user-data
+    server.hostname = call.get("hostname") or None  # v2 shows it (v1 has no field for it)
     return {"SUBID": server.subid}
 
 
@@ -294,6 +295,8 @@ def server_reboot(call: Call) -> Any:
 @_endpoint("server/reinstall", "POST")
 def server_reinstall(call: Call) -> Any:
     call.account.reinstall(call.now, call.subid)
+    if call.get("hostname"):  # reference §5: "hostname" — the hostname to set
+        call.account.server(call.subid).hostname = call.get("hostname")
 
 
 @_endpoint("server/label_set", "POST")

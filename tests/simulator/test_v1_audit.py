@@ -81,3 +81,15 @@ def test_iso_backup_schedule_and_snapshot_from_url(vultr_empty_account):
     assert account.get("snapshot/list").json()[made["SNAPSHOTID"]]["status"] == "pending"
     assert account.post("iso/destroy", ISOID=iso).status_code == 200
     assert account.get("iso/list_public").text == "[]"
+
+
+def test_the_hostname_given_to_v1_create_and_reinstall_is_the_servers(vultr_empty_account):
+    account = vultr_empty_account
+    subid = account.v1_id(account.create_server(hostname="web1.example.com"))
+    uuid = account.sim.ids(account.key, subid)["v2"]
+    assert account.v2("GET", f"instances/{uuid}").json()["instance"]["hostname"] == (
+        "web1.example.com"
+    )
+    account.sim.advance(400)
+    assert account.post("server/reinstall", SUBID=subid, hostname="web2").status_code == 200
+    assert account.v2("GET", f"instances/{uuid}").json()["instance"]["hostname"] == "web2"
