@@ -226,3 +226,22 @@ def test_libcloud_lists_volumes_and_networks(vultr_account):
 
 def test_the_create_answer_bills_nothing_yet(vultr_empty_account):
     assert create(vultr_empty_account)["pending_charges"] == 0
+
+
+def test_v2_answers_carry_the_recorded_headers(vultr_account):
+    # v2 reference §1.2: every recorded answer, JSON, 204 or error, has these.
+    auth = {"Authorization": f"Bearer {vultr_account.key}"}
+    (web,) = vultr_account.v2("GET", "instances", label="web-01").json()["instances"]
+    for method, path in (
+        ("GET", "/v2/account"),
+        ("GET", "/v2/nope"),
+        ("POST", f"/v2/instances/{web['id']}/reboot"),
+        ("GET", "/v2/instances/not-a-uuid"),
+    ):
+        status, headers, _ = raw(vultr_account, method, path, auth)
+        assert headers["Server"] == "nginx" and headers["Cache-Control"] == "no-cache", path
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["X-Robots-Tag"] == "noindex,noarchive"
+        assert headers["Strict-Transport-Security"].startswith("max-age=")
+        assert not any(name.lower().startswith("x-ratelimit") for name in headers)
