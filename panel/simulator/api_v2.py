@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from . import state
 from .catalog import CATALOG, OS_APPLICATION, OS_BACKUP, OS_CUSTOM, OS_SNAPSHOT, SPECIAL_OSIDS
@@ -235,7 +236,10 @@ def resolve(path: str, method: str) -> tuple[Route | None, tuple[str, ...], str]
         match = pattern.fullmatch(path)
         if match:
             if method in routes:
-                return routes[method], match.groups(), routes[method].template
+                # Path parameters arrive percent-encoded from some clients (an IPv6
+                # address's ":" as %3A); the API reads them decoded, as nginx hands them on.
+                args = tuple(unquote(arg) for arg in match.groups())
+                return routes[method], args, routes[method].template
             template = template or next(iter(routes.values())).template
     return None, (), template
 

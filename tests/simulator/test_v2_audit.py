@@ -245,3 +245,17 @@ def test_v2_answers_carry_the_recorded_headers(vultr_account):
         assert headers["X-Robots-Tag"] == "noindex,noarchive"
         assert headers["Strict-Transport-Security"].startswith("max-age=")
         assert not any(name.lower().startswith("x-ratelimit") for name in headers)
+
+
+def test_percent_encoded_path_parameters_are_decoded(vultr_account):
+    # vultr-python-client quotes path parameters: an IPv6 address arrives with %3A for ":".
+    account = vultr_account
+    (web,) = account.v2("GET", "instances", label="web-01").json()["instances"]
+    path, ip = f"instances/{web['id']}/ipv6/reverse", web["v6_main_ip"]
+    assert account.v2("POST", path, json={"ip": ip, "reverse": "v6.example.com"}).ok
+    assert account.v2("GET", path).json()["reverse_ipv6s"]
+    deleted = account.v2("DELETE", f"{path}/{ip.replace(':', '%3A')}")
+    assert deleted.status_code == 204, deleted.text
+    assert account.v2("GET", path).json()["reverse_ipv6s"] == []
+    encoded_id = web["id"].replace("-", "%2D")
+    assert account.v2("GET", f"instances/{encoded_id}").json()["instance"]["id"] == web["id"]
