@@ -499,7 +499,8 @@ _FILTERS = ("label", "main_ip", "region", "tag", "hostname")
 @_route("GET", "/instances")
 def list_instances(call: Call) -> Response:
     account = call.account
-    filters = tuple(call.query.get(name) for name in _FILTERS)
+    # An empty filter (`?label=`, as query builders without omitempty send) filters nothing.
+    filters = tuple(call.query.get(name) or None for name in _FILTERS)
     cache_key = (per_page(call), call.query.get("cursor", ""), filters)
     if account.v2_pages_valid(call.now):
         cached = account.v2_pages.get(cache_key)

@@ -259,3 +259,10 @@ def test_percent_encoded_path_parameters_are_decoded(vultr_account):
     assert account.v2("GET", path).json()["reverse_ipv6s"] == []
     encoded_id = web["id"].replace("-", "%2D")
     assert account.v2("GET", f"instances/{encoded_id}").json()["instance"]["id"] == web["id"]
+
+
+def test_empty_list_filters_filter_nothing(vultr_account):
+    everything = vultr_account.v2("GET", "instances").json()["meta"]["total"]
+    empty = vultr_account.v2("GET", "instances", label="", tag="", region="", main_ip="")
+    assert empty.json()["meta"]["total"] == everything == 13
+    assert vultr_account.v2("GET", "instances", label="web-01").json()["meta"]["total"] == 1
