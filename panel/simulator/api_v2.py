@@ -257,7 +257,7 @@ def parse_body(method: str, raw: bytes) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: deep nesting
         raise V2Error(400, BAD_REQUEST) from None
     return body if isinstance(body, dict) else {}
 

@@ -65,6 +65,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 self._send(text(400, "Bad Content-Length"))
                 return
+            if length > _MAX_BODY:  # nginx's answer to a body over its limit
+                self.close_connection = True
+                self._send(text(413, "Request Entity Too Large"))
+                return
             body = self.rfile.read(length) if length else b""
         try:
             response = self.server.simulator.handle(

@@ -266,3 +266,32 @@ def test_empty_list_filters_filter_nothing(vultr_account):
     empty = vultr_account.v2("GET", "instances", label="", tag="", region="", main_ip="")
     assert empty.json()["meta"]["total"] == everything == 13
     assert vultr_account.v2("GET", "instances", label="web-01").json()["meta"]["total"] == 1
+
+
+def test_a_deeply_nested_body_is_a_400_not_a_500(vultr_empty_account):
+    body = b'{"label":' * 50_000 + b'"x"' + b"}" * 50_000
+    response = requests.post(
+        f"{vultr_empty_account.url}/v2/instances",
+        data=body,
+        headers={
+            "Authorization": f"Bearer {vultr_empty_account.key}",
+            "Content-Type": "application/json",
+        },
+        timeout=10,
+    )
+    assert response.status_code == 400
+    assert response.json() == {"error": "Bad request.", "status": 400}
+
+
+def test_a_body_over_the_limit_is_refused_without_reading_it(vultr_empty_account):
+    url = urlsplit(vultr_empty_account.url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    try:
+        connection.putrequest("POST", "/v2/instances")
+        connection.putheader("Content-Length", str(1024**3))
+        connection.putheader("Authorization", f"Bearer {vultr_empty_account.key}")
+        connection.endheaders()
+        response = connection.getresponse()
+        assert response.status == 413
+    finally:
+        connection.close()
