@@ -437,7 +437,8 @@ class Server:
         v6 = shown and bool(self.v6_prefix)
         return {
             "id": self.uuid,
-            "os": self.os_name,
+            # An ISO-based instance reads "Custom Installed" (v2 reference §3, [ans] fixture).
+            "os": "Custom Installed" if self.osid == OS_CUSTOM else self.os_name,
             "ram": plan.ram_mb,
             # 0 and no console while pending or resizing (recorded create and PATCH answers).
             "disk": 0 if status in ("pending", "resizing") else plan.disk_gb,

@@ -295,3 +295,9 @@ def test_a_body_over_the_limit_is_refused_without_reading_it(vultr_empty_account
         assert response.status == 413
     finally:
         connection.close()
+
+
+def test_an_iso_instance_reads_custom_installed(vultr_account):
+    (iso,) = vultr_account.v2("GET", "iso").json()["isos"]
+    instance = create(vultr_account, os_id=None, iso_id=iso["id"])
+    assert (instance["os"], instance["os_id"]) == ("Custom Installed", 159)
