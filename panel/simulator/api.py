@@ -7,7 +7,6 @@ for an action (200 with an empty body).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -160,11 +159,10 @@ def account_info(call: Call) -> Any:
 
 @_endpoint("auth/info", "GET")
 def auth_info(call: Call) -> Any:
-    handle = hashlib.sha256(call.account.key.encode()).hexdigest()[:8]
     return {
         "acls": ["manage_users", "subscriptions", "billing", "support", "provisioning", "dns"],
-        "email": f"account-{handle}@example.com",
-        "name": f"Simulated account {handle}",
+        "email": call.account.email,
+        "name": call.account.name,
     }
 
 

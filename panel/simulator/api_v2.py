@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
-import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -474,12 +473,11 @@ def iso_public(call: Call) -> Response:
 def account_info(call: Call) -> Response:
     info = call.account.info(call.now)
     # The same name and email as v1's auth/info.
-    handle = hashlib.sha256(call.account.key.encode()).hexdigest()[:8]
     return ok(
         {
             "account": {
-                "name": f"Simulated account {handle}",
-                "email": f"account-{handle}@example.com",
+                "name": call.account.name,
+                "email": call.account.email,
                 "acls": ["manage_users", "subscriptions", "billing", "support", "provisioning",
                          "dns", "abuse", "upgrade", "firewall", "alerts"],
                 "balance": float(info["balance"]),

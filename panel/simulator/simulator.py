@@ -307,7 +307,12 @@ class Simulator:
             response = self._handle_v2(method, path, query, body, authorization, client)
             if response.drop:
                 return response
-            return replace(response, headers=response.headers + V2_HEADERS)
+            headers = response.headers + V2_HEADERS
+            scheme, _, token = (authorization or "").strip().partition(" ")
+            account = self._accounts.get(token.strip()) if scheme.lower() == "bearer" else None
+            if account is not None:  # the key's account email, as recorded in 2023/2024
+                headers += (("x-user", account.email),)
+            return replace(response, headers=headers)
         form = body.decode("utf-8", "replace") if method == "POST" else ""
 
         # POST reads the form body, but the query string counts too: python-vultr sends

@@ -629,6 +629,9 @@ class Account:
 
     def __init__(self, key: str, world: World, created: float) -> None:
         self.key = key
+        # The account's name and email, the same through v1's auth/info and v2's /account.
+        handle = hashlib.sha256(key.encode()).hexdigest()[:8]
+        self.name, self.email = f"Simulated account {handle}", f"account-{handle}@example.com"
         self.world = world
         # Seeded by the key: the same key gets the same demo data, IDs and addresses every run.
         self.rng = random.Random(f"vultr-simulator:{key}")

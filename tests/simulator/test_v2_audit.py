@@ -245,6 +245,11 @@ def test_v2_answers_carry_the_recorded_headers(vultr_account):
         assert headers["X-Robots-Tag"] == "noindex,noarchive"
         assert headers["Strict-Transport-Security"].startswith("max-age=")
         assert not any(name.lower().startswith("x-ratelimit") for name in headers)
+        # The key's account, as the 2023/2024 recorded answers name it.
+        account = vultr_account.v2("GET", "account").json()["account"]
+        assert headers["x-user"] == account["email"]
+    _, headers, _ = raw(vultr_account, "GET", "/v2/account", {"Authorization": "Bearer nope"})
+    assert "x-user" not in headers
 
 
 def test_percent_encoded_path_parameters_are_decoded(vultr_account):
