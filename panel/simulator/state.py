@@ -885,7 +885,9 @@ class Account:
         self.changed()
 
     def set_tag(self, subid: str, tag: str) -> None:
-        self.server(subid).tag = tag
+        server = self.server(subid)
+        # v1 knows one tag: setting it replaces v2's list too, so both versions agree.
+        server.tag, server.tags = tag, None
         self.changed()
 
     # -- addresses ----------------------------------------------------------------------------

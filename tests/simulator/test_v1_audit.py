@@ -93,3 +93,16 @@ def test_the_hostname_given_to_v1_create_and_reinstall_is_the_servers(vultr_empt
     account.sim.advance(400)
     assert account.post("server/reinstall", SUBID=subid, hostname="web2").status_code == 200
     assert account.v2("GET", f"instances/{uuid}").json()["instance"]["hostname"] == "web2"
+
+
+def test_a_v1_tag_set_replaces_the_v2_tags(vultr_empty_account):
+    account = vultr_empty_account
+    uuid = account.create_active_server()
+    uuid = account.sim.ids(account.key, uuid)["v2"]
+    subid = account.v1_id(uuid)
+    assert account.v2("PATCH", f"instances/{uuid}", json={"tags": ["a", "b"]}).ok
+    assert account.post("server/tag_set", SUBID=subid, tag="c").status_code == 200
+    instance = account.v2("GET", f"instances/{uuid}").json()["instance"]
+    assert (instance["tag"], instance["tags"]) == ("c", ["c"])
+    assert account.v2("GET", "instances", tag="c").json()["meta"]["total"] == 1
+    assert account.v2("GET", "instances", tag="a").json()["meta"]["total"] == 0
