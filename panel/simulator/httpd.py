@@ -112,8 +112,9 @@ class _Handler(BaseHTTPRequestHandler):
             f"Date: {self.date_time_string()}\r\n"
             "Server: nginx\r\n"  # what v1 answered with (reference §1)
             f"Content-Type: {response.content_type}\r\n"
-            f"Content-Length: {len(body)}\r\n"
-            "Cache-Control: no-cache\r\n"
+            # RFC 9110 §8.6: no Content-Length on a 204 (nor any body).
+            + ("" if response.status == 204 else f"Content-Length: {len(body)}\r\n")
+            + "Cache-Control: no-cache\r\n"
             + "".join(f"{name}: {value}\r\n" for name, value in response.headers)
             + ("Connection: close\r\n" if self.close_connection else "")
             + "\r\n"

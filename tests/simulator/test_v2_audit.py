@@ -306,3 +306,21 @@ def test_an_iso_instance_reads_custom_installed(vultr_account):
     (iso,) = vultr_account.v2("GET", "iso").json()["isos"]
     instance = create(vultr_account, os_id=None, iso_id=iso["id"])
     assert (instance["os"], instance["os_id"]) == ("Custom Installed", 159)
+
+
+def test_a_204_has_no_content_length_and_the_connection_goes_on(vultr_account):
+    # RFC 9110: no Content-Length on a 204; keep-alive clients read the next answer cleanly.
+    (web,) = vultr_account.v2("GET", "instances", label="web-01").json()["instances"]
+    url = urlsplit(vultr_account.url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    auth = {"Authorization": f"Bearer {vultr_account.key}"}
+    try:
+        connection.request("POST", f"/v2/instances/{web['id']}/reboot", headers=auth)
+        rebooted = connection.getresponse()
+        assert (rebooted.status, rebooted.read()) == (204, b"")
+        assert rebooted.getheader("Content-Length") is None
+        assert rebooted.getheader("Content-Type") == "text/html; charset=UTF-8"
+        connection.request("GET", "/v2/account", headers=auth)
+        assert connection.getresponse().status == 200
+    finally:
+        connection.close()
