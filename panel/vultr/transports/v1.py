@@ -100,6 +100,10 @@ _ERRORS: dict[int, tuple[type[VultrError], str]] = {
 # Vultr's error texts are one line; the cap keeps a proxy's HTML error page out of messages.
 _MAX_MESSAGE = 500
 
+# Ways a parser fails on an answer of the wrong shape. RecursionError: json.loads on deeply
+# nested input (it is no ValueError, so it would otherwise escape the library).
+_PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, ArithmeticError, RecursionError)
+
 _LEADING_INT = re.compile(r"\d+")
 
 
@@ -155,9 +159,12 @@ class V1Transport:
         """Parses a 200 answer; any surprise in its shape becomes `UnexpectedResponseError`."""
         try:
             return parse(response.json())
-        except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError) as exc:
+        except _PARSE_ERRORS as exc:
+            # A RecursionError (json.loads on deeply nested input) says only its class: its
+            # text is Python's, not the answer's.
+            detail = exc.__class__.__name__ if isinstance(exc, RecursionError) else repr(exc)
             raise UnexpectedResponseError(
-                self._http.redact(f"Unexpected answer to {method} {path}: {exc!r}"),
+                self._http.redact(f"Unexpected answer to {method} {path}: {detail}"),
                 status=response.status,
                 method=method,
                 path=path,
