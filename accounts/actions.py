@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.debug import sensitive_variables
 
-from accounts import keys
+from accounts import keys, lockout
 from accounts.models import ApiKey, Invitation, Membership, Team, User
 from accounts.roles import Role, may_grant
 from panel.audit import record as audit
@@ -157,6 +157,22 @@ def remove_member(actor: Membership, member: Membership) -> None:
         actor=actor.user,
         target=audit.user_target(member.user),
         params={"role": member.role},
+    )
+
+
+def unlock_member(actor: Membership, member: Membership) -> None:
+    """Lift a member's sign-in lockout. Like granting roles, only for someone not above you:
+    otherwise an admin could lift the owner's lockout again and again, and keep guessing the
+    password of an account that can do more than their own."""
+    if not may_grant(actor.role, member.role):
+        raise AccountError(
+            f"{member.user.username} is {_a(member.get_role_display())}; "
+            "you cannot unlock someone above you. Their lockout ends by itself, or someone "
+            "of their role can lift it."
+        )
+    lockout.unlock(member.user.username)
+    audit.record(
+        "member_unlocked", team=member.team, actor=actor.user, target=audit.user_target(member.user)
     )
 
 

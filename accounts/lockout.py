@@ -3,7 +3,8 @@
 Axes counts failed logins per username and IP address together (settings.AXES_LOCKOUT_PARAMETERS)
 and refuses further attempts of that pair for `AXES_COOLOFF_TIME` after `AXES_FAILURE_LIMIT`
 failures; each failure during a lockout starts the cool-off again. An owner or admin of a team
-(manage_users) sees which members are locked out and can lift it (`unlock`), so nobody needs
+(manage_users) sees which members are locked out and can lift it for members not above their
+own role (`accounts.actions.unlock_member`, the rule of granting roles), so nobody needs
 Django's admin site.
 """
 

@@ -5,6 +5,9 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from accounts.models import Membership
+from accounts.roles import Role
+from panel.audit.models import AuditEntry
 from tests.fixtures.accounts import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +120,39 @@ def test_owners_cannot_unlock_people_outside_their_team(client, members, login_a
 
     assert response.status_code == 404
     assert client.post(LOGIN, {"username": "otto", "password": PASSWORD}).status_code == 429
+
+
+def test_an_admin_cannot_lift_the_owners_lockout(client, members, login_as):
+    """Issue 11 item 6: unlocking follows the rule of granting roles, so that an admin cannot
+    lift the owner's lockout again and again and keep guessing a stronger account."""
+    fail_logins(client, "olivia", settings.AXES_FAILURE_LIMIT)
+    admin = login_as(members.admin)
+    owner_row = members.membership(members.owner)
+    unlock = reverse("accounts:member_unlock", args=[members.team.slug, owner_row.pk])
+
+    page = admin.get(reverse("accounts:members", args=[members.team.slug])).content.decode()
+    assert "locked out" in page
+    assert unlock not in page
+
+    response = admin.post(unlock)
+
+    assert response.status_code == 403
+    assert "you cannot unlock someone above you" in response.content.decode()
+    assert client.post(LOGIN, {"username": "olivia", "password": PASSWORD}).status_code == 429
+    entry = AuditEntry.objects.get(action="permission_denied")
+    assert (entry.actor, entry.team, entry.outcome) == (members.admin, members.team, "denied")
+    assert "cannot unlock someone above you" in entry.error
+    assert not AuditEntry.objects.filter(action="member_unlocked").exists()
+
+
+def test_an_admin_can_lift_the_lockout_of_another_admin(client, members, login_as, make_user):
+    other = make_user("alex")
+    row = Membership.objects.create(team=members.team, user=other, role=Role.ADMIN)
+    fail_logins(client, "alex", settings.AXES_FAILURE_LIMIT)
+
+    response = login_as(members.admin).post(
+        reverse("accounts:member_unlock", args=[members.team.slug, row.pk])
+    )
+
+    assert response.status_code == 302
+    assert client.post(LOGIN, {"username": "alex", "password": PASSWORD}).status_code == 302
