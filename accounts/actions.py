@@ -273,6 +273,9 @@ def invite(actor: Membership, email: str, role: str, accept_url) -> Invitation:
     return invitation
 
 
+_ALREADY_USED = "This invitation has already been used. Each invitation works only once."
+
+
 def invitation_problem(invitation: Invitation | None) -> str | None:
     """Why this invitation cannot be accepted, or None if it can."""
     if invitation is None:
@@ -281,7 +284,7 @@ def invitation_problem(invitation: Invitation | None) -> str | None:
             "for a new invitation."
         )
     if invitation.is_accepted:
-        return "This invitation has already been used. Each invitation works only once."
+        return _ALREADY_USED
     if invitation.is_expired:
         inviter = invitation.invited_by.username if invitation.invited_by else "the team"
         return (
@@ -293,16 +296,33 @@ def invitation_problem(invitation: Invitation | None) -> str | None:
 
 @transaction.atomic
 def accept_invitation(token: str, user: User) -> Membership:
-    invitation = Invitation.objects.select_for_update().for_token(token).first()
+    return _accept(Invitation.objects.select_for_update().for_token(token).first(), user)
+
+
+@transaction.atomic
+def accept_at_sign_up(invitation_id: int, user: User) -> Membership:
+    """Join the team of the invitation that brought a new user to sign-up, as part of the
+    sign-up: the invitation is used up by the account it created, so that one link makes one
+    account even while sign-up is closed to everyone else (issue 11 item 10)."""
+    return _accept(Invitation.objects.select_for_update().filter(pk=invitation_id).first(), user)
+
+
+def _accept(invitation: Invitation | None, user: User) -> Membership:
     problem = invitation_problem(invitation)
     if problem:
         raise AccountError(problem)
+    assert invitation is not None
     if Membership.objects.filter(team=invitation.team, user=user).exists():
         raise AccountError(f"You are already a member of {invitation.team.name}.")
+    # Taken only if nobody took it first: select_for_update does not lock on SQLite, this
+    # conditional update does on every database.
+    now = timezone.now()
+    taken = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+        accepted_at=now, accepted_by=user
+    )
+    if not taken:
+        raise AccountError(_ALREADY_USED)
     membership = Membership.objects.create(team=invitation.team, user=user, role=invitation.role)
-    invitation.accepted_at = timezone.now()
-    invitation.accepted_by = user
-    invitation.save(update_fields=["accepted_at", "accepted_by"])
     audit.record(
         "invitation_accepted",
         team=invitation.team,

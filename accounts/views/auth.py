@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from accounts import lockout, twofactor
+from accounts import actions, lockout, twofactor
 from accounts.forms import CodeForm, LoginForm, SignupForm
 from accounts.models import Invitation, User
 from accounts.views._helpers import safe_next
@@ -185,28 +186,67 @@ def verify_session(request):
 
 
 def _signup_open(request) -> bool:
-    if settings.PANEL_ALLOW_SIGNUP:
-        return True
+    return settings.PANEL_ALLOW_SIGNUP or _pending_invitation(request) is not None
+
+
+def _pending_invitation(request) -> Invitation | None:
+    """The invitation this visitor opened, if it can still be accepted."""
     invitation_id = request.session.get(PENDING_INVITATION)
-    return bool(invitation_id and Invitation.objects.pending().filter(pk=invitation_id).exists())
+    if not invitation_id:
+        return None
+    return Invitation.objects.pending().select_related("team").filter(pk=invitation_id).first()
 
 
 @sensitive_post_parameters("password1", "password2")
 @csrf_protect
 @never_cache
 def signup(request):
+    """A new account with a personal team. From an invitation's link, the account joins the
+    invitation's team as part of signing up, which uses the invitation up: one link makes one
+    account, also while sign-up is closed to everyone else."""
     next_url = safe_next(request)
     if request.user.is_authenticated:
         return redirect(next_url or "accounts:home")
-    if not _signup_open(request):
+    invitation = _pending_invitation(request)
+    if invitation is None and not settings.PANEL_ALLOW_SIGNUP:
+        request.session.pop(PENDING_INVITATION, None)
         return render(request, "accounts/signup_closed.html", status=403)
-    form = SignupForm(request.POST if request.method == "POST" else None)
+    form = SignupForm(
+        request.POST if request.method == "POST" else None,
+        initial={"email": invitation.email} if invitation else None,
+    )
     if form.is_bound and form.is_valid():
-        user = form.save()  # accounts.signals gives the user a personal team
-        audit.account_event("signed_up", user, params={"email": user.email})
+        try:
+            with transaction.atomic():
+                user = form.save()  # accounts.signals gives the user a personal team
+                audit.account_event("signed_up", user, params={"email": user.email})
+                membership = None
+                if invitation is not None:
+                    membership = actions.accept_at_sign_up(invitation.pk, user)
+        except actions.AccountError as err:
+            # Used or withdrawn while the form was being filled in: no account either.
+            request.session.pop(PENDING_INVITATION, None)
+            if not settings.PANEL_ALLOW_SIGNUP:
+                return render(
+                    request, "accounts/signup_closed.html", {"problem": str(err)}, status=403
+                )
+            form.add_error(None, f"{err} Your account was not created; submit again to create it.")
+            return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+        request.session.pop(PENDING_INVITATION, None)
         # One entry for the request: signing up signs in (panel/audit/receivers.py).
         request.audit_signed_up = True
         auth_login(request, user, backend=MODEL_BACKEND)
+        if membership is not None:
+            messages.success(
+                request,
+                f"Welcome, {user.username}! You have joined {membership.team.name} as "
+                f"{membership.get_role_display()}.",
+            )
+            return redirect("accounts:team_home", team=membership.team.slug)
         messages.success(request, f"Welcome, {user.username}! This is your personal team.")
         return redirect(next_url or "accounts:home")
-    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+    return render(
+        request,
+        "accounts/signup.html",
+        {"form": form, "next": next_url, "invitation": invitation},
+    )

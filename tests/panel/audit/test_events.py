@@ -429,6 +429,37 @@ def test_signing_up(client, db):
     assert AuditEntry.objects.count() == 1
 
 
+def test_signing_up_from_an_invitation(client, login_as, members, mailoutbox):
+    login_as(members.admin).post(
+        url("member_invite", members), {"email": "new@example.com", "role": Role.OPERATOR}
+    )
+    client.get(mailoutbox[-1].body.split("http://testserver")[1].split()[0])
+    before = AuditEntry.objects.count()
+
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "newbie",
+            "email": "new@example.com",
+            "password1": "a long passphrase here",
+            "password2": "a long passphrase here",
+        },
+        headers=BROWSER,
+    )
+
+    newbie = only("signed_up").actor
+    accepted = only("invitation_accepted")
+    assert (accepted.team, accepted.actor, accepted.params["role"]) == (
+        members.team,
+        newbie,
+        "operator",
+    )
+    from_request(accepted, response)
+    # One entry in each chain: the new user's own and the team's.
+    assert AuditEntry.objects.count() == before + 2
+    assert verify(members.team.pk).ok and verify(newbie.personal_team.pk).ok
+
+
 def test_changing_the_password(login_as, members):
     response = login_as(members.viewer).post(
         "/accounts/password/",
@@ -635,7 +666,8 @@ POSTS: dict[str, list[str] | str] = {
     "accounts:password_reset_complete": READS,
     "accounts:password_reset_confirm": ["password_reset"],
     "accounts:password_reset_done": READS,
-    "accounts:signup": ["signed_up"],
+    # From an invitation also invitation_accepted: one entry in each chain the sign-up changes.
+    "accounts:signup": ["signed_up", "invitation_accepted"],
     "accounts:team_create": ["team_created"],
     "accounts:team_delete": ["team_deleted"],
     "accounts:team_home": READS,
@@ -673,6 +705,7 @@ POSTS: dict[str, list[str] | str] = {
     "panel:server_bandwidth": READS,
     "panel:server_bulk": ["start_server", "halt_server", "reboot_server", "destroy_server"],
     "panel:server_destroy": ["destroy_server"],
+    "panel:server_console": ["open_console"],
     "panel:server_detail": READS,
     "panel:server_images": READS,
     "panel:server_ipv4": READS,
@@ -686,6 +719,7 @@ POSTS: dict[str, list[str] | str] = {
     "panel:server_label": ["set_server_label"],
     "panel:server_list": READS,
     "panel:server_os": ["change_server_os"],
+    "panel:server_password": ["reveal_root_password"],
     "panel:server_power": ["start_server", "halt_server", "reboot_server"],
     "panel:server_reinstall": ["reinstall_server"],
     "panel:server_restore_backup": ["restore_backup"],
