@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 from django.views.decorators.debug import sensitive_variables
 
@@ -45,13 +46,22 @@ def log_out_everywhere(user: User) -> None:
 # Teams
 
 
+# The random part of every team's slug: lower case and digits without look-alikes.
+SLUG_SUFFIX_CHARS = "abcdefghijkmnpqrstuvwxyz23456789"
+SLUG_SUFFIX_LENGTH = 6
+
+
 def unique_slug(name: str) -> str:
-    base = slugify(name)[:50] or "team"
-    slug, n = base, 1
-    while Team.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    """The team's name, made URL-safe, plus a random suffix: ``acme-ops-k3x9qa``.
+
+    Every slug gets one, so that creating a team tells nobody which slugs exist (a counter
+    such as ``acme-ops-2`` did: issue 11 item 12); `team_view` answers 404 to outsiders for
+    the same reason. 32**6 suffixes per name: a clash is retried, never reported."""
+    base = slugify(name)[:50].strip("-") or "team"
+    while True:
+        slug = f"{base}-{get_random_string(SLUG_SUFFIX_LENGTH, SLUG_SUFFIX_CHARS)}"
+        if not Team.objects.filter(slug=slug).exists():
+            return slug
 
 
 @transaction.atomic
