@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, UserCreationForm
 
 from accounts import twofactor
 from accounts.keys import KEY_FORMAT, KEY_FORMAT_MESSAGE
@@ -47,6 +48,46 @@ class SignupForm(UserCreationForm):
                 "password if you have forgotten it."
             )
         return email
+
+
+def _password_checked(request, user, password: str) -> bool:
+    """Whether `password` is `user`'s, checked as at sign-in: through django-axes, so that
+    wrong ones count towards the lockout (a stolen session cannot guess freely) and go on the
+    record (panel/audit/receivers.py)."""
+    found = authenticate(request, username=user.get_username(), password=password)
+    return found is not None and found.pk == user.pk
+
+
+class ConfirmPasswordForm(forms.Form):
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True})
+    )
+
+    def __init__(self, request, *args, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not _password_checked(self.request, self.request.user, password):
+            raise forms.ValidationError("That is not your password.")
+        return password
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    """Django's form, with the current password checked as at sign-in (`_password_checked`)."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        if not _password_checked(self.request, self.user, old_password):
+            raise forms.ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password
 
 
 class CodeForm(forms.Form):

@@ -1,9 +1,12 @@
-"""Every user has a personal team, however the user was made (sign-up, create_user, shell)."""
+"""Every user has a personal team, however the user was made (sign-up, create_user, shell);
+signing in counts as a recent password (accounts/reauth.py)."""
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from accounts import reauth
 from accounts.actions import create_team, personal_team_name
 
 
@@ -11,3 +14,9 @@ from accounts.actions import create_team, personal_team_name
 def give_new_user_a_personal_team(sender, instance, created, raw=False, **kwargs):
     if created and not raw:
         create_team(instance, personal_team_name(instance), personal=True)
+
+
+@receiver(user_logged_in, dispatch_uid="accounts_password_typed")
+def signing_in_is_a_recent_password(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        reauth.mark(request)

@@ -69,6 +69,7 @@ urlpatterns = [
     path("accounts/signup/", auth.signup, name="signup"),
     *_password_views,
     path("accounts/", account.account, name="account"),
+    path("accounts/confirm-password/", account.confirm_password, name="confirm_password"),
     path("accounts/2fa/setup/", account.two_factor_enrol, name="2fa_enrol"),
     path("accounts/2fa/backup-codes/", account.two_factor_backup_codes, name="2fa_backup_codes"),
     path("accounts/2fa/disable/", account.two_factor_disable, name="2fa_disable"),

@@ -22,6 +22,7 @@ EVENTS: dict[str, str] = {
     "password_reset": "Password reset by email link",
     "backup_codes_regenerated": "Two-factor backup codes replaced",
     "session_verified": "Two-factor code entered for a signed-in session",
+    "password_confirmed": "Password entered again (for two-factor set-up, backup codes)",
     # accounts/actions.py, accounts/views/members.py, rotate_encryption_key
     "api_key_added": "API key added",
     "api_key_replaced": "API key replaced",

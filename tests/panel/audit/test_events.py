@@ -641,6 +641,7 @@ POSTS: dict[str, list[str] | str] = {
     "accounts:2fa_disable": ["two_factor_disabled"],
     "accounts:2fa_enrol": ["two_factor_enabled"],
     "accounts:account": READS,
+    "accounts:confirm_password": ["password_confirmed", "sign_in_failed", "locked_out"],
     "accounts:home": READS,
     "accounts:invitation": ["invitation_accepted"],
     "accounts:invitation_revoke": ["invitation_revoked"],
