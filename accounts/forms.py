@@ -136,8 +136,13 @@ class DisableTwoFactorForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if "password" in cleaned and cleaned.get("code"):
-            if twofactor.verify_code(self.user, cleaned["code"]) is None:
-                self.add_error("code", "That code is not valid. Enter the current code.")
+            try:
+                device = twofactor.verify_code(self.user, cleaned["code"])
+            except twofactor.Throttled as throttled:
+                self.add_error("code", str(throttled))
+            else:
+                if device is None:
+                    self.add_error("code", "That code is not valid. Enter the current code.")
         return cleaned
 
 

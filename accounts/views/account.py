@@ -71,21 +71,25 @@ def two_factor_enrol(request):
     device = twofactor.pending_app_device(request.user)
     form = EnrolCodeForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        codes = twofactor.confirm_app_device(device, form.cleaned_data["code"].strip())
-        if codes is None:
-            form.add_error(
-                "code",
-                "That code does not match. Check that your phone's clock is right and enter "
-                "the code the app shows now.",
-            )
+        try:
+            codes = twofactor.confirm_app_device(device, form.cleaned_data["code"].strip())
+        except twofactor.Throttled as throttled:
+            form.add_error("code", str(throttled))
         else:
-            otp_login(request, device)
-            # Shown in this response only: they are not kept anywhere we could show again.
-            return render(
-                request,
-                "accounts/2fa_backup_codes.html",
-                {"codes": codes, "next": next_url, "first_time": True},
-            )
+            if codes is None:
+                form.add_error(
+                    "code",
+                    "That code does not match. Check that your phone's clock is right and enter "
+                    "the code the app shows now.",
+                )
+            else:
+                otp_login(request, device)
+                # Shown in this response only: they are not kept anywhere we could show again.
+                return render(
+                    request,
+                    "accounts/2fa_backup_codes.html",
+                    {"codes": codes, "next": next_url, "first_time": True},
+                )
     return render(
         request,
         "accounts/2fa_enrol.html",

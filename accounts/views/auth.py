@@ -124,12 +124,9 @@ def login_code(request):
         return redirect("accounts:login")
     form = CodeForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        device = twofactor.verify_code(user, form.cleaned_data["code"])
+        device, error = _check_code(form, user)
         if device is None:
-            form.add_error("code", _WRONG_CODE)
-            audit.account_event(
-                "sign_in_failed", user, actor=None, outcome="failed", error="Wrong two-factor code."
-            )
+            audit.account_event("sign_in_failed", user, actor=None, outcome="failed", error=error)
         else:
             del request.session[PENDING_2FA]
             auth_login(request, user, backend=pending["backend"])
@@ -140,9 +137,22 @@ def login_code(request):
 
 _WRONG_CODE = (
     "That code is not valid. Enter the code your app shows now (it changes every 30 "
-    "seconds) or an unused backup code. After a wrong code, wait a few seconds before the "
-    "next try."
+    "seconds) or an unused backup code."
 )
+
+
+def _check_code(form, user):
+    """(the device that accepted the form's code, "") or (None, why not, for the record); the
+    form gets the error the user reads."""
+    try:
+        device = twofactor.verify_code(user, form.cleaned_data["code"])
+    except twofactor.Throttled as throttled:
+        form.add_error("code", str(throttled))
+        return None, "Too soon after a wrong two-factor code: not checked."
+    if device is None:
+        form.add_error("code", _WRONG_CODE)
+        return None, "Wrong two-factor code."
+    return device, ""
 
 
 def _passed_two_factor(request, device) -> None:
@@ -169,14 +179,13 @@ def verify_session(request):
         return redirect("accounts:2fa_enrol")
     form = CodeForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        device = twofactor.verify_code(request.user, form.cleaned_data["code"])
+        device, error = _check_code(form, request.user)
         if device is None:
-            form.add_error("code", _WRONG_CODE)
             audit.account_event(
                 "sign_in_failed",
                 request.user,
                 outcome="failed",
-                error="Wrong two-factor code for a signed-in session.",
+                error=error.replace(".", " for a signed-in session.", 1),
             )
         else:
             _passed_two_factor(request, device)
