@@ -8,7 +8,6 @@ for the person who asked; the permission to try at all is checked before, by `te
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -258,7 +257,7 @@ def invite(actor: Membership, email: str, role: str, accept_url) -> Invitation:
         "invitation": invitation,
         "url": accept_url(token),
         "inviter": actor.user,
-        "days": settings.PANEL_INVITATION_DAYS,
+        "valid_for": Invitation.valid_for(),
     }
     try:
         send_mail(

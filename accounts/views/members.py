@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
@@ -31,7 +30,7 @@ def _members_page(request, invite_form=None):
             "rows": rows,
             "invite_form": invite_form or InviteForm(actor=request.membership),
             "invitations": team.invitations.pending().select_related("invited_by"),
-            "invitation_days": settings.PANEL_INVITATION_DAYS,
+            "invitation_valid_for": Invitation.valid_for(),
         },
     )
 
@@ -77,8 +76,7 @@ def member_invite(request):
             messages.success(
                 request,
                 f"Invitation sent to {invitation.email} as {invitation.get_role_display()}. "
-                "The link works once, for the next "
-                f"{(invitation.expires_at - invitation.created_at).days} days.",
+                f"The link works once, for the next {Invitation.valid_for()}.",
             )
             return redirect("accounts:members", team=request.team.slug)
     return _members_page(request, invite_form=form)

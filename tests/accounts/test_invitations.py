@@ -244,3 +244,17 @@ def test_sign_up_from_an_invitation_fills_in_the_invited_email(members, invited,
 
     assert 'value="new@example.com"' in page
     assert "joins <strong>Acme Ops</strong> as operator" in page
+
+
+@pytest.mark.parametrize("days, words", [(7, "7 days"), (1, "1 day")])
+def test_the_banner_the_email_and_the_page_say_the_same_validity(
+    members, login_as, mailoutbox, settings, days, words
+):
+    """Issue 13 item 13: the banner said 6 days (expiry minus creation, a hair under 7)."""
+    settings.PANEL_INVITATION_DAYS = days
+
+    page = invite(login_as(members.admin), members).content.decode()
+
+    assert f"The link works once, for the next {words}." in page
+    assert f"They get an email with a link that works once, for {words}." in page
+    assert f"expires in {words}." in mailoutbox[-1].body
