@@ -258,6 +258,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("PANEL_LOGIN_LOCKOUT_MINUTES", 15,
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.auth.locked_out"
+# Failed sign-ins for one username from any address (accounts/lockout.py): past this many,
+# browsers that never signed in as that user wait 1, 2, 4 ... seconds between tries.
+PANEL_ACCOUNT_FAILURE_LIMIT = env_int("PANEL_ACCOUNT_FAILURE_LIMIT", 20, minimum=1)
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
 # The client's address for lockouts, the audit log and the action layer (panel/middleware.py):

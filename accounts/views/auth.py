@@ -59,6 +59,10 @@ def login(request):
     next_url = safe_next(request)
     if request.user.is_authenticated:
         return redirect(next_url or "accounts:home")
+    if request.method == "POST":
+        slowed = _slowed_down(request, request.POST.get("username", ""))
+        if slowed is not None:
+            return slowed
     form = LoginForm(request, data=request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         user = form.get_user()
@@ -72,8 +76,38 @@ def login(request):
             }
             return redirect("accounts:login_code")
         auth_login(request, user)
-        return redirect(next_url or "accounts:home")
+        response = redirect(next_url or "accounts:home")
+        lockout.remember_device(request, response, user.get_username())
+        return response
     return render(request, "accounts/login.html", _login_context(request, form, next_url))
+
+
+def _slowed_down(request, username: str):
+    """The answer to a try that must wait (accounts/lockout.py, per account across
+    addresses), unchecked; None if it may go ahead."""
+    wait = lockout.account_wait(request, username)
+    if not wait:
+        return None
+    user = User.objects.filter(username=username).first()
+    audit.record(
+        "sign_in_failed",
+        team=audit.personal_team(user),
+        target=audit.user_target(user, username),
+        params={"username": username},
+        outcome="failed",
+        error="Refused without checking the password: many failed sign-ins for this user "
+        "from different addresses; slowed down.",
+        actor=None,
+    )
+    seconds = "1 second" if wait == 1 else f"{wait} seconds"
+    message = (
+        f"There have been many failed sign-ins for “{username}”, from different addresses. "
+        f"From a browser that has not signed in as this user before, the next try is possible "
+        f"in {seconds}. A browser you have signed in with before is not slowed down."
+    )
+    form = LoginForm(request, initial={"username": username})
+    context = _login_context(request, form, safe_next(request), locked_message=message)
+    return render(request, "accounts/login.html", context, status=429)
 
 
 def _login_context(request, form, next_url, **extra):
@@ -131,7 +165,9 @@ def login_code(request):
             del request.session[PENDING_2FA]
             auth_login(request, user, backend=pending["backend"])
             _passed_two_factor(request, device)
-            return redirect(pending["next"] or "accounts:home")
+            response = redirect(pending["next"] or "accounts:home")
+            lockout.remember_device(request, response, user.get_username())
+            return response
     return render(request, "accounts/login_code.html", {"form": form, "pending_user": user})
 
 
@@ -251,9 +287,12 @@ def signup(request):
                 f"Welcome, {user.username}! You have joined {membership.team.name} as "
                 f"{membership.get_role_display()}.",
             )
-            return redirect("accounts:team_home", team=membership.team.slug)
-        messages.success(request, f"Welcome, {user.username}! This is your personal team.")
-        return redirect(next_url or "accounts:home")
+            response = redirect("accounts:team_home", team=membership.team.slug)
+        else:
+            messages.success(request, f"Welcome, {user.username}! This is your personal team.")
+            response = redirect(next_url or "accounts:home")
+        lockout.remember_device(request, response, user.get_username())
+        return response
     return render(
         request,
         "accounts/signup.html",
