@@ -124,6 +124,8 @@ def change_role(actor: Membership, member: Membership, role: str) -> Membership:
     member = Membership.objects.select_for_update().get(pk=member.pk)
     if role not in Role.values:
         raise AccountError(f"There is no role called {role!r}.")
+    if role != Role.OWNER:
+        _keep_the_personal_user(member, "demoted")
     if not may_grant(actor.role, member.role):
         raise AccountError(
             f"{member.user.username} is {_a(member.get_role_display())}; "
@@ -159,6 +161,7 @@ def remove_member(actor: Membership, member: Membership) -> None:
             f"{member.user.username} is {_a(member.get_role_display())}; "
             "you cannot remove someone above you."
         )
+    _keep_the_personal_user(member, "removed")
     member.delete()
     audit.record(
         "member_removed",
@@ -189,6 +192,7 @@ def unlock_member(actor: Membership, member: Membership) -> None:
 def leave_team(member: Membership) -> None:
     _lock_owners(member.team_id)
     member = Membership.objects.select_for_update().get(pk=member.pk)
+    _keep_the_personal_user(member, "leave")
     if member.role == Role.OWNER:
         _keep_an_owner(member, "leave")
     member.delete()
@@ -210,6 +214,21 @@ def _lock_owners(team_id: int) -> list[int]:
         .filter(team_id=team_id, role=Role.OWNER)
         .order_by("pk")
         .values_list("pk", flat=True)
+    )
+
+
+def _keep_the_personal_user(member: Membership, what: str) -> None:
+    """A personal team always keeps its user, as an owner: it holds the user's own account
+    events (sign-ins, two-factor, password), which only that user reads there (issue 11 item
+    11; panel.audit.queries.team_entries). A co-owner could otherwise remove the user and
+    keep reading their sign-ins."""
+    if member.team.personal_for_id != member.user_id:
+        return
+    name = member.user.username
+    if what == "leave":
+        raise AccountError(f"This is your personal team, {name}: you cannot leave it.")
+    raise AccountError(
+        f"This is {name}'s personal team: {name} cannot be {what}; they stay its owner."
     )
 
 

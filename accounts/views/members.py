@@ -48,6 +48,8 @@ def _row(
         "error": error,
         "is_you": member.user_id == request.user.pk,
         "manageable": may_grant(request.membership.role, member.role),
+        # The user of a personal team stays in it, as its owner (actions._keep_the_personal_user).
+        "stays": member.team.personal_for_id == member.user_id,
     }
 
 

@@ -56,6 +56,27 @@ EVENTS: dict[str, str] = {
 }
 
 
+# What happened to one user's account: written in the user's personal team, and shown there
+# only to that user, whoever else is a member (panel.audit.queries.team_entries).
+ACCOUNT_EVENTS = frozenset(
+    {
+        "signed_in",
+        "signed_out",
+        "sign_in_failed",
+        "locked_out",
+        "two_factor_enabled",
+        "two_factor_disabled",
+        "signed_out_everywhere",
+        "signed_up",
+        "password_changed",
+        "password_reset",
+        "backup_codes_regenerated",
+        "session_verified",
+        "password_confirmed",
+    }
+)
+
+
 # The names of the action layer's mutating functions, registered by its `@mutation` decorator
 # (panel/servers/actions/base.py) when the action modules load (ServersConfig.ready): the audit
 # app imports nothing above it.
