@@ -8,6 +8,11 @@ for the person who asked; the permission to try at all is checked before, by `te
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+
+from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -33,6 +38,83 @@ class AccountError(Exception):
 def create_user(username: str, email: str, password: str) -> User:
     """A new user; the `post_save` handler in accounts.signals gives them a personal team."""
     return User.objects.create_user(username=username, email=email, password=password)
+
+
+# Sign-up without an invitation goes through the email address (issue 11 item 12): the page
+# answers every request alike ("we sent you an email"), and the email says what the page must
+# not: the link that creates the account, or that the address already has one, or that the
+# username is taken. Finding out whether an account exists then takes a mailbox and a message
+# per try, as for password resets. The request waits in the cache until the link is used.
+SIGN_UP_HOURS = 24
+_SIGN_UP_PREFIX = "accounts:sign-up:"
+
+
+def _sign_up_key(token: str) -> str:
+    return _SIGN_UP_PREFIX + hashlib.sha256(token.encode()).hexdigest()
+
+
+@sensitive_variables("password")
+def request_sign_up(username: str, email: str, password: str, urls) -> None:
+    """Email `email` what becomes of this sign-up. `urls(name, token=None)` builds absolute
+    links: "finish" (with the token), "login", "password_reset", "signup"."""
+    # Hashed whatever happens next, so that the answer takes as long either way.
+    password_hash = make_password(password)
+    existing = User.objects.filter(email__iexact=email).first()
+    context = {"username": username, "email": email, "hours": SIGN_UP_HOURS}
+    if existing is not None:
+        template, subject = "accounts/email/sign_up_exists.txt", "You already have an account"
+        context.update(
+            existing=existing.username, login=urls("login"), reset=urls("password_reset")
+        )
+    elif User.objects.filter(username__iexact=username).exists():
+        template, subject = "accounts/email/sign_up_taken.txt", "Choose another username"
+        context["signup"] = urls("signup")
+    else:
+        token = secrets.token_urlsafe(32)
+        cache.set(
+            _sign_up_key(token),
+            {"username": username, "email": email, "password": password_hash},
+            timeout=SIGN_UP_HOURS * 3600,
+        )
+        template, subject = "accounts/email/sign_up.txt", "Finish creating your account"
+        context["url"] = urls("finish", token)
+    send_mail(
+        subject=f"{subject} on the Vultr panel",
+        message=render_to_string(template, context),
+        from_email=None,
+        recipient_list=[email],
+    )
+
+
+def pending_sign_up(token: str) -> dict | None:
+    """The sign-up waiting for this link: {"username", "email"} (and the password's hash)."""
+    return cache.get(_sign_up_key(token))
+
+
+def finish_sign_up(token: str) -> User:
+    """Create the account the link was sent for; the link works once."""
+    pending = cache.get(_sign_up_key(token))
+    if pending is None:
+        raise AccountError(
+            "This link has expired or was used already. Sign up again to get a new one."
+        )
+    username, email = pending["username"], pending["email"]
+    taken = (
+        f"The username {username} was taken after the link was sent. Sign up again with another."
+    )
+    if User.objects.filter(username__iexact=username).exists():
+        raise AccountError(taken)
+    if User.objects.filter(email__iexact=email).exists():
+        raise AccountError(f"{email} already has an account. Sign in, or reset its password.")
+    try:
+        with transaction.atomic():
+            # The hash as made at the request: the password itself was never kept.
+            user = User(username=username, email=email, password=pending["password"])
+            user.save()  # accounts.signals gives the user a personal team
+    except IntegrityError:
+        raise AccountError(taken) from None
+    cache.delete(_sign_up_key(token))
+    return user
 
 
 def log_out_everywhere(user: User) -> None:

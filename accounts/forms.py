@@ -3,7 +3,14 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, UserCreationForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    SetPasswordMixin,
+    UserCreationForm,
+    UsernameField,
+)
+from django.contrib.auth.validators import UnicodeUsernameValidator
 
 from accounts import twofactor
 from accounts.keys import KEY_FORMAT, KEY_FORMAT_MESSAGE
@@ -88,6 +95,34 @@ class ChangePasswordForm(PasswordChangeForm):
                 self.error_messages["password_incorrect"], code="password_incorrect"
             )
         return old_password
+
+
+class SignupRequestForm(SetPasswordMixin, forms.Form):
+    """Sign-up without an invitation: everything is checked except whether the username or the
+    email address is taken, which the email answers (accounts.actions.request_sign_up), so
+    that the page tells nobody which accounts exist (issue 11 item 12)."""
+
+    username = UsernameField(
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text="Letters, digits and @/./+/-/_ only; at most 150 characters.",
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    email = SignupForm.base_fields["email"]
+    password1, password2 = SetPasswordMixin.create_password_fields()
+
+    def clean(self):
+        self.validate_passwords()
+        return super().clean()
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The password validators compare with the name and address, as at Django's sign-up.
+        user = User(
+            username=self.cleaned_data.get("username", ""),
+            email=self.cleaned_data.get("email", ""),
+        )
+        self.validate_password_for_user(user)
 
 
 class CodeForm(forms.Form):

@@ -67,6 +67,7 @@ urlpatterns = [
     path("accounts/verify/", auth.verify_session, name="verify_session"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", auth.signup, name="signup"),
+    path("accounts/signup/<str:token>/", auth.signup_finish, name="signup_finish"),
     *_password_views,
     path("accounts/", account.account, name="account"),
     path("accounts/confirm-password/", account.confirm_password, name="confirm_password"),

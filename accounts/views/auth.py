@@ -14,6 +14,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -22,7 +23,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from accounts import actions, lockout, twofactor
-from accounts.forms import CodeForm, LoginForm, SignupForm
+from accounts.forms import CodeForm, LoginForm, SignupForm, SignupRequestForm
 from accounts.models import Invitation, User
 from accounts.views._helpers import safe_next
 from panel.audit import record as audit
@@ -230,6 +231,50 @@ def verify_session(request):
     return render(request, "accounts/login_code.html", {"form": form, "next": next_url})
 
 
+def _request_sign_up(request, next_url: str):
+    form = SignupRequestForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+
+        def urls(name: str, token: str | None = None) -> str:
+            if name == "finish":
+                return request.build_absolute_uri(reverse("accounts:signup_finish", args=[token]))
+            return request.build_absolute_uri(reverse(f"accounts:{name}"))
+
+        data = form.cleaned_data
+        actions.request_sign_up(data["username"], data["email"], data["password1"], urls)
+        return render(
+            request,
+            "accounts/signup_sent.html",
+            {"email": data["email"], "hours": actions.SIGN_UP_HOURS},
+        )
+    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+
+
+@csrf_protect
+@never_cache
+def signup_finish(request, token):
+    """The link of a sign-up's email: a button (link scanners only GET) creates the account."""
+    if request.user.is_authenticated:
+        return redirect("accounts:home")
+    pending = actions.pending_sign_up(token)
+    if pending is None:
+        problem = "This link has expired or was used already. Sign up again to get a new one."
+        return render(request, "accounts/signup_finish.html", {"problem": problem}, status=410)
+    if request.method != "POST":
+        return render(request, "accounts/signup_finish.html", {"pending": pending})
+    try:
+        user = actions.finish_sign_up(token)
+    except actions.AccountError as err:
+        return render(request, "accounts/signup_finish.html", {"problem": str(err)}, status=409)
+    audit.account_event("signed_up", user, params={"email": user.email})
+    request.audit_signed_up = True  # one entry for the request (panel/audit/receivers.py)
+    auth_login(request, user, backend=MODEL_BACKEND)
+    messages.success(request, f"Welcome, {user.username}! This is your personal team.")
+    response = redirect("accounts:home")
+    lockout.remember_device(request, response, user.get_username())
+    return response
+
+
 def _signup_open(request) -> bool:
     return settings.PANEL_ALLOW_SIGNUP or _pending_invitation(request) is not None
 
@@ -246,9 +291,13 @@ def _pending_invitation(request) -> Invitation | None:
 @csrf_protect
 @never_cache
 def signup(request):
-    """A new account with a personal team. From an invitation's link, the account joins the
-    invitation's team as part of signing up, which uses the invitation up: one link makes one
-    account, also while sign-up is closed to everyone else."""
+    """A new account with a personal team.
+
+    Without an invitation, the account is made from a link emailed to its address
+    (`_request_sign_up`), so that this page never says whether a username or address is
+    taken. From an invitation's link (which came by email), it is made at once and joins the
+    invitation's team, which uses the invitation up: one link makes one account, also while
+    sign-up is closed to everyone else."""
     next_url = safe_next(request)
     if request.user.is_authenticated:
         return redirect(next_url or "accounts:home")
@@ -256,6 +305,8 @@ def signup(request):
     if invitation is None and not settings.PANEL_ALLOW_SIGNUP:
         request.session.pop(PENDING_INVITATION, None)
         return render(request, "accounts/signup_closed.html", status=403)
+    if invitation is None:
+        return _request_sign_up(request, next_url)
     form = SignupForm(
         request.POST if request.method == "POST" else None,
         initial={"email": invitation.email} if invitation else None,
