@@ -241,7 +241,15 @@ def _request_sign_up(request, next_url: str):
             return request.build_absolute_uri(reverse(f"accounts:{name}"))
 
         data = form.cleaned_data
-        actions.request_sign_up(data["username"], data["email"], data["password1"], urls)
+        try:
+            actions.request_sign_up(data["username"], data["email"], data["password1"], urls)
+        except OSError as exc:  # smtplib's errors are OSErrors too
+            form.add_error(
+                None,
+                f"The email to {data['email']} could not be sent ({exc}); nothing was saved. "
+                "Try again later, or tell the panel's administrator (EMAIL_* settings).",
+            )
+            return render(request, "accounts/signup.html", {"form": form, "next": next_url})
         return render(
             request,
             "accounts/signup_sent.html",

@@ -129,3 +129,14 @@ def test_signed_in_users_are_sent_home(login_as, members):
     response = login_as(members.viewer).get(reverse("accounts:signup"))
 
     assert response["Location"] == "/"
+
+
+def test_a_mail_server_that_refuses_is_said(client, settings):
+    # Nothing listens on port 9 of loopback: the SMTP connection is refused.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9
+
+    response = client.post(SIGNUP, FORM)
+
+    assert "could not be sent" in response.content.decode()
+    assert "Check your email" not in response.content.decode()
