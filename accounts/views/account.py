@@ -23,16 +23,30 @@ from accounts.forms import (
 )
 from accounts.views._helpers import safe_next
 from panel.audit import record as audit
+from panel.audit.events import ACCOUNT_EVENTS
+from panel.audit.models import AuditEntry
+
+SECURITY_EVENTS_SHOWN = 10
 
 
 @login_required
 @never_cache
 def account(request):
     user = request.user
+    personal = audit.personal_team(user)
     return render(
         request,
         "accounts/account.html",
         {
+            "personal_team": personal,
+            # The account's own log, always the user's to read (issue 11 item 11).
+            "security_events": list(
+                AuditEntry.objects.for_team(personal)
+                .filter(action__in=ACCOUNT_EVENTS)
+                .order_by("-seq")[:SECURITY_EVENTS_SHOWN]
+            )
+            if personal is not None
+            else [],
             "has_two_factor": twofactor.has_two_factor(user),
             "backup_codes_left": twofactor.backup_codes_left(user),
             "memberships": user.memberships.select_related("team").order_by("team__name"),

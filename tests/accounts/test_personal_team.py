@@ -98,3 +98,19 @@ def test_the_members_page_offers_no_removal_of_the_user(members, shared, login_a
     assert reverse("accounts:member_role", args=[shared.slug, owner_row.pk]) not in html
     admin_row = row(shared, members.admin)
     assert reverse("accounts:member_remove", args=[shared.slug, admin_row.pk]) in html
+
+
+def test_the_account_page_shows_the_users_own_security_activity(client, members, login_as):
+    client.post(
+        "/accounts/login/", {"username": "olivia", "password": "wrong"}, REMOTE_ADDR="10.3.3.3"
+    )
+    failed = AuditEntry.objects.get(action="sign_in_failed")
+
+    page = login_as(members.owner).get(reverse("accounts:account")).content.decode()
+
+    assert "Security activity" in page
+    assert "10.3.3.3" in page
+    personal = members.owner.personal_team
+    assert reverse("panel:audit_entry", args=[personal.slug, failed.pk]) in page
+    other = login_as(members.admin).get(reverse("accounts:account")).content.decode()
+    assert "10.3.3.3" not in other
