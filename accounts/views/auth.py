@@ -178,17 +178,17 @@ _WRONG_CODE = (
 )
 
 
-def _check_code(form, user):
+def _check_code(form, user, where: str = ""):
     """(the device that accepted the form's code, "") or (None, why not, for the record); the
     form gets the error the user reads."""
     try:
         device = twofactor.verify_code(user, form.cleaned_data["code"])
     except twofactor.Throttled as throttled:
         form.add_error("code", str(throttled))
-        return None, "Too soon after a wrong two-factor code: not checked."
+        return None, f"Too soon after a wrong two-factor code{where}: not checked."
     if device is None:
         form.add_error("code", _WRONG_CODE)
-        return None, "Wrong two-factor code."
+        return None, f"Wrong two-factor code{where}."
     return device, ""
 
 
@@ -216,13 +216,13 @@ def verify_session(request):
         return redirect("accounts:2fa_enrol")
     form = CodeForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        device, error = _check_code(form, request.user)
+        device, error = _check_code(form, request.user, where=" for a signed-in session")
         if device is None:
             audit.account_event(
                 "sign_in_failed",
                 request.user,
                 outcome="failed",
-                error=error.replace(".", " for a signed-in session.", 1),
+                error=error,
             )
         else:
             _passed_two_factor(request, device)
