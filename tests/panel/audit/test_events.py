@@ -714,7 +714,6 @@ POSTS: dict[str, list[str] | str] = {
     "panel:server_console": ["open_console"],
     "panel:server_bulk": ["start_server", "halt_server", "reboot_server", "destroy_server"],
     "panel:server_destroy": ["destroy_server"],
-    "panel:server_console": ["open_console"],
     "panel:server_detail": READS,
     "panel:server_images": READS,
     "panel:server_ipv4": READS,
