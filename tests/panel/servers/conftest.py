@@ -19,7 +19,6 @@ V2_NOT_YET = {
     "test_scripts",
     "test_snapshots",
     "test_sshkeys",
-    "test_vultr_account",
 }
 
 
