@@ -67,6 +67,26 @@ class Demo:
     def sshkeys(self) -> dict:
         return self.vultr.get("sshkey/list").json() or {}
 
+    def sshkey(self, id: str) -> dict | None:
+        """The SSH key with id `id` of either version, as v1 lists it (None if there is none)."""
+        return self.sshkeys().get(self._v1_id(id, "sshkey"))
+
+    def script(self, id: str) -> dict | None:
+        """The startup script with id `id` of either version, as v1 lists it (None if none)."""
+        return self.scripts().get(self._v1_id(id, "startupscript"))
+
+    def snapshot(self, id: str) -> dict | None:
+        """The snapshot with id `id` of either version, as v1 lists it (None if there is none)."""
+        return self.snapshots().get(self._v1_id(id, "snapshot"))
+
+    def _v1_id(self, id: str, kind: str) -> str | None:
+        if self.vultr.api_version == "v1" or "-" not in id:
+            return id
+        try:
+            return self.vultr.sim.ids(self.vultr.key, id, kind)["v1"]
+        except (KeyError, ValueError):  # an object that is gone
+            return None
+
     def sshkey_id(self, name: str) -> str:
         found = next(k for k, v in self.sshkeys().items() if v["name"] == name)
         return self.vultr.panel_id(found)

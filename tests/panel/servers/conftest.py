@@ -15,7 +15,6 @@ V2_NOT_YET = {
     "test_resource_forms",
     "test_scripts",
     "test_snapshots",
-    "test_sshkeys",
 }
 
 
