@@ -20,8 +20,10 @@ DOCKER = "#!/bin/bash\ncurl -fsSL https://get.docker.com | sh\n"
 def test_it_lists_the_scripts_with_their_type_and_text(operator, url, demo):
     page = _text(operator.get(url("script_list")))
 
+    assert len(demo.scripts()) == 2
     for script_id, script in demo.scripts().items():
-        assert script_id in page and script["name"] in page
+        assert f"/{demo.vultr.panel_id(script_id, 'startupscript')}/" in page  # v2: the UUID
+        assert script["name"] in page
     assert '<span class="badge">boot</span>' in page
     assert '<span class="badge">pxe</span>' in page
     assert "https://get.docker.com" in page
@@ -34,7 +36,7 @@ def test_adding_a_script(operator, url, demo, kind):
     response = operator.post(url("script_add"), {"name": "hello", "type": kind, "script": text})
 
     assert response.status_code == 302
-    added = demo.scripts()[demo.script_id("hello")]
+    added = demo.script(demo.script_id("hello"))
     assert (added["type"], added["script"]) == (kind, text)
     entry = _entries().get()
     assert (entry.action, entry.outcome, entry.target_id) == (
@@ -48,7 +50,7 @@ def test_adding_a_script(operator, url, demo, kind):
 def test_windows_line_ends_are_stored_as_unix_ones(operator, url, demo):
     operator.post(url("script_add"), {"name": "crlf", "type": "boot", "script": "a\r\nb\r\n"})
 
-    assert demo.scripts()[demo.script_id("crlf")]["script"] == "a\nb\n"
+    assert demo.script(demo.script_id("crlf"))["script"] == "a\nb\n"
 
 
 def test_an_empty_script_is_refused(operator, url, demo):
@@ -79,7 +81,7 @@ def test_editing_the_text(operator, url, demo):
     )
 
     assert response.status_code == 302
-    assert demo.scripts()[docker]["script"] == new_text
+    assert demo.script(docker)["script"] == new_text
     entry = _entries().get()
     assert (entry.action, entry.target_label) == ("update_startupscript", "install-docker")
     assert list(entry.params) == ["script"]
@@ -91,8 +93,8 @@ def test_renaming_keeps_the_text(operator, url, demo):
 
     operator.post(url("script_edit", script_id=docker), {"name": "docker", "script": DOCKER})
 
-    assert demo.scripts()[docker]["name"] == "docker"
-    assert demo.scripts()[docker]["script"] == DOCKER
+    assert demo.script(docker)["name"] == "docker"
+    assert demo.script(docker)["script"] == DOCKER
     assert _entries().get().params == {"name": "docker"}
 
 
@@ -104,17 +106,24 @@ def test_the_edit_page_shows_the_script_but_not_the_type(operator, url, demo):
     assert "Vultr cannot change a script&#x27;s type" in page
 
 
-def test_a_real_412_on_edit_is_shown_next_to_the_form(operator, url, demo, vultr):
+def test_a_real_refusal_on_edit_is_shown_next_to_the_form(operator, url, demo, vultr, api_version):
     docker = demo.script_id("install-docker")
     operator.get(url("script_list"))
-    assert vultr.post("startupscript/destroy", SCRIPTID=docker).status_code == 200
+    # Deleted behind the panel's back: v1 answers 412, v2 404 (v2 reference §1.3).
+    v1_id = vultr.sim.ids(vultr.key, docker, "startupscript")["v1"]
+    assert vultr.post("startupscript/destroy", SCRIPTID=v1_id).status_code == 200
+    said = {
+        "v1": "Vultr refused: Invalid startup script.  Check SCRIPTID value",
+        "v2": "Vultr refused: Invalid startup script ID",
+    }[api_version]
 
     response = operator.post(
         url("script_edit", script_id=docker), {"name": "x", "script": "echo"}, headers=HTMX
     )
 
     assert response.status_code == 200
-    assert "Vultr refused: Invalid startup script.  Check SCRIPTID value" in _text(response)
+    assert said in _text(response)
+    assert "x" not in {s["name"] for s in demo.scripts().values()}
 
 
 # -- delete ----------------------------------------------------------------------------------

@@ -125,9 +125,7 @@ def test_a_bad_replacement_is_refused(operator, url, demo):
     assert demo.sshkey(laptop) == before
 
 
-def test_a_real_refusal_on_edit_is_shown_next_to_the_form(
-    operator, url, demo, vultr, api_version
-):
+def test_a_real_refusal_on_edit_is_shown_next_to_the_form(operator, url, demo, vultr, api_version):
     laptop = demo.sshkey_id("laptop")
     operator.get(url("sshkey_list"))
     # Deleted behind the panel's back: v1 answers 412, v2 404 (v2 reference §1.3, tf#371).
