@@ -13,7 +13,6 @@ from tests.panel.helpers import Demo, deselect_v2_runs
 V2_NOT_YET = {
     "test_deploy",
     "test_resource_forms",
-    "test_snapshots",
 }
 
 

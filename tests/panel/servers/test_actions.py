@@ -351,12 +351,13 @@ def test_a_real_refusal_reaches_the_user(members, ctx_for, vultr, demo, api_vers
         said = "cannot be destroyed within 5 minutes"
     else:  # v2 refuses it while the server is being built (500, v2 reference §1.3)
         young = vultr.create_server(label="young")
-        said = "Server is currently locked"
+        said = "Vultr refused: Unable to destroy server: Unable to remove VM: Server is currently"
 
     with pytest.raises(actions.ActionError) as failed:
         actions.destroy_server(ctx_for(members.owner), young)
 
     assert said in str(failed.value)
+    assert failed.value.kind == "refused"  # nothing was done; the same request works later
     assert vultr_entries().get().error.startswith("Unable to destroy server")
     assert demo.server("young") is not None
 
