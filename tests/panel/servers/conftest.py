@@ -12,7 +12,6 @@ from tests.panel.helpers import Demo, deselect_v2_runs
 # ids. Their v2 runs are deselected (reported in the summary) until they are ported (issue 9 §4).
 V2_NOT_YET = {
     "test_deploy",
-    "test_resource_forms",
 }
 
 
