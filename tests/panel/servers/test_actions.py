@@ -516,3 +516,33 @@ def test_snapshots_taken_here_are_found_for_their_server(members, ctx_for, demo)
 
     assert actions.snapshot_ids_taken_from(ctx, subid) == {snapshot_id}
     assert actions.snapshot_ids_taken_from(ctx, demo.id("web-02")) == set()
+
+
+# What v2 itself answers to a bad order (v2 reference §1.3, §1.6, §8.7, §8.8), each a 400 that
+# creates nothing: a plan the region does not have, a plan Vultr does not know, an SSH key id
+# that is not a UUID.
+V2_BAD_ORDERS = {
+    "plan not in region": ({"plan_id": "vc2-16c-64gb"}, "Invalid plan chosen."),
+    "unknown plan": ({"plan_id": "vc2-99c-1tb"}, "Invalid plan chosen."),
+    "not a UUID": ({"ssh_key_ids": ("541b4960f23bd",)}, "Invalid UUID format."),
+}
+
+
+@pytest.mark.parametrize("api_version", ["v2"])  # v2's own answers; v1's are its 412s above
+@pytest.mark.parametrize("bad", list(V2_BAD_ORDERS))
+def test_v2s_answers_to_a_bad_order_reach_the_user_in_its_words(
+    members, ctx_for, demo, bad, api_version
+):
+    from panel.vultr.domain import NewServer
+
+    fields, said = V2_BAD_ORDERS[bad]
+    order = {"region_id": "ewr", "plan_id": "vc2-1c-1gb", "os_id": "387", **fields}
+    before = set(demo.servers())
+
+    with pytest.raises(actions.ActionError) as failed:
+        actions.create_server(ctx_for(members.operator), NewServer(**order, label="bad"))
+
+    assert str(failed.value) == f"Vultr refused: {said}"
+    assert failed.value.kind == "refused"
+    assert set(demo.servers()) == before
+    assert vultr_entries().get().error == said
