@@ -408,6 +408,9 @@ def test_startup_scripts_travel_base64_and_read_back_as_text(client):
         ScriptType.PXE,
         "#!ipxe\nchain http://boot.example/x",
     )
+    client.startupscript_update(pxe_id, type="boot")  # v2 changes the type too (§2)
+    (booted,) = [s for s in client.startupscript_list() if s.id == pxe_id]
+    assert (booted.name, booted.type) == ("chain (new)", ScriptType.BOOT)
 
     client.startupscript_destroy(script_id)
     client.startupscript_destroy(pxe_id)

@@ -392,7 +392,14 @@ class V1Transport:
             type=type.value,
         )
 
-    def startupscript_update(self, script_id: str, name: str | None, script: str | None) -> None:
+    def startupscript_update(
+        self, script_id: str, name: str | None, script: str | None, type: ScriptType | None
+    ) -> None:
+        if type is not None:
+            # startupscript/update takes only name and script (reference §7).
+            raise InvalidParameterError(
+                "type", "API v1 cannot change a script's type: add a new script instead"
+            )
         changes = _present(name=name, script=script)
         self._act("startupscript/update", SCRIPTID=numeric_id("script_id", script_id), **changes)
 

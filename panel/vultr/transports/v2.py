@@ -504,12 +504,19 @@ class V2Transport:
             body={"name": name, "script": _b64(script), "type": type.value},
         )
 
-    def startupscript_update(self, script_id: str, name: str | None, script: str | None) -> None:
+    def startupscript_update(
+        self, script_id: str, name: str | None, script: str | None, type: ScriptType | None
+    ) -> None:
+        # Unlike v1, v2 changes the type too (§2: PATCH takes name, script and type).
         self._send(
             "PATCH",
             f"startup-scripts/{_id('script_id', script_id)}",
             204,
-            body=_present(name=name, script=None if script is None else _b64(script)),
+            body=_present(
+                name=name,
+                script=None if script is None else _b64(script),
+                type=None if type is None else type.value,
+            ),
         )
 
     def startupscript_destroy(self, script_id: str) -> None:

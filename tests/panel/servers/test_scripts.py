@@ -98,12 +98,36 @@ def test_renaming_keeps_the_text(operator, url, demo):
     assert _entries().get().params == {"name": "docker"}
 
 
-def test_the_edit_page_shows_the_script_but_not_the_type(operator, url, demo):
+# v1's startupscript/update takes a name and a script only (v1 reference §7).
+@pytest.mark.parametrize("api_version", ["v1"])
+def test_on_v1_the_edit_page_shows_the_script_but_not_the_type(operator, url, demo, api_version):
     page = _text(operator.get(url("script_edit", script_id=demo.script_id("install-docker"))))
 
     assert "https://get.docker.com" in page
     assert 'name="type"' not in page
     assert "Vultr cannot change a script&#x27;s type" in page
+
+
+# v2 changes a script's type with the same PATCH (v2 reference §2); v1 cannot (above).
+@pytest.mark.parametrize("api_version", ["v2"])
+def test_on_v2_the_type_can_be_changed_too(operator, url, demo, api_version):
+    netboot = demo.script_id("netboot")
+    target = url("script_edit", script_id=netboot)
+    page = _text(operator.get(target))
+    assert '<option value="pxe" selected>' in page
+    assert "cannot change a script" not in page
+    text = demo.script(netboot)["script"]
+
+    response = operator.post(target, {"name": "netboot", "type": "boot", "script": text})
+
+    assert response.status_code == 302
+    assert (demo.script(netboot)["type"], demo.script(netboot)["script"]) == ("boot", text)
+    entry = _entries().get()
+    assert (entry.action, entry.target_label, entry.params) == (
+        "update_startupscript",
+        "netboot",
+        {"type": "boot"},
+    )
 
 
 def test_a_real_refusal_on_edit_is_shown_next_to_the_form(operator, url, demo, vultr, api_version):
