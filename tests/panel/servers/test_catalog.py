@@ -39,7 +39,10 @@ def test_every_member_who_sees_servers_sees_it(members, login_as, url, vultr, ro
     page = login_as(members.with_role(role)).get(url).content.decode()
 
     if api_version == "v2":  # v2 names plans and regions by code (v2 reference §1.6)
-        assert "vc2-1c-1gb" in page and "ewr" in page
+        assert "vc2-1c-1gb" in page and '<td data-label="Code">ewr</td>' in page
+        assert '<code class="muted">ewr</code>' not in page  # its id is its code: shown once
+    else:  # v1's DCID beside the name, its code in a column of its own
+        assert '<code class="muted">1</code>' in page and '<td data-label="Code">EWR</td>' in page
 
     for region in vultr.get("regions/list").json().values():
         assert region["name"] in page
