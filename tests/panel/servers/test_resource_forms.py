@@ -11,7 +11,7 @@ from panel.audit.models import TeamSettings
 from tests.panel.helpers import HTMX, inject_fault
 from tests.panel.helpers import action_entries as _entries
 from tests.panel.helpers import text as _text
-from tests.panel.servers.test_resources import KINDS, Kind
+from tests.panel.servers.test_resources import KINDS, UNKNOWN_UUID, Kind
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +189,21 @@ def test_vultrs_errors_on_delete_are_shown_next_to_the_form(
     assert response.status_code == 200
     assert all(words in _text(response) for words in shown), shown
     assert kind.item(demo) in kind.state(demo)
+
+
+def test_an_id_of_the_other_versions_shape_is_a_404_without_a_request(
+    operator, url, vultr, kind, api_version
+):
+    # v2 names these by UUID, v1 by its short ids (issue 9, bad input).
+    other = UNKNOWN_UUID if api_version == "v1" else kind.unknown_id
+    pages = [url(f"{kind.url}_delete", **{f"{kind.url}_id": other})]
+    if kind.edit_data is not None:
+        pages.append(url(f"{kind.url}_edit", **{f"{kind.url}_id": other}))
+    vultr.sim.reset_stats()
+
+    for page in pages:
+        assert operator.get(page).status_code == 404
+        assert operator.post(page, {"confirm": kind.name, "name": "x"}).status_code == 404
+
+    assert vultr.sim.stats()["total"] == 0
+    assert not _entries().filter(outcome="succeeded").exists()
