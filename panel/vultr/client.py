@@ -377,6 +377,12 @@ class VultrClient:
     def snapshot_destroy(self, snapshot_id: str) -> None:
         self._transport.snapshot_destroy(check.identifier("snapshot_id", snapshot_id))
 
+    def snapshot_update(self, snapshot_id: str, description: str) -> None:
+        """Changes a snapshot's description (API v2 only: v1 refuses it before any request)."""
+        self._transport.snapshot_update(
+            check.identifier("snapshot_id", snapshot_id), check.text("description", description)
+        )
+
     def snapshot_list(self) -> list[Snapshot]:
         return self._transport.snapshot_list()
 

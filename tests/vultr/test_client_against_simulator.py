@@ -220,6 +220,12 @@ def test_snapshots(client, sim):
     assert client.server_get(web.id).is_ready
     assert client.server_get(clone).is_ready
 
+    # v1 cannot change a snapshot: refused before any request.
+    sent = sim.stats()["total"]
+    with pytest.raises(InvalidParameterError, match="cannot change a snapshot"):
+        client.snapshot_update(snapshot_id, "after upgrade")
+    assert sim.stats()["total"] == sent
+
     client.snapshot_destroy(snapshot_id)
     assert {s.id for s in client.snapshot_list()} == before
 

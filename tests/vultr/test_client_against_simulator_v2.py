@@ -351,6 +351,10 @@ def test_snapshots(client, sim):
     assert client.server_get(web.id).is_ready
     assert client.server_get(clone).is_ready
 
+    client.snapshot_update(snapshot_id, "after upgrade")  # v2 only (PUT /snapshots/{id})
+    (snapshot,) = [s for s in client.snapshot_list() if s.id == snapshot_id]
+    assert snapshot.description == "after upgrade"
+
     client.snapshot_destroy(snapshot_id)
     assert {s.id for s in client.snapshot_list()} == before
 

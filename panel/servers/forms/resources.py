@@ -40,6 +40,29 @@ class TakeSnapshotForm(ActionForm):
         self.fields["server"].choices = [("", "Choose…"), *servers]
 
 
+class SnapshotForm(ActionForm):
+    """Edits a snapshot's description (API v2 keys: v1 cannot change a snapshot)."""
+
+    title, submit = "Edit", "Save"
+
+    description = forms.CharField(max_length=255, strip=True)
+
+    def __init__(self, data=None, *, current, **kwargs):
+        kwargs.setdefault("initial", {"description": current.description})
+        super().__init__(data, **kwargs)
+        self.current = current
+
+    def changes(self) -> dict[str, str]:
+        description = self.cleaned_data["description"]
+        return {} if description == self.current.description else {"description": description}
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not self.changes():
+            raise forms.ValidationError("Nothing changed: edit the description first.")
+        return data
+
+
 # -- SSH keys --------------------------------------------------------------------------------
 
 

@@ -372,6 +372,10 @@ class V1Transport:
     def snapshot_destroy(self, snapshot_id: str) -> None:
         self._act("snapshot/destroy", SNAPSHOTID=snapshot_id)
 
+    def snapshot_update(self, snapshot_id: str, description: str) -> None:
+        # v1 has no way to change a snapshot (reference §7 lists create, destroy and list).
+        raise InvalidParameterError("description", "API v1 cannot change a snapshot's description")
+
     def sshkey_create(self, name: str, ssh_key: str) -> str:
         return self._post("sshkey/create", _new_id("SSHKEYID"), name=name, ssh_key=ssh_key)
 

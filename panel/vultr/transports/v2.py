@@ -475,6 +475,11 @@ class V2Transport:
     def snapshot_destroy(self, snapshot_id: str) -> None:
         self._send("DELETE", f"snapshots/{_id('snapshot_id', snapshot_id)}", 204)
 
+    def snapshot_update(self, snapshot_id: str, description: str) -> None:
+        # "Update Snapshot": PUT with the new description, 204 (v2 has no v1 counterpart).
+        body = {"description": description}
+        self._send("PUT", f"snapshots/{_id('snapshot_id', snapshot_id)}", 204, body=body)
+
     def sshkey_create(self, name: str, ssh_key: str) -> str:
         return self._call(
             "POST",

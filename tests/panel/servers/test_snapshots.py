@@ -161,3 +161,78 @@ def test_a_real_refusal_on_delete_is_shown_next_to_the_form(
 
     assert response.status_code == 200
     assert said in _text(response)
+
+
+# -- editing one (v2) ------------------------------------------------------------------------
+
+
+# v2 changes a snapshot's description (PUT /snapshots/{id}); v1 cannot change a snapshot.
+@pytest.mark.parametrize("api_version", ["v2"])
+def test_on_v2_the_description_can_be_changed(operator, url, demo, api_version):
+    nightly = demo.snapshot_id("db-01 nightly")
+    target = url("snapshot_edit", snapshot_id=nightly)
+    assert f'href="{target}"' in _text(operator.get(url("snapshot_list")))
+    assert 'value="db-01 nightly"' in _text(operator.get(target))
+
+    response = operator.post(target, {"description": "db-01 last night"})
+
+    assert response.status_code == 302
+    assert demo.snapshot(nightly)["description"] == "db-01 last night"
+    entry = _entries().get()
+    assert (entry.action, entry.outcome, entry.target_id, entry.target_label) == (
+        "update_snapshot",
+        "succeeded",
+        nightly,
+        "db-01 nightly",
+    )
+    assert entry.params == {"description": "db-01 last night"}
+
+
+@pytest.mark.parametrize("api_version", ["v2"])
+def test_on_v2_vultrs_refusal_of_an_edit_is_shown_next_to_the_form(
+    operator, url, demo, vultr, api_version
+):
+    nightly = demo.snapshot_id("db-01 nightly")
+    vultr.sim.inject_fault(
+        status=400, body="Invalid description.", key=vultr.key, path="/v2/snapshots/{snapshot-id}"
+    )
+
+    response = operator.post(
+        url("snapshot_edit", snapshot_id=nightly), {"description": "x"}, headers=HTMX
+    )
+
+    assert response.status_code == 200
+    assert "Vultr refused: Invalid description." in _text(response)
+    assert demo.snapshot(nightly)["description"] == "db-01 nightly"
+
+
+@pytest.mark.parametrize("api_version", ["v2"])
+def test_on_v2_saving_the_same_description_says_so(operator, url, demo, api_version):
+    target = url("snapshot_edit", snapshot_id=demo.snapshot_id("db-01 nightly"))
+
+    response = operator.post(target, {"description": "db-01 nightly"})
+
+    assert "Nothing changed: edit the description first." in _text(response)
+    assert not _entries().exists()
+
+
+@pytest.mark.parametrize("api_version", ["v1"])
+def test_on_v1_there_is_no_edit_page(operator, url, demo, vultr, api_version):
+    nightly = demo.snapshot_id("db-01 nightly")
+    target = url("snapshot_edit", snapshot_id=nightly)
+    assert f'href="{target}"' not in _text(operator.get(url("snapshot_list")))
+    vultr.sim.reset_stats()
+
+    assert operator.get(target).status_code == 404
+    assert operator.post(target, {"description": "x"}).status_code == 404
+    assert vultr.sim.stats()["total"] == 0
+    assert demo.snapshot(nightly)["description"] == "db-01 nightly"
+
+
+def test_viewers_may_not_edit_and_outsiders_find_nothing(members, login_as, url, demo):
+    nightly = demo.snapshot_id("db-01 nightly")
+    target = url("snapshot_edit", snapshot_id=nightly)
+
+    assert login_as(members.viewer).post(target, {"description": "x"}).status_code == 403
+    assert login_as(members.outsider).post(target, {"description": "x"}).status_code == 404
+    assert demo.snapshot(nightly)["description"] == "db-01 nightly"
