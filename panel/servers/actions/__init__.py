@@ -58,6 +58,7 @@ from .snapshots import (
     list_snapshots,
     restore_snapshot,
     snapshot_ids_taken_from,
+    update_snapshot,
 )
 from .sshkeys import create_sshkey, destroy_sshkey, list_sshkeys, update_sshkey
 
@@ -112,6 +113,7 @@ __all__ = [
     "set_server_label",
     "snapshot_ids_taken_from",
     "start_server",
+    "update_snapshot",
     "update_sshkey",
     "update_startupscript",
 ]

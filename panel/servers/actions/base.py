@@ -46,6 +46,7 @@ from panel.vultr import (
     RateLimitedError,
     RequestFailedError,
     ServerError,
+    ServerLockedError,
     VultrClient,
     VultrError,
     VultrTimeoutError,
@@ -131,9 +132,10 @@ class ActionError(Exception):
     """The action did not happen (or may not have); `str(err)` says why, for the user.
 
     `vultr_error` is the provider library's error when Vultr (or the way to it) failed;
-    `kind` names the failure for templates and tests: "refused" (412), "rejected" (403, the
-    key), "rate_limited" (503), "timeout", "unreachable", "vultr_failed" (500), "invalid"
-    (a parameter Vultr would refuse), or "panel" (our own rules).
+    `kind` names the failure for templates and tests: "refused" (v1's 412; v2's 400, 404 and
+    500 "Server is currently locked"), "rejected" (403, the key), "rate_limited" (503), "timeout",
+    "unreachable", "vultr_failed" (500), "invalid" (a parameter Vultr would refuse), or "panel"
+    (our own rules).
     """
 
     def __init__(self, message: str, *, vultr_error: VultrError | None = None) -> None:
@@ -170,6 +172,9 @@ def _kind(err: VultrError | None) -> str:
 
 _KINDS: tuple[tuple[type[VultrError], str], ...] = (
     (RequestFailedError, "refused"),
+    # v2's 500 "Server is currently locked" is v1's 412 "Server is still being deployed": a
+    # refusal that did nothing (v2 reference §8.3), not Vultr failing.
+    (ServerLockedError, "refused"),
     (AuthenticationError, "rejected"),
     (RateLimitedError, "rate_limited"),
     (VultrTimeoutError, "timeout"),
@@ -183,7 +188,7 @@ def explain(err: VultrError, api_key: ApiKey | None, *, change: bool) -> str:
     """The message a user sees for a provider error: what happened, then Vultr's own words."""
     said = str(err) or type(err).__name__
     key = f"“{api_key.label}” ({api_key.masked})" if api_key is not None else "the API key"
-    if isinstance(err, RequestFailedError):
+    if isinstance(err, (RequestFailedError, ServerLockedError)):
         return f"Vultr refused: {said}"
     if isinstance(err, AuthenticationError):
         return (

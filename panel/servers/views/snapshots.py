@@ -7,14 +7,14 @@ knows it for the snapshots it took itself (`SnapshotSource`, panel/servers/model
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import Perm, team_view
 from panel.operations import start as operations
 from panel.servers import actions
 from panel.servers.actions.base import Target
-from panel.servers.forms.resources import DeleteSnapshotForm, TakeSnapshotForm
+from panel.servers.forms.resources import DeleteSnapshotForm, SnapshotForm, TakeSnapshotForm
 from panel.servers.forms.server import ActionForm
 from panel.servers.models import SnapshotSource
 from panel.vultr import Server, ServerStatus, Snapshot
@@ -158,6 +158,33 @@ def snapshot_take(request, key_id):
             request, page.url("snapshot_list"), f"Vultr is taking snapshot {snapshot_id} of {name}."
         )
     return form_again(request, form, lambda bound: _list_page(request, page, bound))
+
+
+@acts(actions.update_snapshot, target="snapshot")
+@vultr_page
+def snapshot_edit(request, key_id, snapshot_id):
+    """Change a snapshot's description: v2 keys only (v2's PUT /snapshots/{id}; v1 has no way
+    to change a snapshot, so for a v1 key there is no such page)."""
+    page = key_page(request, key_id)
+    if page.api_key.api_version != "v2":
+        raise Http404("API v1 cannot change a snapshot")
+    snapshot = resources.find(page, SNAPSHOTS, snapshot_id)
+    form = SnapshotForm(
+        request.POST if request.method == "POST" else None,
+        action=page.url("snapshot_edit", snapshot_id=snapshot.id),
+        current=snapshot,
+        explanation="The description names the snapshot in lists and when deploying or "
+        "restoring it; what is in it does not change.",
+    )
+    return resources.edit(
+        request,
+        page,
+        SNAPSHOTS,
+        snapshot,
+        form,
+        actions.update_snapshot,
+        saved=lambda: f"The snapshot {form.cleaned_data['description']} is saved.",
+    )
 
 
 @acts(actions.destroy_snapshot, target="snapshot")
