@@ -203,15 +203,24 @@ def destroy_server(ctx: ActionContext, server_id: str) -> None:
 
 
 @mutation(Perm.PROVISIONING, invalidates=(SERVERS, ACCOUNT))
-def create_server(ctx: ActionContext, new: NewServer) -> str:
+def create_server(ctx: ActionContext, new: NewServer, *, finding_tag: str = "") -> str:
     """Orders a server (billing starts at once) and returns its id; Vultr then builds it.
 
     `new` is the order as the wizard (or a script) built it, passed on whole: a new option
     touches the form that fills it and the transport that sends it, nothing in between.
     Never retried by the provider library once it may have reached Vultr (a second success
     would be a second server): on a timeout, look for the server before trying again.
+
+    `finding_tag`, when given, is sent as the server's only tag instead of the order's own
+    (an operation's token, by which a lost answer's server is found; the operation puts the
+    user's tags back once it has the id). The audit entry shows the order as the user gave it.
     """
     options = order_options(new)
+    sent = (
+        order_options(dataclasses.replace(new, tag=finding_tag, tags=()))
+        if finding_tag
+        else options
+    )
     return perform(
         ctx,
         Change(
@@ -220,7 +229,7 @@ def create_server(ctx: ActionContext, new: NewServer) -> str:
             params=options,
             result_as="target_id",
         ),
-        lambda vultr: vultr.server_create(**options),
+        lambda vultr: vultr.server_create(**sent),
     )
 
 
