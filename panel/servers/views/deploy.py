@@ -378,4 +378,4 @@ def deploy_done(request, key_id, server_id):
         **page.context(),
         "poller": poller({page.server.id: page.server}, next_interval(None, True, False)),
     }
-    return render_page(request, "servers/deploy/done.html", context)
+    return render_page(request, "servers/deploy/done.html", context, {"deployed-server": "card"})

@@ -66,7 +66,13 @@ TABS = [
     ("server_images", "Snapshots and backups", None),
     ("server_settings", "Settings", (Perm.SUBSCRIPTIONS, Perm.PROVISIONING)),
 ]
-FRAGMENTS = {"tab-panel": "panel"}
+# The tab, and the parts that refresh themselves when the server's state changes (the header
+# on every tab, the facts on the overview), as the overview's URL answers them.
+FRAGMENTS = {
+    "tab-panel": "panel",
+    "server-head": "servers/server_base.html#head",
+    "server-facts": "facts",
+}
 
 
 def _tabs(page: ServerPage, active: str) -> list[dict[str, Any]]:
