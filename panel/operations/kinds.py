@@ -130,6 +130,8 @@ class KindSpec:
     time_limit = timedelta(minutes=30)
     destructive = False
     watches = "servers"  # or "snapshots"
+    # While it runs, conflicting changes to its server wait (panel/operations/holds.py).
+    holds_server = True
     planned: tuple[tuple[str, str], ...] = ()
     noun = "request"
 
@@ -350,6 +352,8 @@ class CreateSnapshot(KindSpec):
     action = staticmethod(actions.create_snapshot)
     time_limit = timedelta(hours=2)
     watches = "snapshots"
+    # Vultr copies the disk of a running server: power and the rest may go on meanwhile.
+    holds_server = False
     noun = "snapshot request"
     planned = (
         ("queued", "Queued"),

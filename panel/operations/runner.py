@@ -110,6 +110,7 @@ def ctx_for(op: Operation) -> ActionContext:
         ip=op.ip,
         user_agent=op.user_agent,
         reason=op.reason,
+        operation=op.token,
     )
 
 

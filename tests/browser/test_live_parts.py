@@ -118,3 +118,36 @@ def test_the_card_of_a_server_just_ordered_follows_its_operation(
     expect(card).not_to_contain_text("not assigned yet")
     expect(card.locator(f"#badge-{op.target_id}")).to_have_text("running")
     _nothing_polls(page)
+
+
+def test_power_is_off_while_a_reinstall_holds_the_server(
+    sign_in, members, vultr, key_url, celery_worker
+):
+    server_id = Demo(vultr).id("web-01")
+    page = sign_in(members.operator)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{key_url}/servers/{server_id}/settings/")
+    page.locator("#form-reinstall input[name=confirm]").fill("web-01")
+    page.get_by_role("button", name="Reinstall").click()
+
+    reboot = page.get_by_role("button", name="Reboot")
+    expect(page.locator(".server-hold")).to_contain_text(
+        "Reinstall server is under way", timeout=LONG
+    )
+    expect(reboot).to_be_disabled()
+    expect(page.get_by_role("button", name="Halt")).to_be_disabled()
+
+    # A button switched back on by hand: the action layer refuses, naming the operation.
+    page.evaluate("document.querySelector('[data-op=reboot]').disabled = false")
+    reboot.click()
+    expect(page.locator("#power-result")).to_contain_text(
+        "Reinstall server is under way on web-01", timeout=LONG
+    )
+
+    op = Operation.objects.get(kind=Operation.Kind.REINSTALL_SERVER)
+    _wait_for(lambda: Operation.objects.get(pk=op.pk).seen_busy, page)
+    vultr.sim.advance(vultr.sim.config()["provisioning_seconds"])
+
+    expect(page.locator(".server-hold")).to_have_count(0, timeout=LONG)
+    expect(page.get_by_role("button", name="Reboot")).to_be_enabled()
+    _nothing_polls(page)

@@ -136,19 +136,19 @@ def os_change_list(ctx: ActionContext, server_id: str) -> list[OsChangeOption]:
 @mutation(Perm.SUBSCRIPTIONS)
 def start_server(ctx: ActionContext, server_id: str) -> None:
     """Powers the server on (a running server is restarted)."""
-    on_server(ctx, server_id, lambda vultr: vultr.server_start(server_id))
+    on_server(ctx, server_id, lambda vultr: vultr.server_start(server_id), conflicts=True)
 
 
 @mutation(Perm.SUBSCRIPTIONS)
 def halt_server(ctx: ActionContext, server_id: str) -> None:
     """Hard power-off; the server is still billed."""
-    on_server(ctx, server_id, lambda vultr: vultr.server_halt(server_id))
+    on_server(ctx, server_id, lambda vultr: vultr.server_halt(server_id), conflicts=True)
 
 
 @mutation(Perm.SUBSCRIPTIONS)
 def reboot_server(ctx: ActionContext, server_id: str) -> None:
     """Hard reboot."""
-    on_server(ctx, server_id, lambda vultr: vultr.server_reboot(server_id))
+    on_server(ctx, server_id, lambda vultr: vultr.server_reboot(server_id), conflicts=True)
 
 
 @mutation(Perm.SUBSCRIPTIONS)
@@ -174,6 +174,7 @@ def reinstall_server(ctx: ActionContext, server_id: str, hostname: str | None = 
         lambda vultr: vultr.server_reinstall(server_id, hostname),
         params={"hostname": hostname},
         destructive=True,
+        conflicts=True,
     )
 
 
@@ -186,6 +187,7 @@ def change_server_os(ctx: ActionContext, server_id: str, os_id: str) -> None:
         lambda vultr: vultr.server_os_change(server_id, os_id),
         params={"os_id": os_id},
         destructive=True,
+        conflicts=True,
     )
 
 
@@ -199,6 +201,7 @@ def destroy_server(ctx: ActionContext, server_id: str) -> None:
         lambda vultr: vultr.server_destroy(server_id),
         invalidates=(*server_scopes(server_id), ACCOUNT, "backups"),
         destructive=True,
+        conflicts=True,
     )
 
 
