@@ -151,3 +151,23 @@ def test_power_is_off_while_a_reinstall_holds_the_server(
     expect(page.locator(".server-hold")).to_have_count(0, timeout=LONG)
     expect(page.get_by_role("button", name="Reboot")).to_be_enabled()
     _nothing_polls(page)
+
+
+def test_the_server_facts_follow_the_badge_after_a_reboot(
+    sign_in, members, vultr, key_url, settings
+):
+    # A reboot is no long operation: the badge poller sees it end, and the facts follow.
+    settings.PANEL_CACHE_SECONDS, settings.PANEL_BADGE_MAX_SECONDS = 1, 2
+    server_id = Demo(vultr).id("web-01")
+    page = sign_in(members.operator)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{key_url}/servers/{server_id}/")
+    page.get_by_role("button", name="Reboot").click()
+    status = page.locator("dl.facts dt:text-is('Status') + dd")
+    badge = page.locator(f"header.server-head #badge-{server_id}")
+    expect(status).to_contain_text("installingbooting", timeout=LONG)
+
+    vultr.sim.advance(vultr.sim.config()["provisioning_seconds"] / 6 + 1)
+
+    expect(badge).to_have_text("running", timeout=LONG)
+    expect(status).to_contain_text("state ok", timeout=LONG)
