@@ -67,6 +67,40 @@ def test_a_badge_changes_when_the_server_finishes_installing(sign_in, members, s
     expect(_badge(page, pending)).to_have_text("running", timeout=15_000)
 
 
+# The list's HTMX does not depend on the key's API version: walked once.
+@pytest.mark.parametrize("api_version", ["v2"])
+def test_searching_sorting_and_paging_keep_one_results_card(
+    sign_in, members, servers_url, monkeypatch
+):
+    monkeypatch.setattr("panel.servers.views.servers.PAGE_SIZE", 2)
+    page = sign_in(members.viewer)
+    page.goto(servers_url)
+    results = page.locator("[id=results]")
+    rows = page.locator("table.servers tbody tr")
+    expect(results).to_have_count(1)
+
+    page.get_by_label("Search").fill("web")  # web-01, web-02, web-03: two pages
+    expect(page.locator(".pagination")).to_contain_text("Page 1 of 2")
+    expect(results).to_have_count(1)
+
+    page.locator("th a").first.click()  # by label, the other way round from the default
+    expect(page.locator("th a").first).to_contain_text("▼")
+    expect(results).to_have_count(1)
+    expect(rows.first).to_contain_text("web-03")
+
+    page.get_by_role("link", name="Next →").click()
+    expect(page.locator(".pagination")).to_contain_text("Page 2 of 2")
+    expect(results).to_have_count(1)
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("web-01")
+
+    page.get_by_label("Status").select_option("active")  # web-03 is still installing
+    expect(page.locator(".pagination")).to_have_count(0)
+    expect(results).to_have_count(1)
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("web-02")  # the sort outlives the filter
+
+
 def test_reboot_asks_first_then_reboots(sign_in, members, servers_url, demo):
     subid = demo.id("web-01")
     page = sign_in(members.operator)

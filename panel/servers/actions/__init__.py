@@ -17,7 +17,16 @@ one `panel.audit.models.AuditEntry` and invalidates the cached lists it changed 
 
 from .account import account_info
 from .backups import list_backups, restore_backup
-from .base import ActionContext, ActionDenied, ActionError, NotFound
+from .base import (
+    ActionContext,
+    ActionDenied,
+    ActionError,
+    Hold,
+    NotFound,
+    ServerHeld,
+    hold_on,
+    register_hold_finder,
+)
 from .catalog import availability, isos, operating_systems, plans, regions
 from .ips import (
     create_ipv4,
@@ -71,6 +80,10 @@ __all__ = [
     "ActionDenied",
     "ActionError",
     "NotFound",
+    "Hold",
+    "ServerHeld",
+    "hold_on",
+    "register_hold_finder",
     "account_info",
     "availability",
     "change_server_os",

@@ -24,6 +24,7 @@ import dataclasses
 import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
@@ -93,6 +94,9 @@ class ActionContext:
     api_key: ApiKey | None = dataclasses.field(default=None, repr=False, compare=False)
     # The action being run (set by `@mutation`); `perform` takes its name and permission.
     action: Acting | None = dataclasses.field(default=None, repr=False, compare=False)
+    # The token of the long operation this call is made for (a worker's): the hold that
+    # operation has on its server does not stop its own requests (`Hold`).
+    operation: str = ""
 
     @classmethod
     def from_request(
@@ -161,6 +165,15 @@ class ActionDenied(PermissionDenied):
 
 class NotFound(ActionError):
     """The server (or other object) is not in this Vultr account; views answer 404."""
+
+
+class ServerHeld(ActionError):
+    """A long operation is under way on the server and the change would interfere with it
+    (a reboot in the middle of a reinstall); `hold` names it."""
+
+    def __init__(self, message: str, hold: Hold) -> None:
+        super().__init__(message)
+        self.hold = hold
 
 
 def _kind(err: VultrError | None) -> str:
@@ -236,6 +249,9 @@ class Change:
     invalidates: Iterable[str] = ()
     destructive: bool = False
     result_as: str | None = None
+    # Would interfere with a long operation under way on the target server (power, reinstall,
+    # restore, destroy, an address that reboots it): refused while one holds it (`Hold`).
+    conflicts: bool = False
     # Given by `@mutation` (through the context) for the action functions; set here only by a
     # change made outside one (an operation's own request, `kinds._set_tag`).
     action: str = ""
@@ -302,6 +318,7 @@ def on_server(
     invalidates: Iterable[str] | None = None,
     destructive: bool = False,
     result_as: str | None = None,
+    conflicts: bool = False,
 ) -> T:
     """`perform` for a change to one server: the server is the target (named by the label
     last seen in its list) and, unless told otherwise, the list and the server's own scopes
@@ -312,8 +329,53 @@ def on_server(
         invalidates=server_scopes(server_id) if invalidates is None else invalidates,
         destructive=destructive,
         result_as=result_as,
+        conflicts=conflicts,
     )
     return perform(ctx, change, call)
+
+
+# -- servers held by a long operation ----------------------------------------------------------
+#
+# The action layer never imports the operations app (pyproject.toml's import contracts): the
+# operations app registers a finder at start-up (panel/operations/apps.py) that answers whether
+# one of its operations holds a server, and this layer asks it before a conflicting change.
+
+
+@dataclasses.dataclass(frozen=True)
+class Hold:
+    """A long operation under way on a server, which conflicting changes wait for."""
+
+    operation: str  # what it does, as a person says it: "Reinstall server"
+    started_by: str
+    started_at: datetime
+    url: str = ""  # its page
+
+    def refusal(self, server: str) -> str:
+        return (
+            f"{self.operation} is under way on {server} (started by "
+            f"{self.started_by or 'the panel'} at {self.started_at:%H:%M} UTC). Power, "
+            "reinstall, restore and destroy wait until it has ended or has been cancelled."
+        )
+
+
+HoldFinder = Callable[["ActionContext", str], "Hold | None"]
+_hold_finders: list[HoldFinder] = []
+
+
+def register_hold_finder(finder: HoldFinder) -> None:
+    """`finder(ctx, server_id)`: the `Hold` on the server of ctx's key, if any, leaving out
+    the operation ctx acts for (`ActionContext.operation`)."""
+    if finder not in _hold_finders:
+        _hold_finders.append(finder)
+
+
+def hold_on(ctx: ActionContext, server_id: str) -> Hold | None:
+    """The long operation that holds the server, if one does (for pages and for `perform`)."""
+    for finder in _hold_finders:
+        found = finder(ctx, server_id)
+        if found is not None:
+            return found
+    return None
 
 
 # -- marking functions, for readers and for the test that every action is audited ------------
@@ -540,6 +602,13 @@ def perform(ctx: ActionContext, change: Change, call: Callable[[VultrClient], T]
         message = f"{ctx.team.name} asks for a written reason for this action."
         record(AuditEntry.Outcome.FAILED, message)
         raise ActionError(message)
+
+    if change.conflicts and change.target.type == "server" and change.target.id:
+        hold = hold_on(ctx, change.target.id)
+        if hold is not None:
+            message = hold.refusal(change.target.label or change.target.id)
+            record(AuditEntry.Outcome.FAILED, message)
+            raise ServerHeld(message, hold)
 
     api_key = _find_key(ctx)
     if api_key is None:

@@ -99,4 +99,5 @@ def restore_snapshot(ctx: ActionContext, server_id: str, snapshot_id: str) -> No
         lambda vultr: vultr.server_restore_snapshot(server_id, snapshot_id),
         params={"snapshot_id": snapshot_id},
         destructive=True,
+        conflicts=True,
     )

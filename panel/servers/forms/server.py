@@ -24,6 +24,10 @@ class ActionForm(forms.Form):
     ask: str = ""
     # Rendered as a single small button (one per row of a table), without an id.
     compact = False
+    # Would interfere with a long operation on the server (the action's `Change.conflicts`);
+    # the page sets `held` (an `actions.Hold`) while one runs, and the button is off.
+    conflicts = False
+    held = None
 
     def __init__(self, data=None, *, action: str, explanation: str = "", **kwargs):
         # Several forms share a page (and field names such as "confirm"): ids must not clash.
@@ -85,6 +89,7 @@ class LabelForm(ActionForm):
 
 
 class ReinstallForm(ConfirmedForm):
+    conflicts = True
     title = "Reinstall"
     submit = "Reinstall"
 
@@ -97,6 +102,7 @@ class ReinstallForm(ConfirmedForm):
 
 
 class OsChangeForm(ConfirmedForm):
+    conflicts = True
     title = "Change the operating system"
     submit = "Change the OS"
 
@@ -109,6 +115,7 @@ class OsChangeForm(ConfirmedForm):
 
 
 class DestroyForm(ConfirmedForm):
+    conflicts = True
     title = "Destroy"
     submit = "Destroy this server"
 
@@ -163,6 +170,7 @@ class AddIpv4Form(ActionForm):
 
 
 class RemoveIpv4Form(ConfirmedForm):
+    conflicts = True
     title = "Remove an IPv4 address"
     submit = "Remove the address"
 
@@ -216,6 +224,7 @@ class SnapshotForm(ActionForm):
 
 
 class RestoreSnapshotForm(ConfirmedForm):
+    conflicts = True
     title = "Restore a snapshot"
     submit = "Restore the snapshot"
 
@@ -223,6 +232,7 @@ class RestoreSnapshotForm(ConfirmedForm):
 
 
 class RestoreBackupForm(ConfirmedForm):
+    conflicts = True
     title = "Restore a backup"
     submit = "Restore the backup"
 

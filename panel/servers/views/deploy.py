@@ -451,7 +451,7 @@ def deploy_done(request, key_id, server_id):
         **page.context(),
         "poller": poller({page.server.id: page.server}, next_interval(None, True, False)),
     }
-    return render_page(request, "servers/deploy/done.html", context)
+    return render_page(request, "servers/deploy/done.html", context, {"deployed-server": "card"})
 
 
 @team_view(Perm.SUBSCRIPTIONS_VIEW)

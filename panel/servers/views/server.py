@@ -66,7 +66,13 @@ TABS = [
     ("server_images", "Snapshots and backups", None),
     ("server_settings", "Settings", (Perm.SUBSCRIPTIONS, Perm.PROVISIONING)),
 ]
-FRAGMENTS = {"tab-panel": "panel"}
+# The tab, and the parts that refresh themselves when the server's state changes (the header
+# on every tab, the facts on the overview), as the overview's URL answers them.
+FRAGMENTS = {
+    "tab-panel": "panel",
+    "server-head": "servers/server_base.html#head",
+    "server-facts": "facts",
+}
 
 
 def _tabs(page: ServerPage, active: str) -> list[dict[str, Any]]:
@@ -81,15 +87,28 @@ def _tabs(page: ServerPage, active: str) -> list[dict[str, Any]]:
 def _render_tab(
     request: HttpRequest, page: ServerPage, tab: str, template: str, context: dict[str, Any]
 ) -> HttpResponse:
+    # A long operation under way on the server: what would interfere with it is off (the
+    # action layer refuses it too, `Change.conflicts`).
+    hold = actions.hold_on(page.ctx, page.server.id)
+    if hold is not None:
+        _hold_forms(context.values(), hold)
     full = {
         **page.context(),
         "tab": tab,
         "tabs": _tabs(page, tab),
         "poller": poller({page.server.id: page.server}, next_interval(None, True, False)),
         "power_forms": _power_buttons(page),
+        "hold": hold,
         **context,
     }
     return render_page(request, template, full, FRAGMENTS)
+
+
+def _hold_forms(values: Any, hold: actions.Hold) -> None:
+    for value in values:
+        for form in value if isinstance(value, list) else [value]:
+            if isinstance(form, ActionForm) and form.conflicts:
+                form.held = hold
 
 
 def _power_buttons(page: ServerPage) -> list[dict[str, str]]:

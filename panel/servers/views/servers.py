@@ -26,6 +26,8 @@ from .common import acts, has_id_shape, key_page, render_page
 PAGE_SIZE = 50
 # The most badges one poll refreshes (two pages' worth).
 MAX_POLLED = 2 * PAGE_SIZE
+# Fired by the badge poller's answer when a badge changed (HX-Trigger).
+BADGES_CHANGED = "badges-changed"
 
 POWER_ACTIONS = {
     "start": actions.start_server,
@@ -170,7 +172,11 @@ def server_badges(request, key_id):
         "poller": {**poller(shown, next_interval(previous, changed, busy))},
         "changed": [(sid, server) for sid, server in shown.items()] if changed else [],
     }
-    return render(request, "servers/_poller.html", context)
+    response = render(request, "servers/_poller.html", context)
+    if changed:
+        # The parts of the page that show more of a server's state than its badge follow.
+        trigger_client_event(response, BADGES_CHANGED)
+    return response
 
 
 # -- the list --------------------------------------------------------------------------------
