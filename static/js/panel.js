@@ -25,6 +25,20 @@
     }
   });
 
+  // A ticked box with data-ask makes its form ask that question before sending, as hx-confirm
+  // does for a button ("Reboot the server now" when adding an address asks as Reboot does).
+  // Unticked, the form sends without asking.
+  document.addEventListener("htmx:confirm", function (event) {
+    var form = event.target.closest ? event.target.closest("form") : null;
+    if (!form) return;
+    var ticked = form.querySelector("input[type=checkbox][data-ask]:checked");
+    if (!ticked) return;
+    event.preventDefault();
+    if (window.confirm(ticked.getAttribute("data-ask"))) {
+      event.detail.issueRequest(true);
+    }
+  });
+
   // "Select all" in the server list selects every server on the page.
   document.addEventListener("change", function (event) {
     var box = event.target;

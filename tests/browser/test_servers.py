@@ -90,6 +90,46 @@ def test_reboot_asks_first_then_reboots(sign_in, members, servers_url, demo):
     expect(_badge(page, subid)).to_have_text(re.compile("booting|running"))
 
 
+def test_adding_an_address_reboots_only_when_asked_and_confirmed(
+    sign_in, members, servers_url, demo
+):
+    subid = demo.id("cache-01")
+    page = sign_in(members.operator)
+    page.goto(f"{servers_url}{subid}/ipv4/")
+    questions = []
+
+    def answer(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss() if len(questions) == 1 else dialog.accept()
+
+    page.on("dialog", answer)
+    form = page.locator("#form-addipv4")
+    reboot = form.get_by_label("Reboot the server now")
+    expect(reboot).not_to_be_checked()
+
+    # Unticked: added at once, no question, no reboot.
+    form.get_by_role("button", name="Add an address").click()
+    expect(page.get_by_text(re.compile(r"Vultr added .* to cache-01"))).to_be_visible()
+    assert questions == []
+    assert len(demo.ipv4("cache-01")) == 2
+    assert demo.server(subid)["server_state"] == "ok"
+
+    # Ticked: asked as the Reboot button asks; dismissed, nothing is sent.
+    form = page.locator("#form-addipv4")
+    form.get_by_label("Reboot the server now").check()
+    form.get_by_role("button", name="Add an address").click()
+    page.wait_for_timeout(300)
+    assert questions == ["Reboot cache-01 now? It is a hard reset."]
+    assert len(demo.ipv4("cache-01")) == 2
+
+    # Accepted: the address is added and the server reboots.
+    form.get_by_role("button", name="Add an address").click()
+    expect(page.locator("#form-addipv4 input[name=reboot]")).not_to_be_checked()
+    assert len(questions) == 2
+    assert len(demo.ipv4("cache-01")) == 3
+    assert demo.server(subid)["server_state"] == "installingbooting"
+
+
 def test_destroy_needs_the_label_typed(sign_in, members, servers_url, demo):
     subid = demo.id("mail")
     page = sign_in(members.owner)

@@ -153,13 +153,21 @@ class AddIpv4Form(ActionForm):
     title = "Add an IPv4 address"
     submit = "Add an address"
 
+    # Unticked: a reboot is a hard reset, never something a user gets without choosing it.
     reboot = forms.BooleanField(
         required=False,
-        initial=True,
+        initial=False,
         label="Reboot the server now",
         help_text="The operating system has to be configured for the new address; without "
         "a reboot, do that yourself.",
     )
+
+    def __init__(self, data=None, *, server_label: str, **kwargs):
+        super().__init__(data, **kwargs)
+        # When ticked, static/js/panel.js asks this before sending, as the Reboot button does.
+        self.fields["reboot"].widget.attrs["data-ask"] = POWER_OPERATIONS["reboot"][2].format(
+            label=server_label
+        )
 
 
 class RemoveIpv4Form(ConfirmedForm):

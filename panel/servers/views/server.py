@@ -198,7 +198,9 @@ def _ipv4_tab(request: HttpRequest, page: ServerPage, bound: Bound = None) -> Ht
     add_form = None
     if page.may(Perm.SUBSCRIPTIONS):
         add_form = _bound(
-            bound, "form-addipv4", lambda: AddIpv4Form(action=page.url("server_ipv4_add"))
+            bound,
+            "form-addipv4",
+            lambda: AddIpv4Form(action=page.url("server_ipv4_add"), server_label=page.confirm_text),
         )
     context = {"rows": rows, "error": error, "add_form": add_form}
     return _render_tab(request, page, "server_ipv4", "servers/server_ipv4.html", context)
@@ -223,7 +225,9 @@ def _add_ipv4(ctx: actions.ActionContext, server_id: str, *, reboot: bool) -> st
 @vultr_page
 def server_ipv4_add(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
-    form = AddIpv4Form(request.POST, action=page.url("server_ipv4_add"))
+    form = AddIpv4Form(
+        request.POST, action=page.url("server_ipv4_add"), server_label=page.confirm_text
+    )
     return _answer(
         request,
         page,
