@@ -85,6 +85,11 @@ urlpatterns += [
     path(_key + "snapshots/", snapshots.snapshot_list, name="snapshot_list"),
     path(_key + "snapshots/take/", snapshots.snapshot_take, name="snapshot_take"),
     path(
+        _key + "snapshots/<str:snapshot_id>/restore/",
+        snapshots.snapshot_restore,
+        name="snapshot_restore",
+    ),
+    path(
         _key + "snapshots/<str:snapshot_id>/delete/",
         snapshots.snapshot_delete,
         name="snapshot_delete",

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django import forms
 
 from panel.audit.models import TeamSettings
+from panel.vultr import InvalidParameterError
+from panel.vultr.validation import hostname as check_hostname
 
 
 class ActionForm(forms.Form):
@@ -74,6 +76,27 @@ class ConfirmedForm(ActionForm):
         return typed
 
 
+class HostNameField(forms.CharField):
+    """A DNS name, checked as the provider library checks it, with a message for a person
+    (the library's names the API parameter: "entry: must be a host name")."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 253)
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value:
+            try:
+                check_hostname("hostname", value)
+            except InvalidParameterError:
+                raise forms.ValidationError(
+                    "Not a host name: use letters, digits and hyphens, with dots between "
+                    "labels (for example web-04.example.com).",
+                    code="hostname",
+                ) from None
+
+
 # -- server settings -------------------------------------------------------------------------
 
 
@@ -88,9 +111,8 @@ class ReinstallForm(ConfirmedForm):
     title = "Reinstall"
     submit = "Reinstall"
 
-    hostname = forms.CharField(
+    hostname = HostNameField(
         required=False,
-        max_length=253,
         help_text="Optional; the hostname to set on the fresh install.",
     )
     field_order = ["hostname", "confirm", "reason"]
@@ -182,9 +204,7 @@ class ReverseIpv4Form(ActionForm):
     submit = "Set reverse DNS"
 
     ip = forms.GenericIPAddressField(protocol="IPv4", widget=forms.HiddenInput)
-    entry = forms.CharField(
-        label="Host name", max_length=253, help_text="DNS takes 6 to 12 hours to follow."
-    )
+    entry = HostNameField(label="Host name", help_text="DNS takes 6 to 12 hours to follow.")
 
 
 class DefaultReverseIpv4Form(ActionForm):
@@ -202,7 +222,7 @@ class ReverseIpv6Form(ActionForm):
     ip = forms.GenericIPAddressField(
         protocol="IPv6", label="IPv6 address", help_text="Any address in the server's network."
     )
-    entry = forms.CharField(label="Host name", max_length=253)
+    entry = HostNameField(label="Host name")
 
 
 class DeleteReverseIpv6Form(ActionForm):

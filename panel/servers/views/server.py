@@ -545,23 +545,34 @@ def server_snapshot(request, key_id, server_id):
     )
 
 
-def _snapshot_name(page: ServerPage, snapshot_id: str) -> str:
-    snapshots, _ = _read(actions.list_snapshots, page.ctx)
-    snapshot = next((s for s in snapshots or [] if s.id == snapshot_id), None)
-    if snapshot and snapshot.description:
+def _snapshot_name(page: ServerPage, snapshot_id: str) -> str | None:
+    """How the confirm page names the snapshot; None if the account has no such snapshot."""
+    snapshots, error = _read(actions.list_snapshots, page.ctx)
+    if error:
+        return snapshot_id  # Vultr did not answer: the restore itself will say what is wrong
+    snapshot = next((s for s in snapshots if s.id == snapshot_id), None)
+    if snapshot is None:
+        return None
+    if snapshot.description:
         return f"“{snapshot.description}” ({snapshot_id})"
     return snapshot_id
 
 
-# The two restores, one confirm view: what the form carries, how the image is named, and the
-# start function of its operation.
-RESTORES: dict[str, tuple[type[ConfirmedForm], Callable[[ServerPage, str], str], Callable]] = {
+def _backup_name(page: ServerPage, backup_id: str) -> str | None:
+    """The backup's id, if it is one of this server's backups; None if not."""
+    backups, error = _read(actions.list_backups, page.ctx, page.server.id)
+    if error or any(b.id == backup_id for b in backups):
+        return backup_id
+    return None
+
+
+# The two restores, one confirm view: what the form carries, how the image is named (None: no
+# such image), and the start function of its operation.
+RESTORES: dict[
+    str, tuple[type[ConfirmedForm], Callable[[ServerPage, str], str | None], Callable]
+] = {
     "snapshot": (RestoreSnapshotForm, _snapshot_name, operations.start_restore_snapshot),
-    "backup": (
-        RestoreBackupForm,
-        lambda page, backup_id: backup_id,
-        operations.start_restore_backup,
-    ),
+    "backup": (RestoreBackupForm, _backup_name, operations.start_restore_backup),
 }
 
 
@@ -576,9 +587,14 @@ def server_restore(request, key_id, server_id, source):
     page = server_page(request, key_id, server_id)
     form_class, name_of, start = RESTORES[source]
     image_id = (request.POST if request.method == "POST" else request.GET).get(source, "")
+    name = name_of(page, image_id)
+    if name is None and request.method != "POST":
+        # A confirm page for an image that is not there would ask to restore nothing. (A POST
+        # goes on: the action layer records the attempt and Vultr's refusal.)
+        raise Http404(f"No {source} {image_id!r} to restore onto this server")
     explanation = (
         f"Everything on {page.confirm_text}'s disk now is replaced by {source} "
-        f"{name_of(page, image_id)}. Files written since the {source} was taken are lost."
+        f"{name or image_id}. Files written since the {source} was taken are lost."
     )
     form = form_class(
         request.POST if request.method == "POST" else None,
