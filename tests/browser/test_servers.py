@@ -234,3 +234,40 @@ def test_no_content_security_policy_violations(sign_in, members, servers_url, de
     expect(page.locator("#form-destroy")).to_be_visible()
 
     assert violations == []
+
+
+LONG = "x" * 255  # Vultr's longest label, and no space to break it at
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_long_names_fit_the_page(sign_in, members, servers_url, demo, page: Page, width):
+    subid = demo.id("web-01")
+    v1 = demo.v1_id("web-01")
+    demo.vultr.post("server/label_set", SUBID=v1, label=LONG)
+    demo.vultr.post("server/tag_set", SUBID=v1, tag="t" * 255)
+    demo.vultr.post("startupscript/create", name="s" * 255, script="#!/bin/sh\necho hi\n")
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_in(members.owner)
+    key_url = servers_url.removesuffix("servers/")
+
+    for url in [
+        servers_url,
+        f"{servers_url}{subid}/",
+        f"{servers_url}{subid}/ipv4/",
+        f"{servers_url}{subid}/images/",
+        f"{servers_url}{subid}/settings/",
+        f"{key_url}snapshots/",
+        f"{key_url}scripts/",
+        f"{key_url.split('/k/')[0]}/dashboard/",
+    ]:
+        page.goto(url)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 1, (url, width, overflow)
+
+    # Cut names keep their whole text on hover.
+    page.goto(servers_url)
+    assert page.locator(f'[title="{LONG}"]').count() >= 1
+    page.goto(f"{servers_url}{subid}/")
+    assert page.locator(f'h1 [title="{LONG}"]').count() == 1
