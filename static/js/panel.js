@@ -11,12 +11,31 @@
     if (!form) return;
     var matches = input.value.trim() === input.getAttribute("data-confirm");
     form.querySelectorAll("button[type=submit]").forEach(function (button) {
-      button.disabled = !matches;
+      // A button waiting for Vultr (data-wait-seconds) stays off whatever is typed.
+      button.disabled = !matches || button.hasAttribute("data-wait-seconds");
     });
   }
 
   function initConfirms(root) {
     root.querySelectorAll("input[data-confirm]").forEach(syncConfirm);
+  }
+
+  // A destroy Vultr would refuse for N more seconds (a v1 server's first 5 minutes): the
+  // button comes on by itself then. 0 seconds: it waits for a reload (the page says so).
+  function initWaits(root) {
+    root.querySelectorAll("button[data-wait-seconds]").forEach(function (button) {
+      var seconds = parseInt(button.getAttribute("data-wait-seconds"), 10);
+      if (!(seconds > 0)) return;
+      window.setTimeout(function () {
+        button.removeAttribute("data-wait-seconds");
+        var form = button.form;
+        var note = form && form.querySelector(".wait-note");
+        if (note) note.remove();
+        var input = form && form.querySelector("input[data-confirm]");
+        if (input) syncConfirm(input);
+        else button.disabled = false;
+      }, seconds * 1000);
+    });
   }
 
   document.addEventListener("input", function (event) {
@@ -82,8 +101,10 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     initConfirms(document);
+    initWaits(document);
   });
   document.addEventListener("htmx:load", function (event) {
     initConfirms(event.target);
+    initWaits(event.target);
   });
 })();

@@ -134,6 +134,13 @@ class DestroyForm(ConfirmedForm):
     title = "Destroy"
     submit = "Destroy this server"
 
+    def __init__(self, data=None, *, wait_note: str = "", wait_seconds: int = 0, **kwargs):
+        super().__init__(data, **kwargs)
+        # While Vultr would refuse (a young v1 server, a v2 server being set up), the page
+        # says until when and keeps the button off (static/js/panel.js turns it on then).
+        self.wait_note = wait_note
+        self.wait_seconds = wait_seconds
+
 
 # -- power (no fields; buttons in the page header) -------------------------------------------
 

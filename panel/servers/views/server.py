@@ -7,13 +7,16 @@ which is how a plain (non-htmx) POST that failed shows its error in place.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import Perm, team_view
@@ -38,7 +41,7 @@ from panel.servers.forms.server import (
     SnapshotForm,
 )
 from panel.servers.templatetags.panel import byte_size
-from panel.vultr import Bandwidth, ImageStatus, IpType
+from panel.vultr import Bandwidth, ImageStatus, IpType, ServerState
 
 from .common import (
     ServerPage,
@@ -674,17 +677,62 @@ def _settings_tab(request: HttpRequest, page: ServerPage, bound: Bound = None) -
                 "form-destroy",
                 lambda: DestroyForm(
                     action=page.url("server_destroy"),
-                    explanation=(
-                        f"The server, its disk, its automatic backups and its IP addresses "
-                        f"({server.main_ip or 'none yet'}) are gone for good; billing stops. "
-                        "Snapshots are kept."
-                    ),
+                    explanation=_destroy_explanation(page),
                     **confirm,
+                    **destroy_wait(page),
                 ),
             )
         )
     context = {"forms": forms, "os_error": os_error}
     return _render_tab(request, page, "server_settings", "servers/server_settings.html", context)
+
+
+def _destroy_explanation(page: ServerPage) -> str:
+    return (
+        f"The server, its disk, its automatic backups and its IP addresses "
+        f"({page.server.main_ip or 'none yet'}) are gone for good; billing stops. "
+        "Snapshots are kept."
+    )
+
+
+# Vultr's API v1 refuses to destroy a server in its first 5 minutes (v1 reference §7, the
+# message in §2). v2 has no such age (v2 reference §8.3): it refuses while the server's
+# server_status is none or locked, that is while Vultr is still setting it up.
+V1_DESTROY_MIN_AGE = timedelta(minutes=5)
+
+
+def destroy_wait(page: ServerPage, now: datetime | None = None) -> dict[str, Any]:
+    """Why the destroy button is off for now, and for how many seconds (0: until the page is
+    reloaded, when Vultr has finished); nothing if Vultr would accept a destroy now."""
+    server = page.server
+    if page.api_key.api_version == "v1":
+        if server.date_created is None:
+            return {}
+        now = now or timezone.now()
+        possible = server.date_created + V1_DESTROY_MIN_AGE
+        seconds = (possible - now).total_seconds()
+        if seconds <= 0:
+            return {}
+        minutes = math.ceil(seconds / 60)
+        when = f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return {
+            "wait_seconds": math.ceil(seconds),
+            "wait_note": (
+                "Vultr does not destroy a server in its first 5 minutes: destroying "
+                f"{page.confirm_text} is possible from {possible.astimezone(UTC):%H:%M} UTC, "
+                f"in {when}."
+            ),
+        }
+    if server.server_state in (ServerState.NONE, ServerState.LOCKED):
+        return {
+            "wait_seconds": 0,
+            "wait_note": (
+                "Vultr does not destroy a server while it is still setting it up (locked): "
+                f"destroying {page.confirm_text} is possible once it is unlocked, usually a "
+                "minute or two after it was ordered. Reload the page then."
+            ),
+        }
+    return {}
 
 
 def _os_choices(page: ServerPage) -> tuple[list[tuple[str, str]], str]:
@@ -782,7 +830,13 @@ def server_os(request, key_id, server_id):
 @vultr_page
 def server_destroy(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
-    form = DestroyForm(request.POST, action=page.url("server_destroy"), **_confirmed(request, page))
+    form = DestroyForm(
+        request.POST,
+        action=page.url("server_destroy"),
+        explanation=_destroy_explanation(page),
+        **_confirmed(request, page),
+        **destroy_wait(page),
+    )
     return _answer(
         request,
         page,
