@@ -17,7 +17,7 @@ one `panel.audit.models.AuditEntry` and invalidates the cached lists it changed 
 
 from .account import account_info
 from .backups import list_backups, restore_backup
-from .base import ActionContext, ActionDenied, ActionError, NotFound
+from .base import ActionContext, ActionDenied, ActionError, NotFound, together
 from .catalog import availability, isos, operating_systems, plans, regions
 from .ips import (
     create_ipv4,
@@ -112,6 +112,7 @@ __all__ = [
     "set_server_label",
     "snapshot_ids_taken_from",
     "start_server",
+    "together",
     "update_sshkey",
     "update_startupscript",
 ]

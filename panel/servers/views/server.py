@@ -343,8 +343,16 @@ def server_ipv4_reverse_default(request, key_id, server_id):
 
 
 def _ipv6_tab(request: HttpRequest, page: ServerPage, bound: Bound = None) -> HttpResponse:
-    addresses, error = _read(actions.list_ipv6, page.ctx, page.server.id)
-    reverse, reverse_error = _read(actions.list_reverse_ipv6, page.ctx, page.server.id)
+    server = page.server
+    if server.v6_main_ip or server.v6_networks:
+        # Two independent reads: asked together (actions.together).
+        (addresses, error), (reverse, reverse_error) = actions.together(
+            (page.ctx, lambda: _read(actions.list_ipv6, page.ctx, server.id)),
+            (page.ctx, lambda: _read(actions.list_reverse_ipv6, page.ctx, server.id)),
+        )
+    else:
+        # IPv6 is off (the server list says so): nothing to ask Vultr.
+        (addresses, error), (reverse, reverse_error) = ([], ""), ([], "")
     may_change = page.may(Perm.SUBSCRIPTIONS)
     entries = []
     for entry in reverse or []:
@@ -485,8 +493,10 @@ def server_bandwidth(request, key_id, server_id):
 
 
 def _images_tab(request: HttpRequest, page: ServerPage, bound: Bound = None) -> HttpResponse:
-    snapshots, snapshot_error = _read(actions.list_snapshots, page.ctx)
-    backups, backup_error = _read(actions.list_backups, page.ctx, page.server.id)
+    (snapshots, snapshot_error), (backups, backup_error) = actions.together(
+        (page.ctx, lambda: _read(actions.list_snapshots, page.ctx)),
+        (page.ctx, lambda: _read(actions.list_backups, page.ctx, page.server.id)),
+    )
     taken_here = actions.snapshot_ids_taken_from(page.ctx, page.server.id)
     may_restore = page.may(Perm.PROVISIONING)
     snapshot_rows = [
