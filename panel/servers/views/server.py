@@ -41,7 +41,7 @@ from panel.servers.forms.server import (
     SnapshotForm,
 )
 from panel.servers.templatetags.panel import byte_size
-from panel.vultr import Bandwidth, ImageStatus, IpType, ServerState
+from panel.vultr import Bandwidth, ImageStatus, IpType, Ipv6, ServerState
 
 from .common import (
     ServerPage,
@@ -344,15 +344,19 @@ def server_ipv4_reverse_default(request, key_id, server_id):
 
 def _ipv6_tab(request: HttpRequest, page: ServerPage, bound: Bound = None) -> HttpResponse:
     server = page.server
-    if server.v6_main_ip or server.v6_networks:
-        # Two independent reads: asked together (actions.together).
-        (addresses, error), (reverse, reverse_error) = actions.together(
-            (page.ctx, lambda: _read(actions.list_ipv6, page.ctx, server.id)),
-            (page.ctx, lambda: _read(actions.list_reverse_ipv6, page.ctx, server.id)),
-        )
+    # The server's addresses are in the server list the page already has (v1 `v6_networks`,
+    # v2 `v6_main_ip`/`v6_network`: the main address of each network, as list_ipv6 gives
+    # them): only the reverse DNS entries need a read, and none when IPv6 is off.
+    addresses = [
+        Ipv6(net.main_ip, net.network, net.network_size, IpType.MAIN)
+        for net in server.v6_networks
+        if net.main_ip
+    ]
+    error = ""
+    if addresses:
+        reverse, reverse_error = _read(actions.list_reverse_ipv6, page.ctx, server.id)
     else:
-        # IPv6 is off (the server list says so): nothing to ask Vultr.
-        (addresses, error), (reverse, reverse_error) = ([], ""), ([], "")
+        reverse, reverse_error = [], ""
     may_change = page.may(Perm.SUBSCRIPTIONS)
     entries = []
     for entry in reverse or []:
