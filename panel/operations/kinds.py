@@ -30,6 +30,7 @@ from django.conf import settings
 
 from accounts import encryption
 from accounts.permissions import Perm
+from panel import words
 from panel.servers import actions
 from panel.servers.actions.base import Change, Target, perform, server_scopes
 from panel.vultr import (
@@ -91,19 +92,26 @@ def server_state(server: Server) -> dict[str, Any]:
     }
 
 
+def _state_words(server: Server) -> str:
+    """What a busy server is doing, in words: "installing or booting"."""
+    value = server.server_state.value
+    return words.SERVER_STATE.get(value, value)
+
+
 def describe_state(state: dict[str, Any]) -> str:
     """The last state seen, in words, for a failure message."""
     if not state:
         return "nothing seen yet"
     if "snapshot_status" in state:
-        return f"snapshot {state['snapshot_status']}"
+        status = str(state["snapshot_status"])
+        return f"snapshot {words.IMAGE_STATUS.get(status, status)}"
     if state.get("gone"):
         return "the server was no longer listed"
     ip = state.get("main_ip") or "no IP address yet"
-    return (
-        f"status {state.get('status')}, power {state.get('power_status')}, "
-        f"state {state.get('server_state')}, {ip}"
+    status = words.server_status(
+        str(state.get("status")), str(state.get("power_status")), str(state.get("server_state"))
     )
+    return f"{status}, {ip}"
 
 
 def tcp_probe(host: str, port: int, timeout: float) -> bool:
@@ -234,16 +242,16 @@ class CreateServer(KindSpec):
         obs.result = {"main_ip": server.main_ip or "", "label": server.label}
         if server.status in (ServerStatus.SUSPENDED, ServerStatus.CLOSED):
             obs.outcome = "failed"
-            obs.error = f"Vultr shows the server as {server.status.value}."
+            obs.error = f"Vultr shows the server as {words.SERVER_STATUS[server.status.value]}."
             return obs
         if server.status is ServerStatus.PENDING:
             obs.steps.append(("pending", "Pending at Vultr"))
         if server.main_ip:
             obs.steps.append(("ip_assigned", f"IP address assigned: {server.main_ip}"))
         if server.status is ServerStatus.ACTIVE and not server.is_ready:
-            obs.steps.append(("installing", f"Installing and booting ({server.server_state})"))
+            obs.steps.append(("installing", f"Setting up ({_state_words(server)})"))
         if server.is_ready:
-            obs.steps.append(("ready", "Ready: active, running, state ok"))
+            obs.steps.append(("ready", "Ready: active, power on, set up"))
             obs.result["ready_at"] = world.now.isoformat()
             obs.outcome = "check" if self._needs_check(op) else "succeeded"
         return obs
@@ -436,7 +444,7 @@ class BusyThenOk(KindSpec):
         obs.state = server_state(server)
         if not server.is_ready:
             obs.busy = obs.confirmed = True
-            obs.steps.append(("busy", f"{self.busy_label} ({server.server_state})"))
+            obs.steps.append(("busy", f"{self.busy_label} ({_state_words(server)})"))
             return obs
         # Ok again: after having been seen busy, or, if the work was too quick for the poll,
         # once a request Vultr did answer has had time to start.
@@ -445,7 +453,7 @@ class BusyThenOk(KindSpec):
             and _seconds_since(op.sent_at, world.now) >= settings.PANEL_OPERATION_SETTLE_SECONDS
         )
         if op.seen_busy or settled:
-            obs.steps.append(("ready", "Running again: active, running, state ok"))
+            obs.steps.append(("ready", "Running again: active, power on, ready"))
             obs.outcome = self.when_ok
         return obs
 

@@ -26,6 +26,7 @@ from .base import (
     ServerHeld,
     hold_on,
     register_hold_finder,
+    together,
 )
 from .catalog import availability, isos, operating_systems, plans, regions
 from .ips import (
@@ -126,6 +127,7 @@ __all__ = [
     "set_server_label",
     "snapshot_ids_taken_from",
     "start_server",
+    "together",
     "update_snapshot",
     "update_sshkey",
     "update_startupscript",

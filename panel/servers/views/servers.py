@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts.permissions import Perm, team_view
+from panel import words
 from panel.servers import actions
 from panel.servers.actions.base import Target
 from panel.servers.forms.server import POWER_OPERATIONS, BulkForm
@@ -272,8 +273,10 @@ def server_list(request, key_id):
         "total": len(servers),
         "error": error,
         "regions": regions,
-        "statuses": ["pending", "active", "suspended", "closed"],
-        "powers": ["running", "stopped"],
+        "statuses": [
+            (s, words.SERVER_STATUS[s]) for s in ("pending", "active", "suspended", "closed")
+        ],
+        "powers": [("running", "on"), ("stopped", "off")],
         "columns": _columns(request, query),
         "poller": poller(on_page, next_interval(None, True, False)),
         "operations": POWER_OPERATIONS,

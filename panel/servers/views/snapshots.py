@@ -1,5 +1,5 @@
 """All snapshots of a key's account: status, size, source server, date; take one of a server,
-delete one (typing its name).
+delete one (typing its name), restore one onto a server of choice or deploy a new server from it.
 
 v1's snapshot/list does not say which server a snapshot was taken of (reference §5); the panel
 knows it for the snapshots it took itself (`SnapshotSource`, panel/servers/models.py).
@@ -208,3 +208,36 @@ def snapshot_delete(request, key_id, snapshot_id):
         require_reason=require_reason(request),
     )
     return resources.delete(request, page, SNAPSHOTS, snapshot, form)
+
+
+@team_view(Perm.PROVISIONING)
+@require_GET
+@vultr_page
+def snapshot_restore(request, key_id, snapshot_id):
+    """Which server to restore a snapshot onto: each links to that server's confirm page."""
+    page = key_page(request, key_id)
+    snapshot = resources.find(page, SNAPSHOTS, snapshot_id)
+    error = ""
+    try:
+        servers = sorted(actions.list_servers(page.ctx), key=lambda s: (s.label.lower(), s.id))
+    except actions.ActionError as err:
+        servers, error = [], str(err)
+    rows = [
+        {
+            "server": server,
+            # Vultr restores onto an active server only (a pending one is still installing).
+            "restore_url": page.url("server_restore_snapshot", server_id=server.id)
+            + f"?snapshot={snapshot.id}"
+            if server.status is ServerStatus.ACTIVE
+            else "",
+        }
+        for server in servers
+    ]
+    context = {
+        **page.context(),
+        "snapshot": snapshot,
+        "snapshot_name": name_of(snapshot),
+        "rows": rows,
+        "error": error,
+    }
+    return render_page(request, "servers/snapshots/restore.html", context, {})

@@ -173,7 +173,7 @@ def test_a_time_limit_fails_with_the_last_state_seen(op_ctx, drive, vultr, made)
     polling.poll_key(op.api_key_id)
     op.refresh_from_db()
     assert op.status == Status.FAILED
-    assert op.error.startswith("Did not finish within 30 minutes; last seen: status pending")
+    assert op.error.startswith("Did not finish within 30 minutes; last seen: installing, ")
     assert op.result["main_ip"] in op.error
 
     # Retried, it carries on watching the same server, which is ready by now.

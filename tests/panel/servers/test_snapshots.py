@@ -23,7 +23,8 @@ def test_it_lists_every_snapshot_with_status_size_and_date(operator, url, demo):
     for snapshot_id, snapshot in demo.snapshots().items():
         assert demo.vultr.panel_id(snapshot_id) in page  # v2: the UUID
         assert f"{int(snapshot['size']) / 10**9:.1f} GB" in page
-        assert f'<span class="badge ok">{snapshot["status"]}</span>' in page
+        assert snapshot["status"] == "complete"
+        assert 'title="Vultr API: status complete">complete</span>' in page
     assert "before upgrade to 20.04" in page
 
 
