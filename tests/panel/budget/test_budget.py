@@ -318,3 +318,18 @@ def test_the_budget_page_shows_per_key_and_shared_buckets(login_as, members, sto
     assert "shared v2 budget of https://api.example.test" in html
     assert "Shared v2 budgets" in html
     assert "2/s (burst 1)" in html
+
+
+def test_a_v1_503_pauses_nothing_but_counts(members, stored_key, vultr_account, simulator):
+    """v1's rate-limit answer names no wait (reference §3): the key's own bucket and the
+    transport's backoff deal with it; the dashboard still counts it."""
+    give(stored_key, rate=100, burst=10)
+    simulator.sim.inject_fault(status=503, path="/v1/account/info", key=vultr_account.key)
+
+    with budget.client(stored_key, timeout=5, max_retries=0) as client:
+        with pytest.raises(RateLimitedError):
+            client.account_info()
+
+    assert budget.take(stored_key) == pytest.approx(0, abs=0.05)
+    (usage,) = budget.usage([stored_key])
+    assert usage.rejected_last_minute == 1
