@@ -173,18 +173,25 @@ _config_cache: dict[int, tuple[float, Config]] = {}
 
 
 def config_for(key_id: int) -> Config:
-    """The key's rate, burst and poll interval: its `KeyBudget` row, or the defaults."""
+    """The key's rate, burst and poll interval: its `KeyBudget` row, or the defaults (the poll
+    interval of its API version)."""
     now = time.monotonic()
     cached = _config_cache.get(key_id)
     if cached is not None and cached[0] > now:
         return cached[1]
 
+    from accounts.models import ApiKey
+
     row = KeyBudget.objects.filter(api_key_id=key_id).first()
+    # A v2 key polls more often by default: its budget is Vultr's 30/s per address, not 2/s.
+    v2 = ApiKey.objects.filter(pk=key_id, api_version="v2").exists()
+    default_poll = (
+        settings.PANEL_OPERATION_V2_POLL_SECONDS if v2 else settings.PANEL_OPERATION_POLL_SECONDS
+    )
     config = Config(
         rate=row.requests_per_second if row else settings.PANEL_VULTR_RATE_LIMIT,
         burst=row.burst if row else settings.PANEL_VULTR_RATE_BURST,
-        poll_seconds=(row.poll_seconds if row and row.poll_seconds else None)
-        or settings.PANEL_OPERATION_POLL_SECONDS,
+        poll_seconds=(row.poll_seconds if row and row.poll_seconds else None) or default_poll,
         own_rate=row is not None,
     )
     _config_cache[key_id] = (now + _CONFIG_SECONDS, config)

@@ -33,6 +33,11 @@ def start_django(tmp_path, **env):
         ("REDIS_URL", "localhost:6379", "REDIS_URL must be a URL starting with redis://"),
         ("VULTR_API_URL", "api.vultr.com", "VULTR_API_URL must be a URL starting with http://"),
         ("SESSION_COOKIE_AGE", "soon", "SESSION_COOKIE_AGE must be an integer, got 'soon'"),
+        (
+            "PANEL_OPERATION_V2_POLL_SECONDS",
+            "0.05",
+            "PANEL_OPERATION_V2_POLL_SECONDS must be at least 0.2 seconds",
+        ),
     ],
 )
 def test_it_names_the_bad_variable(tmp_path, variable, value, message):

@@ -378,3 +378,19 @@ def test_a_v1_503_pauses_nothing_but_counts(members, stored_key, vultr_account, 
     assert budget.take(stored_key) == pytest.approx(0, abs=0.05)
     (usage,) = budget.usage([stored_key])
     assert usage.rejected_last_minute == 1
+
+
+def test_a_v2_key_checks_its_operations_more_often_by_default(members, stored_key, settings):
+    """v2's budget is 30/s per address where v1's is 2/s per key: a v2 key polls every
+    PANEL_OPERATION_V2_POLL_SECONDS, a v1 key every PANEL_OPERATION_POLL_SECONDS, and a key's
+    own interval (the budget page) comes before either."""
+    settings.PANEL_OPERATION_POLL_SECONDS, settings.PANEL_OPERATION_V2_POLL_SECONDS = 5.0, 2.0
+    modern = v2_key(members.team, stored_key.api_url, "Modern")
+    budget.forget_config()
+
+    assert budget.config_for(stored_key.pk).poll_seconds == 5.0
+    assert budget.config_for(modern.pk).poll_seconds == 2.0
+
+    KeyBudget.objects.create(api_key=modern, requests_per_second=10, poll_seconds=7)
+    budget.forget_config()
+    assert budget.config_for(modern.pk).poll_seconds == 7.0
