@@ -29,6 +29,7 @@ from typing import Any
 from django.conf import settings
 
 from accounts import encryption
+from accounts.models import ApiKey
 from accounts.permissions import Perm
 from panel.servers import actions
 from panel.servers.actions.base import Change, Target, _find_key, perform, server_scopes
@@ -249,9 +250,13 @@ class CreateServer(KindSpec):
         return obs
 
     def _needs_check(self, op: Operation) -> bool:
-        return bool(
-            op.params.get("probe_ssh") or (_wanted_tags(op) and not op.result.get("tag_set"))
-        )
+        if op.params.get("probe_ssh"):
+            return True
+        if op.result.get("tag_set"):
+            return False
+        # A v2 server found by its token after a lost answer (`after_sent` never ran) still
+        # carries the token: `check` takes it off, even when the user asked for no tags.
+        return bool(_wanted_tags(op)) or _key_version(op.api_key_id) == "v2"
 
     def after_sent(self, op, ctx):
         # The token has done its job once the server's id is saved: the user's own tags can
@@ -319,6 +324,11 @@ def _tags_after_create(op: Operation, ctx: actions.ActionContext) -> tuple[str, 
 
 def _tagged_step(tags: tuple[str, ...]) -> tuple[str, str]:
     return ("tagged", "Tag set to " + ", ".join(f"“{t}”" for t in tags))
+
+
+def _key_version(key_id: int) -> str:
+    found = ApiKey.objects.filter(pk=key_id).values_list("api_version", flat=True).first()
+    return found or "v1"
 
 
 def _api_version(ctx: actions.ActionContext) -> str:
