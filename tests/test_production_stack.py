@@ -68,8 +68,8 @@ def stack(simulator_url):
             "BEHIND_TLS_PROXY": "true",
             "VULTR_API_URL": url,
         },
-        # Operations poll every second, so that the test does not wait five.
-        extra_env={"PANEL_OPERATION_POLL_SECONDS": "1"},
+        # Operations poll every second, so that the test does not wait five (v1) or two (v2).
+        extra_env={"PANEL_OPERATION_POLL_SECONDS": "1", "PANEL_OPERATION_V2_POLL_SECONDS": "1"},
     )
     production.start()
     yield production

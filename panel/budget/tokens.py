@@ -173,18 +173,25 @@ _config_cache: dict[int, tuple[float, Config]] = {}
 
 
 def config_for(key_id: int) -> Config:
-    """The key's rate, burst and poll interval: its `KeyBudget` row, or the defaults."""
+    """The key's rate, burst and poll interval: its `KeyBudget` row, or the defaults (the poll
+    interval of its API version)."""
     now = time.monotonic()
     cached = _config_cache.get(key_id)
     if cached is not None and cached[0] > now:
         return cached[1]
 
+    from accounts.models import ApiKey
+
     row = KeyBudget.objects.filter(api_key_id=key_id).first()
+    # A v2 key polls more often by default: its budget is Vultr's 30/s per address, not 2/s.
+    v2 = ApiKey.objects.filter(pk=key_id, api_version="v2").exists()
+    default_poll = (
+        settings.PANEL_OPERATION_V2_POLL_SECONDS if v2 else settings.PANEL_OPERATION_POLL_SECONDS
+    )
     config = Config(
         rate=row.requests_per_second if row else settings.PANEL_VULTR_RATE_LIMIT,
         burst=row.burst if row else settings.PANEL_VULTR_RATE_BURST,
-        poll_seconds=(row.poll_seconds if row and row.poll_seconds else None)
-        or settings.PANEL_OPERATION_POLL_SECONDS,
+        poll_seconds=(row.poll_seconds if row and row.poll_seconds else None) or default_poll,
         own_rate=row is not None,
     )
     _config_cache[key_id] = (now + _CONFIG_SECONDS, config)
@@ -361,59 +368,24 @@ def response_hook(api_key: ApiKey) -> Callable[[str, str, int | None, float], No
     return count
 
 
-class _Pauser:
-    """Turns Vultr's 429 answers into a `pause` of the key's bucket for everyone.
+def rate_limited_hook(api_key: ApiKey) -> Callable[[float | None], None]:
+    """The client's `on_rate_limited` hook: Vultr refused a request for its rate limit, so
+    the key's bucket is paused for everyone, in every process, for the `Retry-After` it named
+    (for a v2 key that is the bucket all v2 keys at its address share). v2's 429 without a
+    `Retry-After` pauses for `DEFAULT_PAUSE_SECONDS`; v1's 503 names no wait, and the key's
+    own bucket and the transport's backoff deal with it."""
 
-    `on_response` notes a 429; the transport then either sleeps before its retry (for at
-    least the `Retry-After`: `sleep` pauses the bucket that long first) or raises the
-    `RateLimitedError` to the caller (`on_error` pauses for its `retry_after`)."""
+    def on_rate_limited(retry_after: float | None) -> None:
+        if retry_after:
+            pause(api_key, retry_after)
+        elif api_key.api_version == "v2":
+            pause(api_key, DEFAULT_PAUSE_SECONDS)
 
-    def __init__(self, api_key: ApiKey, count: Callable, sleep: Callable[[float], None]):
-        self.api_key, self._count, self._sleep = api_key, count, sleep
-        self.last_status: int | None = None
-
-    def on_response(self, method: str, path: str, status: int | None, elapsed: float) -> None:
-        self.last_status = status
-        self._count(method, path, status, elapsed)
-
-    def sleep(self, seconds: float) -> None:
-        if self.last_status == 429:
-            pause(self.api_key, seconds)
-        self._sleep(seconds)
-
-    def on_error(self, err: RateLimitedError) -> None:
-        if isinstance(err, BudgetExhausted):
-            return  # our own refusal: nothing was sent
-        if err.retry_after:
-            pause(self.api_key, err.retry_after)
-        elif err.status == 429:
-            pause(self.api_key, DEFAULT_PAUSE_SECONDS)
+    return on_rate_limited
 
 
 # A 429 that names no Retry-After pauses the bucket this long (Vultr sends small integers).
 DEFAULT_PAUSE_SECONDS = 1.0
-
-
-class _PausingTransport:
-    """The client's transport, with every `RateLimitedError` reported to a `_Pauser`."""
-
-    def __init__(self, transport: object, pauser: _Pauser) -> None:
-        self._transport, self._pauser = transport, pauser
-
-    def __getattr__(self, name: str):
-        attr = getattr(self._transport, name)
-        if not callable(attr):
-            return attr
-
-        @functools.wraps(attr)
-        def call(*args, **kwargs):
-            try:
-                return attr(*args, **kwargs)
-            except RateLimitedError as err:
-                self._pauser.on_error(err)
-                raise
-
-        return call
 
 
 @sensitive_variables()
@@ -429,16 +401,14 @@ def client(
     pauses the key's bucket (for v2, the one all v2 keys at that address share) for as long
     as its `Retry-After` says. `sleep` is how the client waits for its budget and between
     retries; tests pass a fake."""
-    pauser = _Pauser(api_key, response_hook(api_key), sleep)
-    vultr = api_key.client(
+    return api_key.client(
         timeout=timeout,
         max_retries=max_retries,
         rate_limiter=limiter(api_key, sleep=sleep),
-        on_response=pauser.on_response,
-        sleep=pauser.sleep,
+        on_response=response_hook(api_key),
+        on_rate_limited=rate_limited_hook(api_key),
+        sleep=sleep,
     )
-    vultr._transport = _PausingTransport(vultr._transport, pauser)  # type: ignore[assignment]
-    return vultr
 
 
 # -- use, for the dashboard ------------------------------------------------------------------

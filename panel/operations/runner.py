@@ -41,6 +41,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -163,13 +164,17 @@ def save(
             fields["progress"] = max(op.progress, progress_of(op, reached))
     if not fields:
         return True
-    updated = Operation.objects.filter(pk=op.pk, **(only_if or {})).update(**fields)
-    if not updated:
-        return False
+    # One transaction: a row that says "succeeded" never lacks the steps that led there (a
+    # failed insert after a committed update left timelines ending in an earlier step).
+    with transaction.atomic():
+        updated = Operation.objects.filter(pk=op.pk, **(only_if or {})).update(**fields)
+        if not updated:
+            return False
+        if new:
+            OperationStep.objects.bulk_create(new)
     for name, value in fields.items():
         setattr(op, name, value)
     if new:
-        OperationStep.objects.bulk_create(new)
         _forget_cached_state(op)
     return True
 

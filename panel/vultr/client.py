@@ -43,7 +43,13 @@ from .domain import (
 )
 from .errors import InvalidParameterError, UnexpectedResponseError
 from .transports import Transport
-from .transports.http import Connection, RateLimiter, RawResponse, ResponseHook
+from .transports.http import (
+    Connection,
+    RateLimitedHook,
+    RateLimiter,
+    RawResponse,
+    ResponseHook,
+)
 from .transports.v1 import V1Transport
 from .transports.v2 import V2Transport
 
@@ -64,7 +70,10 @@ class VultrClient:
     are safe to repeat (see `transports.http`). `rate_limiter` is
     called before every attempt, retries included, and blocks until a request may go out.
     `on_response(method, path, status, elapsed_s)` is called after every attempt, with
-    status None when no answer came. `sleep` is how retries wait; tests pass a fake.
+    status None when no answer came. `on_rate_limited(retry_after_s)` is called each time
+    Vultr answers with its rate limit (v2: 429, v1: 503), before any retry, with the seconds
+    of its `Retry-After` or None when it names none: the place for a budget shared by several
+    clients to pause them all. `sleep` is how retries wait; tests pass a fake.
 
     Not thread-safe: create one client per thread or task.
     """
@@ -79,6 +88,7 @@ class VultrClient:
         max_retries: int = 3,
         rate_limiter: RateLimiter | None = None,
         on_response: ResponseHook | None = None,
+        on_rate_limited: RateLimitedHook | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -98,6 +108,7 @@ class VultrClient:
                 max_retries=max_retries,
                 rate_limiter=rate_limiter,
                 on_response=on_response,
+                on_rate_limited=on_rate_limited,
                 session=session,
                 sleep=sleep,
             ),

@@ -45,6 +45,7 @@ def _assert_clean(page: Page, where: str) -> None:
     assert page.console_errors == [], where  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("api_version", ["v1", "v2"])
 def test_key_pages_load_without_csp_violations(watched, live_server, members, stored_key, vultr):
     page = watched
     server = Demo(vultr).id("web-01")
@@ -83,6 +84,7 @@ def test_key_pages_load_without_csp_violations(watched, live_server, members, st
         _assert_clean(page, url)
 
 
+@pytest.mark.parametrize("api_version", ["v1", "v2"])
 def test_htmx_swaps_and_our_script_run_under_the_policy(
     watched, live_server, members, stored_key, vultr
 ):

@@ -1,6 +1,7 @@
 """Creating a server and waiting for it, in real headless Chromium (Debian's, driven by
 Playwright) with a real Celery worker: the operation's page shows the live panel, the person
-leaves the page while the server is built, comes back, and finds the whole timeline."""
+leaves the page while the server is built, comes back, and finds the whole timeline. With a v1
+and a v2 key."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from playwright.sync_api import Page, expect
 
 from panel.budget.models import KeyBudget
 from panel.operations import start
-from panel.vultr.domain import NewServer
+from tests.panel.helpers import demo_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.mark.parametrize("api_version", ["v1", "v2"])
 def test_follow_a_create_leave_come_back_and_see_the_timeline(
     live_server, page: Page, sign_in, celery_worker, members, stored_key, vultr, ctx_for
 ):
@@ -25,9 +27,8 @@ def test_follow_a_create_leave_come_back_and_see_the_timeline(
     sign_in(members.operator)
 
     # Started as the deploy wizard starts it (panel/operations/start.py), queued for the worker.
-    op = start.start_create_server(
-        ctx_for(members.operator), NewServer("1", "201", "387", label="browser-made")
-    )
+    ctx = ctx_for(members.operator)
+    op = start.start_create_server(ctx, demo_order(ctx, label="browser-made"))
 
     # The operation's address shows its live panel.
     page.goto(f"{live_server.url}/t/{members.team.slug}/operations/{op.pk}/")

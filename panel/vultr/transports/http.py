@@ -17,7 +17,9 @@ Retry policy (DESIGN: "retries only where safe"):
 A 429 (v2) may name a `Retry-After`; the retry waits at least that long, and a request told to
 wait longer than `MAX_RETRY_AFTER_SECONDS` is not retried here at all: the error (with its
 `retry_after`) goes to the caller, whose budget can pause every request instead of this one
-blocking a worker.
+blocking a worker. Every rate-limit answer (v2's 429, v1's 503) is also reported to the
+caller's `on_rate_limited(retry_after)` as it arrives, before any retry, so that a budget shared
+by other processes can hold them back too (v2 counts requests per source IP, not per key).
 
 The API key travels only in a request header. Redirects are not followed, because `requests`
 would forward a custom header such as `API-Key` to whatever host the redirect names. Text taken
@@ -40,7 +42,7 @@ import requests
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import NewConnectionError
 
-from ..errors import ConnectionFailedError, VultrError, VultrTimeoutError
+from ..errors import ConnectionFailedError, RateLimitedError, VultrError, VultrTimeoutError
 
 logger = logging.getLogger("panel.vultr")
 
@@ -49,6 +51,10 @@ RateLimiter = Callable[[], None]
 
 ResponseHook = Callable[[str, str, int | None, float], None]
 """Called after every attempt with (method, path, status or None if no answer, seconds)."""
+
+RateLimitedHook = Callable[[float | None], None]
+"""Called when Vultr answers with its rate limit (v2's 429, v1's 503), with the seconds its
+`Retry-After` asks for, or None when it names none (v1 never does)."""
 
 Params = Mapping[str, str | list[str]]
 
@@ -91,6 +97,7 @@ class Connection:
     on_response: ResponseHook | None
     session: requests.Session | None
     sleep: Callable[[float], None]
+    on_rate_limited: RateLimitedHook | None = None
 
 
 class HttpClient:
@@ -109,6 +116,7 @@ class HttpClient:
         self._max_retries = connection.max_retries
         self._rate_limiter = connection.rate_limiter
         self._on_response = connection.on_response
+        self._on_rate_limited = connection.on_rate_limited
         self._owns_session = connection.session is None
         self._session = connection.session or requests.Session()
         self._sleep = connection.sleep
@@ -140,7 +148,13 @@ class HttpClient:
                 if check is not None:
                     # Error messages quote the body; the body must not carry the key into them.
                     scrubbed = replace(response, body_text=self.redact(response.body_text))
-                    check(scrubbed, method, path)
+                    try:
+                        check(scrubbed, method, path)
+                    except RateLimitedError as err:
+                        # Vultr's own answer (the budget's refusal comes from the rate limiter,
+                        # before anything is sent, and is not reported).
+                        self._report_rate_limited(err, method, path)
+                        raise
                 return response
             except VultrError as err:
                 if not err.retryable or attempt >= self._max_retries:
@@ -214,6 +228,15 @@ class HttpClient:
             path=path,
             retryable=retryable,
         )
+
+    def _report_rate_limited(self, err: RateLimitedError, method: str, path: str) -> None:
+        if self._on_rate_limited is None:
+            return
+        try:
+            self._on_rate_limited(err.retry_after)
+        except Exception:
+            # As for `on_response`: the caller's bookkeeping must not change the outcome.
+            logger.exception("on_rate_limited hook failed for %s %s", method, path)
 
     def _report(self, method: str, path: str, status: int | None, elapsed: float) -> None:
         logger.debug("%s %s -> %s in %.3fs", method, path, status, elapsed)

@@ -16,6 +16,10 @@ from tests.panel.helpers import Demo
 
 pytestmark = pytest.mark.django_db
 
+# Refusals of actions on a server are recorded alike for a key of either API version, the
+# server named by that version's id (v1 SUBID, v2 UUID).
+both_versions = pytest.mark.parametrize("api_version", ["v1", "v2"])
+
 
 def members_url(members) -> str:
     return reverse("accounts:members", kwargs={"team": members.team.slug})
@@ -49,6 +53,7 @@ def test_a_crawl_of_refused_pages_writes_one_entry_and_one_count(login_as, membe
     assert verify(members.team.pk).ok
 
 
+@both_versions
 def test_refused_posts_to_an_action_are_counted_too(login_as, members, stored_key, vultr):
     server = Demo(vultr).id("web-01")
     url = reverse("panel:server_destroy", args=[members.team.slug, stored_key.pk, server])
@@ -58,6 +63,7 @@ def test_refused_posts_to_an_action_are_counted_too(login_as, members, stored_ke
 
     (entry,) = AuditEntry.objects.filter(team=members.team, outcome="denied")
     assert (entry.action, entry.actor) == ("destroy_server", members.viewer)
+    assert (entry.target_type, entry.target_id) == ("server", server)
     denials.flush(before=later())
     repeats = AuditEntry.objects.filter(team=members.team, outcome="denied").latest("seq")
     assert repeats.params["repeats"] == 9
@@ -85,6 +91,7 @@ def test_actors_are_counted_apart(members):
     assert not denials.admit(members.team.pk, members.viewer.pk, now=t0 + 1)
 
 
+@both_versions
 def test_a_403_raised_inside_a_view_is_recorded_once(login_as, members, ctx_for, vultr):
     operation = start.start_reinstall_server(ctx_for(members.operator), Demo(vultr).id("web-01"))
     url = reverse("operations:cancel", args=[members.team.slug, operation.pk])
@@ -103,6 +110,7 @@ def test_a_403_raised_inside_a_view_is_recorded_once(login_as, members, ctx_for,
     assert entry.request_id == response["X-Request-ID"]
 
 
+@both_versions
 def test_a_form_page_refused_inside_a_view_is_recorded_once(login_as, members, stored_key, vultr):
     server = Demo(vultr).id("web-01")
     url = reverse("panel:server_settings", args=[members.team.slug, stored_key.pk, server])

@@ -605,6 +605,7 @@ def test_changing_and_resetting_a_keys_budget(login_as, members, stored_key):
     from_request(reset, response)
 
 
+@pytest.mark.parametrize("api_version", ["v1", "v2"])
 def test_cancelling_and_retrying_an_operation(login_as, members, ctx_for, vultr):
     from panel.operations import start
     from tests.panel.helpers import Demo
@@ -622,6 +623,7 @@ def test_cancelling_and_retrying_an_operation(login_as, members, ctx_for, vultr)
         "succeeded",
     )
     assert (cancelled.target_type, cancelled.target_id) == ("operation", str(op.pk))
+    assert op.target_id == Demo(vultr).id("web-01")  # the key's version's id (v2: a UUID)
     from_request(cancelled, response)
 
     response = client.post(

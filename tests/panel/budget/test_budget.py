@@ -111,20 +111,7 @@ def test_requests_wait_their_turn_instead_of_getting_vultrs_503(members, setting
     sim = Simulator(rate_limit=5)
     served = serve(sim)
     try:
-        key = new_key()
-        sim.add_account(key, demo=True)
-        settings.VULTR_API_URLS = [served.url]
-        api_key = account_actions.add_api_key(
-            members.team, members.owner, "Limited", served.url, key
-        )
-        ctx = actions.ActionContext(user=members.owner, team=members.team, api_key_id=api_key.pk)
-        store = VultrCache(namespace(api_key.pk, api_key.ciphertext))
-
-        def burst() -> None:
-            for _ in range(12):
-                actions.account_info(ctx)
-                store.invalidate([ACCOUNT])  # each read goes to Vultr
-
+        api_key, burst = _limited_key(sim, served.url, members, settings)
         give(api_key, rate=5, burst=1)
         time.sleep(1)  # the simulator's own bucket refills after the key's check
         sim.reset_stats()
@@ -140,6 +127,64 @@ def test_requests_wait_their_turn_instead_of_getting_vultrs_503(members, setting
         assert sim.stats()["rate_limited"] == 1
     finally:
         served.shutdown()
+
+
+def test_v2_requests_wait_their_turn_instead_of_getting_vultrs_429(members, settings):
+    """The same with a v2 key against a simulator that enforces 5 requests/s per source IP
+    (v2 reference §1.4): the shared v2 bucket at 5/s keeps every read clear of a 429; without
+    it the burst runs into Vultr's 429, whose Retry-After pauses the bucket (the client's
+    on_rate_limited hook), so that the next read waits instead of running into another."""
+    sim = Simulator(rate_limit=0, v2_rate_limit=5)
+    served = serve(sim)
+    try:
+        api_key, burst = _limited_key(sim, served.url, members, settings, api_version="v2")
+        settings.PANEL_VULTR_V2_RATE_LIMIT, settings.PANEL_VULTR_V2_RATE_BURST = 5.0, 1
+        time.sleep(1)
+        sim.reset_stats()
+        started = time.monotonic()
+        burst()
+        assert sim.stats()["rate_limited"] == 0
+        assert time.monotonic() - started >= 11 / 5 - 0.3
+
+        settings.PANEL_VULTR_V2_RATE_LIMIT, settings.PANEL_VULTR_V2_RATE_BURST = 1000.0, 100
+        time.sleep(1)
+        with pytest.raises(actions.ActionError) as raised:
+            burst()
+        assert raised.value.kind == "rate_limited"
+        assert sim.stats()["rate_limited"] == 1
+        started = time.monotonic()
+        burst(1)
+        assert time.monotonic() - started >= 0.8  # Retry-After: 1
+        assert sim.stats()["rate_limited"] == 1
+        (usage,) = budget.usage([api_key])
+        assert usage.rejected_last_minute == 1
+    finally:
+        served.shutdown()
+
+
+def _limited_key(sim, url, members, settings, api_version="v1"):
+    """A key of `api_version` to a fresh demo account of `sim`, and burst(n): `n` reads
+    through the action layer, each going to Vultr."""
+    key = new_key()
+    sim.add_account(key, demo=True)
+    settings.VULTR_API_URLS = [url]
+    api_key = account_actions.add_api_key(members.team, members.owner, "Limited", url, key)
+    if api_key.api_version != api_version:
+        ApiKey.objects.filter(pk=api_key.pk).update(api_version=api_version)
+        api_key.refresh_from_db()
+    redis = budget.redis_client()
+    stale = list(redis.scan_iter("budget:v2.*"))
+    if stale:
+        redis.delete(*stale)
+    ctx = actions.ActionContext(user=members.owner, team=members.team, api_key_id=api_key.pk)
+    store = VultrCache(namespace(api_key.pk, api_key.ciphertext))
+
+    def burst(n: int = 12) -> None:
+        for _ in range(n):
+            store.invalidate([ACCOUNT])  # each read goes to Vultr
+            actions.account_info(ctx)
+
+    return api_key, burst
 
 
 # -- v2: one bucket per API address, shared by every v2 key --------------------------------------
@@ -318,3 +363,34 @@ def test_the_budget_page_shows_per_key_and_shared_buckets(login_as, members, sto
     assert "shared v2 budget of https://api.example.test" in html
     assert "Shared v2 budgets" in html
     assert "2/s (burst 1)" in html
+
+
+def test_a_v1_503_pauses_nothing_but_counts(members, stored_key, vultr_account, simulator):
+    """v1's rate-limit answer names no wait (reference §3): the key's own bucket and the
+    transport's backoff deal with it; the dashboard still counts it."""
+    give(stored_key, rate=100, burst=10)
+    simulator.sim.inject_fault(status=503, path="/v1/account/info", key=vultr_account.key)
+
+    with budget.client(stored_key, timeout=5, max_retries=0) as client:
+        with pytest.raises(RateLimitedError):
+            client.account_info()
+
+    assert budget.take(stored_key) == pytest.approx(0, abs=0.05)
+    (usage,) = budget.usage([stored_key])
+    assert usage.rejected_last_minute == 1
+
+
+def test_a_v2_key_checks_its_operations_more_often_by_default(members, stored_key, settings):
+    """v2's budget is 30/s per address where v1's is 2/s per key: a v2 key polls every
+    PANEL_OPERATION_V2_POLL_SECONDS, a v1 key every PANEL_OPERATION_POLL_SECONDS, and a key's
+    own interval (the budget page) comes before either."""
+    settings.PANEL_OPERATION_POLL_SECONDS, settings.PANEL_OPERATION_V2_POLL_SECONDS = 5.0, 2.0
+    modern = v2_key(members.team, stored_key.api_url, "Modern")
+    budget.forget_config()
+
+    assert budget.config_for(stored_key.pk).poll_seconds == 5.0
+    assert budget.config_for(modern.pk).poll_seconds == 2.0
+
+    KeyBudget.objects.create(api_key=modern, requests_per_second=10, poll_seconds=7)
+    budget.forget_config()
+    assert budget.config_for(modern.pk).poll_seconds == 7.0

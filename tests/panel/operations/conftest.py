@@ -18,11 +18,7 @@ from tests.panel.helpers import deselect_v2_runs
 # codes (412, 503), expect v1's texts ("Server is still being deployed") or send v1 catalogue
 # ids. Their v2 runs are deselected (reported in the summary) until they are ported (issue 9 §4).
 V2_NOT_YET = {
-    "test_deploy_wizard",
-    "test_failures",
     "test_ssh_wait",
-    "test_worker",
-    "test_worker_crash",
 }
 
 
