@@ -3,6 +3,7 @@ the /healthz view that answers with them."""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 import redis
@@ -13,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from panel.celery import app
+from panel.middleware import client_ip
 
 
 @dataclass(frozen=True)
@@ -64,15 +66,29 @@ def run_checks() -> list[Check]:
     return [check_database(), redis_check, celery_check]
 
 
+def may_see_detail(request) -> bool:
+    """Staff, or a caller on this machine (a container's health check, an operator's curl):
+    they see which service failed and why. Anyone else learns only ok or not: worker host
+    names, the database vendor and error texts tell an attacker about the installation.
+    Behind a proxy the caller is the client it forwards, not the proxy on loopback."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_staff:
+        return True
+    try:
+        return ipaddress.ip_address(client_ip(request) or "").is_loopback
+    except ValueError:
+        return False
+
+
 @never_cache
 @require_GET
 def healthz(request):
-    """JSON state of the database, Redis and Celery; 503 naming what failed."""
+    """JSON state of the database, Redis and Celery; 503 naming what failed (to those who may
+    see it, `may_see_detail`)."""
     checks = run_checks()
     failing = [c.name for c in checks if not c.ok]
-    body = {
-        "status": "ok" if not failing else "fail",
-        "failing": failing,
-        "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks},
-    }
+    body: dict = {"status": "ok" if not failing else "fail"}
+    if may_see_detail(request):
+        body["failing"] = failing
+        body["checks"] = {c.name: {"ok": c.ok, "detail": c.detail} for c in checks}
     return JsonResponse(body, status=503 if failing else 200)

@@ -1,4 +1,5 @@
-"""Who a request comes from: its id and the client's address.
+"""Who a request comes from: its id and the client's address; and no shared cache keeps what
+a signed-in user was shown.
 
 Request ids: every request gets one, for the audit log, the logs and the response header.
 
@@ -25,6 +26,7 @@ import uuid
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.cache import add_never_cache_headers
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Letters, digits and a little punctuation, 8 to 64 characters: covers uuids (with or without
@@ -70,4 +72,22 @@ class RequestIdMiddleware:
         request.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request.request_id
+        return response
+
+
+class NoStoreWhenSignedInMiddleware:
+    """Every answer to a signed-in user says ``Cache-Control: no-store, private`` (and no-cache,
+    max-age=0): such pages hold the team's servers, audit exports, webhook signing secrets,
+    backup codes. A proxy or the browser's disk cache must not keep them for the next person
+    at the same machine or behind the same proxy. One place for every view, so that a new page
+    is covered without thinking of it. Anonymous pages keep whatever their view set."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
         return response

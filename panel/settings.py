@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: what a signed-in user is shown is never kept by a cache.
+    "panel.middleware.NoStoreWhenSignedInMiddleware",
     # After authentication: adds request.user.is_verified() (two-factor passed this session).
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

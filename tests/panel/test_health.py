@@ -42,3 +42,42 @@ def test_it_names_celery_when_no_worker_listens(client, celery_worker):
 
 def test_it_refuses_post(client):
     assert client.post("/healthz").status_code == 405
+
+
+def test_an_anonymous_caller_from_elsewhere_learns_only_ok_or_not(client, celery_worker):
+    # No worker host names, database vendor or error texts for the internet.
+    response = client.get("/healthz", REMOTE_ADDR="203.0.113.9")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_an_anonymous_caller_from_elsewhere_learns_that_something_failed(client):
+    with override_settings(REDIS_URL="redis://127.0.0.1:1/0"):
+        response = client.get("/healthz", REMOTE_ADDR="203.0.113.9")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "fail"}
+
+
+def test_staff_signed_in_from_elsewhere_see_the_detail(client, celery_worker, make_user):
+    client.force_login(make_user("root", is_staff=True))
+
+    body = client.get("/healthz", REMOTE_ADDR="203.0.113.9").json()
+
+    assert "test-worker@" in body["checks"]["celery"]["detail"]
+
+
+def test_a_signed_in_member_who_is_not_staff_sees_no_detail(client, celery_worker, make_user):
+    # Anyone may sign up: being signed in says nothing about running the installation.
+    client.force_login(make_user("ann"))
+
+    assert client.get("/healthz", REMOTE_ADDR="203.0.113.9").json() == {"status": "ok"}
+
+
+def test_behind_a_proxy_the_client_is_judged_not_the_proxy(client, celery_worker, settings):
+    # The proxy connects from 127.0.0.1; the caller it forwards is not local.
+    settings.PANEL_PROXY_COUNT = 1
+    response = client.get("/healthz", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+
+    assert response.json() == {"status": "ok"}

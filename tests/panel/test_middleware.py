@@ -54,3 +54,26 @@ def test_client_ip_counts_the_proxies_from_the_right(settings, proxies, forwarde
     settings.PANEL_PROXY_COUNT = proxies
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
+
+
+def _no_store(response) -> bool:
+    directives = {part.strip() for part in response.get("Cache-Control", "").split(",")}
+    return {"no-store", "private"} <= directives
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/t/acme-ops/audit/export.csv",
+        "/t/acme-ops/operations/alerts/",
+        "/t/acme-ops/",
+        "/accounts/",
+    ],
+)
+def test_pages_of_a_signed_in_user_are_never_stored_by_a_cache(login_as, members, url):
+    # The alerts page shows webhook signing secrets; the export is the team's whole log.
+    response = login_as(members.owner).get(url)
+
+    assert response.status_code == 200, url
+    assert _no_store(response), response.get("Cache-Control")
