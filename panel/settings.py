@@ -200,6 +200,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Each worker writes a heartbeat to Redis this often; /healthz counts a worker as down when
+# three in a row are missing (panel/heartbeat.py).
+PANEL_WORKER_HEARTBEAT_SECONDS = env_int("PANEL_WORKER_HEARTBEAT_SECONDS", 2, minimum=1)
 
 # The Vultr API the panel talks to; the README's run command points it at the bundled simulator.
 VULTR_API_URL = env_url("VULTR_API_URL", "https://api.vultr.com", schemes=("http", "https"))
