@@ -3,10 +3,12 @@ a signed-in user was shown.
 
 Request ids: every request gets one, for the audit log, the logs and the response header.
 
-The id is taken from an incoming ``X-Request-ID`` when a proxy in front of us already assigned
-one (so one id follows the request through every layer), but only if it looks like an id: the
-value goes into audit entries and log lines, so free text from the client is not trusted.
-Otherwise a fresh uuid4 hex is made (NetBox does the same for its change records).
+The id is taken from an incoming ``X-Request-ID`` only when the proxy in front of us assigns
+one (PANEL_PROXY_REQUEST_ID, with BEHIND_TLS_PROXY: so one id follows the request through every
+layer), and only if it looks like an id: the value goes into audit entries and log lines. A
+client's own header is never believed: the audit page groups entries by request id, and a
+member could otherwise file their actions under another person's request. Otherwise a fresh
+uuid4 hex is made (NetBox does the same for its change records).
 
 The client's address (`client_ip`) is what sign-in lockouts (django-axes, through
 AXES_CLIENT_IP_CALLABLE), the audit log and the action layer record. Behind a TLS proxy
@@ -69,7 +71,10 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
+        if settings.PANEL_PROXY_REQUEST_ID:
+            request.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
+        else:
+            request.request_id = new_request_id()
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request.request_id
         return response

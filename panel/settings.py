@@ -269,6 +269,15 @@ AXES_CLIENT_IP_CALLABLE = "panel.middleware.client_ip"
 PANEL_PROXY_COUNT = (
     env_int("PANEL_PROXY_COUNT", 1, minimum=1) if env_bool("BEHIND_TLS_PROXY", False) else 0
 )
+# A request's X-Request-ID is taken as its id only from a proxy that sets it, overwriting any a
+# client sent (nginx: proxy_set_header X-Request-ID $request_id); otherwise each request gets a
+# new one, so that nobody can file their actions under another person's request.
+PANEL_PROXY_REQUEST_ID = env_bool("PANEL_PROXY_REQUEST_ID", False)
+if PANEL_PROXY_REQUEST_ID and not PANEL_PROXY_COUNT:
+    raise ImproperlyConfigured(
+        "PANEL_PROXY_REQUEST_ID=true needs BEHIND_TLS_PROXY=true: without a proxy in front, "
+        "X-Request-ID comes from the client."
+    )
 OTP_TOTP_ISSUER = env_str("PANEL_OTP_ISSUER", "Vultr panel")
 
 # The panel's Vultr pages (panel/servers/actions, panel/servers/cache.py). Lists are cached per

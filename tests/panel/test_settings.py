@@ -42,6 +42,13 @@ def test_it_names_the_bad_variable(tmp_path, variable, value, message):
     assert message in result.stderr
 
 
+def test_a_request_id_from_a_proxy_needs_a_proxy(tmp_path):
+    result = start_django(tmp_path, PANEL_PROXY_REQUEST_ID="true")
+
+    assert result.returncode != 0
+    assert "PANEL_PROXY_REQUEST_ID=true needs BEHIND_TLS_PROXY=true" in result.stderr
+
+
 def test_it_starts_with_no_configuration_and_keeps_its_generated_secret(tmp_path):
     first = start_django(tmp_path)
     secret_file = tmp_path / "data" / "secret_key"
