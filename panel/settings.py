@@ -187,6 +187,12 @@ CONTENT_SECURITY_POLICY = {
 }
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The panel is meant to be reached over HTTPS: a plain HTTP request is sent there, and
+    # browsers are told (HSTS) to use nothing else for this host, a year by default.
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env_int("PANEL_HSTS_SECONDS", 365 * 24 * 60 * 60, minimum=0)
+    # Health checks (docker-compose's, a load balancer's) speak plain HTTP to the process.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Celery: broker and result backend on Redis (panel/celery.py).
 CELERY_BROKER_URL = REDIS_URL
