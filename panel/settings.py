@@ -23,11 +23,14 @@ from panel.env import (
     env_str,
     env_url,
     local_secret,
+    private_file,
+    private_folder,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Git-ignored folder for everything a local run creates: SQLite file, generated secrets.
 DATA_DIR = Path(env_str("PANEL_DATA_DIR", str(BASE_DIR / "data")))
+private_folder(DATA_DIR)
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_secret("SECRET_KEY") or local_secret(
@@ -124,6 +127,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     )
+    # The file holds password hashes and TOTP seeds: created 0600 before SQLite makes it 0644.
+    if DATABASES["default"]["NAME"] and DATABASES["default"]["NAME"] != ":memory:":
+        private_file(Path(DATABASES["default"]["NAME"]))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
