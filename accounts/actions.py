@@ -8,16 +8,21 @@ for the person who asked; the permission to try at all is checked before, by `te
 
 from __future__ import annotations
 
-from django.conf import settings
+import hashlib
+import secrets
+
+from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 from django.views.decorators.debug import sensitive_variables
 
-from accounts import keys
+from accounts import keys, lockout
 from accounts.models import ApiKey, Invitation, Membership, Team, User
 from accounts.roles import Role, may_grant
 from panel.audit import record as audit
@@ -35,6 +40,83 @@ def create_user(username: str, email: str, password: str) -> User:
     return User.objects.create_user(username=username, email=email, password=password)
 
 
+# Sign-up without an invitation goes through the email address (issue 11 item 12): the page
+# answers every request alike ("we sent you an email"), and the email says what the page must
+# not: the link that creates the account, or that the address already has one, or that the
+# username is taken. Finding out whether an account exists then takes a mailbox and a message
+# per try, as for password resets. The request waits in the cache until the link is used.
+SIGN_UP_HOURS = 24
+_SIGN_UP_PREFIX = "accounts:sign-up:"
+
+
+def _sign_up_key(token: str) -> str:
+    return _SIGN_UP_PREFIX + hashlib.sha256(token.encode()).hexdigest()
+
+
+@sensitive_variables("password")
+def request_sign_up(username: str, email: str, password: str, urls) -> None:
+    """Email `email` what becomes of this sign-up. `urls(name, token=None)` builds absolute
+    links: "finish" (with the token), "login", "password_reset", "signup"."""
+    # Hashed whatever happens next, so that the answer takes as long either way.
+    password_hash = make_password(password)
+    existing = User.objects.filter(email__iexact=email).first()
+    context = {"username": username, "email": email, "hours": SIGN_UP_HOURS}
+    if existing is not None:
+        template, subject = "accounts/email/sign_up_exists.txt", "You already have an account"
+        context.update(
+            existing=existing.username, login=urls("login"), reset=urls("password_reset")
+        )
+    elif User.objects.filter(username__iexact=username).exists():
+        template, subject = "accounts/email/sign_up_taken.txt", "Choose another username"
+        context["signup"] = urls("signup")
+    else:
+        token = secrets.token_urlsafe(32)
+        cache.set(
+            _sign_up_key(token),
+            {"username": username, "email": email, "password": password_hash},
+            timeout=SIGN_UP_HOURS * 3600,
+        )
+        template, subject = "accounts/email/sign_up.txt", "Finish creating your account"
+        context["url"] = urls("finish", token)
+    send_mail(
+        subject=f"{subject} on the Vultr panel",
+        message=render_to_string(template, context),
+        from_email=None,
+        recipient_list=[email],
+    )
+
+
+def pending_sign_up(token: str) -> dict | None:
+    """The sign-up waiting for this link: {"username", "email"} (and the password's hash)."""
+    return cache.get(_sign_up_key(token))
+
+
+def finish_sign_up(token: str) -> User:
+    """Create the account the link was sent for; the link works once."""
+    pending = cache.get(_sign_up_key(token))
+    if pending is None:
+        raise AccountError(
+            "This link has expired or was used already. Sign up again to get a new one."
+        )
+    username, email = pending["username"], pending["email"]
+    taken = (
+        f"The username {username} was taken after the link was sent. Sign up again with another."
+    )
+    if User.objects.filter(username__iexact=username).exists():
+        raise AccountError(taken)
+    if User.objects.filter(email__iexact=email).exists():
+        raise AccountError(f"{email} already has an account. Sign in, or reset its password.")
+    try:
+        with transaction.atomic():
+            # The hash as made at the request: the password itself was never kept.
+            user = User(username=username, email=email, password=pending["password"])
+            user.save()  # accounts.signals gives the user a personal team
+    except IntegrityError:
+        raise AccountError(taken) from None
+    cache.delete(_sign_up_key(token))
+    return user
+
+
 def log_out_everywhere(user: User) -> None:
     """End every session of the user, this one included (see User._get_session_auth_hash)."""
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
@@ -45,13 +127,22 @@ def log_out_everywhere(user: User) -> None:
 # Teams
 
 
+# The random part of every team's slug: lower case and digits without look-alikes.
+SLUG_SUFFIX_CHARS = "abcdefghijkmnpqrstuvwxyz23456789"
+SLUG_SUFFIX_LENGTH = 6
+
+
 def unique_slug(name: str) -> str:
-    base = slugify(name)[:50] or "team"
-    slug, n = base, 1
-    while Team.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    """The team's name, made URL-safe, plus a random suffix: ``acme-ops-k3x9qa``.
+
+    Every slug gets one, so that creating a team tells nobody which slugs exist (a counter
+    such as ``acme-ops-2`` did: issue 11 item 12); `team_view` answers 404 to outsiders for
+    the same reason. 32**6 suffixes per name: a clash is retried, never reported."""
+    base = slugify(name)[:50].strip("-") or "team"
+    while True:
+        slug = f"{base}-{get_random_string(SLUG_SUFFIX_LENGTH, SLUG_SUFFIX_CHARS)}"
+        if not Team.objects.filter(slug=slug).exists():
+            return slug
 
 
 @transaction.atomic
@@ -115,6 +206,8 @@ def change_role(actor: Membership, member: Membership, role: str) -> Membership:
     member = Membership.objects.select_for_update().get(pk=member.pk)
     if role not in Role.values:
         raise AccountError(f"There is no role called {role!r}.")
+    if role != Role.OWNER:
+        _keep_the_personal_user(member, "demoted")
     if not may_grant(actor.role, member.role):
         raise AccountError(
             f"{member.user.username} is {_a(member.get_role_display())}; "
@@ -150,6 +243,7 @@ def remove_member(actor: Membership, member: Membership) -> None:
             f"{member.user.username} is {_a(member.get_role_display())}; "
             "you cannot remove someone above you."
         )
+    _keep_the_personal_user(member, "removed")
     member.delete()
     audit.record(
         "member_removed",
@@ -160,10 +254,27 @@ def remove_member(actor: Membership, member: Membership) -> None:
     )
 
 
+def unlock_member(actor: Membership, member: Membership) -> None:
+    """Lift a member's sign-in lockout. Like granting roles, only for someone not above you:
+    otherwise an admin could lift the owner's lockout again and again, and keep guessing the
+    password of an account that can do more than their own."""
+    if not may_grant(actor.role, member.role):
+        raise AccountError(
+            f"{member.user.username} is {_a(member.get_role_display())}; "
+            "you cannot unlock someone above you. Their lockout ends by itself, or someone "
+            "of their role can lift it."
+        )
+    lockout.unlock(member.user.username)
+    audit.record(
+        "member_unlocked", team=member.team, actor=actor.user, target=audit.user_target(member.user)
+    )
+
+
 @transaction.atomic
 def leave_team(member: Membership) -> None:
     _lock_owners(member.team_id)
     member = Membership.objects.select_for_update().get(pk=member.pk)
+    _keep_the_personal_user(member, "leave")
     if member.role == Role.OWNER:
         _keep_an_owner(member, "leave")
     member.delete()
@@ -185,6 +296,21 @@ def _lock_owners(team_id: int) -> list[int]:
         .filter(team_id=team_id, role=Role.OWNER)
         .order_by("pk")
         .values_list("pk", flat=True)
+    )
+
+
+def _keep_the_personal_user(member: Membership, what: str) -> None:
+    """A personal team always keeps its user, as an owner: it holds the user's own account
+    events (sign-ins, two-factor, password), which only that user reads there (issue 11 item
+    11; panel.audit.queries.team_entries). A co-owner could otherwise remove the user and
+    keep reading their sign-ins."""
+    if member.team.personal_for_id != member.user_id:
+        return
+    name = member.user.username
+    if what == "leave":
+        raise AccountError(f"This is your personal team, {name}: you cannot leave it.")
+    raise AccountError(
+        f"This is {name}'s personal team: {name} cannot be {what}; they stay its owner."
     )
 
 
@@ -232,7 +358,7 @@ def invite(actor: Membership, email: str, role: str, accept_url) -> Invitation:
         "invitation": invitation,
         "url": accept_url(token),
         "inviter": actor.user,
-        "days": settings.PANEL_INVITATION_DAYS,
+        "valid_for": Invitation.valid_for(),
     }
     try:
         send_mail(
@@ -257,6 +383,9 @@ def invite(actor: Membership, email: str, role: str, accept_url) -> Invitation:
     return invitation
 
 
+_ALREADY_USED = "This invitation has already been used. Each invitation works only once."
+
+
 def invitation_problem(invitation: Invitation | None) -> str | None:
     """Why this invitation cannot be accepted, or None if it can."""
     if invitation is None:
@@ -265,7 +394,7 @@ def invitation_problem(invitation: Invitation | None) -> str | None:
             "for a new invitation."
         )
     if invitation.is_accepted:
-        return "This invitation has already been used. Each invitation works only once."
+        return _ALREADY_USED
     if invitation.is_expired:
         inviter = invitation.invited_by.username if invitation.invited_by else "the team"
         return (
@@ -277,16 +406,33 @@ def invitation_problem(invitation: Invitation | None) -> str | None:
 
 @transaction.atomic
 def accept_invitation(token: str, user: User) -> Membership:
-    invitation = Invitation.objects.select_for_update().for_token(token).first()
+    return _accept(Invitation.objects.select_for_update().for_token(token).first(), user)
+
+
+@transaction.atomic
+def accept_at_sign_up(invitation_id: int, user: User) -> Membership:
+    """Join the team of the invitation that brought a new user to sign-up, as part of the
+    sign-up: the invitation is used up by the account it created, so that one link makes one
+    account even while sign-up is closed to everyone else (issue 11 item 10)."""
+    return _accept(Invitation.objects.select_for_update().filter(pk=invitation_id).first(), user)
+
+
+def _accept(invitation: Invitation | None, user: User) -> Membership:
     problem = invitation_problem(invitation)
     if problem:
         raise AccountError(problem)
+    assert invitation is not None
     if Membership.objects.filter(team=invitation.team, user=user).exists():
         raise AccountError(f"You are already a member of {invitation.team.name}.")
+    # Taken only if nobody took it first: select_for_update does not lock on SQLite, this
+    # conditional update does on every database.
+    now = timezone.now()
+    taken = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+        accepted_at=now, accepted_by=user
+    )
+    if not taken:
+        raise AccountError(_ALREADY_USED)
     membership = Membership.objects.create(team=invitation.team, user=user, role=invitation.role)
-    invitation.accepted_at = timezone.now()
-    invitation.accepted_by = user
-    invitation.save(update_fields=["accepted_at", "accepted_by"])
     audit.record(
         "invitation_accepted",
         team=invitation.team,

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    SetPasswordMixin,
+    UserCreationForm,
+    UsernameField,
+)
+from django.contrib.auth.validators import UnicodeUsernameValidator
 
 from accounts import twofactor
 from accounts.keys import KEY_FORMAT, KEY_FORMAT_MESSAGE
@@ -47,6 +55,74 @@ class SignupForm(UserCreationForm):
                 "password if you have forgotten it."
             )
         return email
+
+
+def _password_checked(request, user, password: str) -> bool:
+    """Whether `password` is `user`'s, checked as at sign-in: through django-axes, so that
+    wrong ones count towards the lockout (a stolen session cannot guess freely) and go on the
+    record (panel/audit/receivers.py)."""
+    found = authenticate(request, username=user.get_username(), password=password)
+    return found is not None and found.pk == user.pk
+
+
+class ConfirmPasswordForm(forms.Form):
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True})
+    )
+
+    def __init__(self, request, *args, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not _password_checked(self.request, self.request.user, password):
+            raise forms.ValidationError("That is not your password.")
+        return password
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    """Django's form, with the current password checked as at sign-in (`_password_checked`)."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        if not _password_checked(self.request, self.user, old_password):
+            raise forms.ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password
+
+
+class SignupRequestForm(SetPasswordMixin, forms.Form):
+    """Sign-up without an invitation: everything is checked except whether the username or the
+    email address is taken, which the email answers (accounts.actions.request_sign_up), so
+    that the page tells nobody which accounts exist (issue 11 item 12)."""
+
+    username = UsernameField(
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text="Letters, digits and @/./+/-/_ only; at most 150 characters.",
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    email = SignupForm.base_fields["email"]
+    password1, password2 = SetPasswordMixin.create_password_fields()
+
+    def clean(self):
+        self.validate_passwords()
+        return super().clean()
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The password validators compare with the name and address, as at Django's sign-up.
+        user = User(
+            username=self.cleaned_data.get("username", ""),
+            email=self.cleaned_data.get("email", ""),
+        )
+        self.validate_password_for_user(user)
 
 
 class CodeForm(forms.Form):
@@ -95,8 +171,13 @@ class DisableTwoFactorForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if "password" in cleaned and cleaned.get("code"):
-            if twofactor.verify_code(self.user, cleaned["code"]) is None:
-                self.add_error("code", "That code is not valid. Enter the current code.")
+            try:
+                device = twofactor.verify_code(self.user, cleaned["code"])
+            except twofactor.Throttled as throttled:
+                self.add_error("code", str(throttled))
+            else:
+                if device is None:
+                    self.add_error("code", "That code is not valid. Enter the current code.")
         return cleaned
 
 

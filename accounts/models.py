@@ -159,6 +159,15 @@ class Invitation(models.Model):
     def __str__(self):
         return f"Invitation of {self.email} to {self.team} as {self.role}"
 
+    @staticmethod
+    def valid_for() -> str:
+        """How long a new link works, in the words of the email, the members page and the
+        banner after sending ("7 days"): one setting, PANEL_INVITATION_DAYS, says it. (The
+        banner computed it from the dates and said 6: expiry minus creation is a few
+        microseconds short of 7 days.)"""
+        days = settings.PANEL_INVITATION_DAYS
+        return "1 day" if days == 1 else f"{days} days"
+
     def new_token(self) -> str:
         """Give the invitation a fresh token and expiry; returns the token (for the link)."""
         token = secrets.token_urlsafe(32)

@@ -263,6 +263,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 CSRF_FAILURE_VIEW = "accounts.views.errors.csrf_failure"
 PANEL_ALLOW_SIGNUP = env_bool("PANEL_ALLOW_SIGNUP", True)
 PANEL_INVITATION_DAYS = env_int("PANEL_INVITATION_DAYS", 7, minimum=1)
+# How long a typed password counts as recent for turning on two-factor, new backup codes and a
+# password change (accounts/reauth.py).
+PANEL_REAUTH_MINUTES = env_int("PANEL_REAUTH_MINUTES", 10, minimum=1)
 # Vultr API keys are encrypted with these Fernet keys, newest first (accounts/encryption.py).
 PANEL_ENCRYPTION_KEYS = encryption_keys_from_environment(DATA_DIR)
 # Failed logins (django-axes): counted per username and address together, so a stranger
@@ -272,6 +275,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("PANEL_LOGIN_LOCKOUT_MINUTES", 15,
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.auth.locked_out"
+# Failed sign-ins for one username from any address (accounts/lockout.py): past this many,
+# browsers that never signed in as that user wait 1, 2, 4 ... seconds between tries.
+PANEL_ACCOUNT_FAILURE_LIMIT = env_int("PANEL_ACCOUNT_FAILURE_LIMIT", 20, minimum=1)
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
 # The client's address for lockouts, the audit log and the action layer (panel/middleware.py):

@@ -117,6 +117,14 @@ def test_a_team_orders_a_server_and_reads_the_audit_log(stack, simulator_url):
         {"username": OWNER, "email": "olga@example.com", "password1": PASSWORD,
          "password2": PASSWORD},
     )  # fmt: skip
+    # Sign-up emails a link (the console mail backend prints it in the web log); it makes
+    # the account.
+    link = wait_until(
+        lambda: re.search(r"/accounts/signup/[\w-]{20,}/", stack.logs()),
+        30,
+        "the sign-up email in the web log",
+    )
+    assert web.post(link.group(0), {}).status_code == 200
     web.cookies.clear()
     home = web.sign_in(OWNER, PASSWORD)
     for raw in web.set_cookie_headers:

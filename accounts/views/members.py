@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -30,7 +30,7 @@ def _members_page(request, invite_form=None):
             "rows": rows,
             "invite_form": invite_form or InviteForm(actor=request.membership),
             "invitations": team.invitations.pending().select_related("invited_by"),
-            "invitation_days": settings.PANEL_INVITATION_DAYS,
+            "invitation_valid_for": Invitation.valid_for(),
         },
     )
 
@@ -48,6 +48,8 @@ def _row(
         "error": error,
         "is_you": member.user_id == request.user.pk,
         "manageable": may_grant(request.membership.role, member.role),
+        # The user of a personal team stays in it, as its owner (actions._keep_the_personal_user).
+        "stays": member.team.personal_for_id == member.user_id,
     }
 
 
@@ -76,8 +78,7 @@ def member_invite(request):
             messages.success(
                 request,
                 f"Invitation sent to {invitation.email} as {invitation.get_role_display()}. "
-                "The link works once, for the next "
-                f"{(invitation.expires_at - invitation.created_at).days} days.",
+                f"The link works once, for the next {Invitation.valid_for()}.",
             )
             return redirect("accounts:members", team=request.team.slug)
     return _members_page(request, invite_form=form)
@@ -137,8 +138,12 @@ def member_remove(request, member_id):
 @require_POST
 def member_unlock(request, member_id):
     member = get_team_object(request, Membership.objects.select_related("user"), pk=member_id)
-    lockout.unlock(member.user.username)
-    audit.record("member_unlocked", team=request.team, target=audit.user_target(member.user))
+    try:
+        actions.unlock_member(request.membership, member)
+    except actions.AccountError as err:
+        # The page offers no Unlock button for them: only a hand-made request gets here, and
+        # its refusal goes on the record (AuditRequestMiddleware).
+        raise PermissionDenied(str(err)) from None
     messages.success(request, f"{member.user.username} can sign in again.")
     return redirect("accounts:members", team=request.team.slug)
 

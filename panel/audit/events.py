@@ -22,6 +22,7 @@ EVENTS: dict[str, str] = {
     "password_reset": "Password reset by email link",
     "backup_codes_regenerated": "Two-factor backup codes replaced",
     "session_verified": "Two-factor code entered for a signed-in session",
+    "password_confirmed": "Password entered again (for two-factor set-up, backup codes)",
     # accounts/actions.py, accounts/views/members.py, rotate_encryption_key
     "api_key_added": "API key added",
     "api_key_replaced": "API key replaced",
@@ -53,6 +54,27 @@ EVENTS: dict[str, str] = {
     "audit_exported": "Audit log exported",
     "audit_pruned": "Old audit entries pruned",
 }
+
+
+# What happened to one user's account: written in the user's personal team, and shown there
+# only to that user, whoever else is a member (panel.audit.queries.team_entries).
+ACCOUNT_EVENTS = frozenset(
+    {
+        "signed_in",
+        "signed_out",
+        "sign_in_failed",
+        "locked_out",
+        "two_factor_enabled",
+        "two_factor_disabled",
+        "signed_out_everywhere",
+        "signed_up",
+        "password_changed",
+        "password_reset",
+        "backup_codes_regenerated",
+        "session_verified",
+        "password_confirmed",
+    }
+)
 
 
 # The names of the action layer's mutating functions, registered by its `@mutation` decorator

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from panel.audit.events import ACCOUNT_EVENTS
 from panel.audit.models import AuditEntry
 
 PAGE_SIZE = 50
@@ -111,8 +112,15 @@ def _is_ip(word: str) -> bool:
     return True
 
 
-def team_entries(team) -> QuerySet:
-    return AuditEntry.objects.for_team(team)
+def team_entries(team, reader=None) -> QuerySet:
+    """The team's entries that `reader` may read. In a personal team, the events of its
+    user's account (ACCOUNT_EVENTS: sign-ins, two-factor, password) are that user's alone:
+    a member the user let in does not read them (issue 11 item 11)."""
+    entries = AuditEntry.objects.for_team(team)
+    personal_for = getattr(team, "personal_for_id", None)
+    if personal_for is not None and getattr(reader, "pk", None) != personal_for:
+        entries = entries.exclude(action__in=ACCOUNT_EVENTS)
+    return entries
 
 
 @dataclass(frozen=True)
@@ -153,12 +161,11 @@ def _exists(entries: QuerySet, **lookup: Any) -> bool:
     return entries.filter(**lookup).exists()
 
 
-def request_group(entry: AuditEntry) -> list[AuditEntry]:
-    """Everything the entry's request did in the team, in the order it happened."""
+def request_group(entry: AuditEntry, entries: QuerySet | None = None) -> list[AuditEntry]:
+    """Everything the entry's request did in the team (of `entries`, the ones the reader may
+    read), in the order it happened."""
     if not entry.request_id:
         return [entry]
-    return list(
-        AuditEntry.objects.for_team(entry.team_id)
-        .filter(request_id=entry.request_id)
-        .order_by("seq")
-    )
+    if entries is None:
+        entries = AuditEntry.objects.for_team(entry.team_id)
+    return list(entries.filter(request_id=entry.request_id).order_by("seq"))

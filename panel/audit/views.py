@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from accounts.permissions import Perm, get_team_object, team_view
+from accounts.permissions import Perm, team_view
 from panel.audit import export
 from panel.audit import record as audit
 from panel.audit.forms import AuditFilterForm, RetentionForm
-from panel.audit.models import AuditChain, AuditEntry, TeamSettings
+from panel.audit.models import AuditChain, TeamSettings
 from panel.audit.queries import page, request_group, team_entries
 
 
@@ -30,7 +30,7 @@ def audit_log(request):
     form = AuditFilterForm(request.GET or None)
     filters = form.filters()
     found = page(
-        filters.apply(team_entries(request.team)),
+        filters.apply(team_entries(request.team, request.user)),
         before=_cursor(request, "before"),
         after=_cursor(request, "after"),
     )
@@ -57,8 +57,11 @@ def audit_log(request):
 @team_view(Perm.AUDIT_VIEW)
 @require_safe
 def audit_entry(request, entry_id: int):
-    entry = get_team_object(request, AuditEntry, pk=entry_id)
-    return render(request, "audit/entry.html", {"entry": entry, "group": request_group(entry)})
+    readable = team_entries(request.team, request.user)
+    entry = get_object_or_404(readable, pk=entry_id)
+    return render(
+        request, "audit/entry.html", {"entry": entry, "group": request_group(entry, readable)}
+    )
 
 
 @team_view(Perm.AUDIT_VIEW)
@@ -81,7 +84,7 @@ def audit_export(request, fmt: str):
         target=("audit_log", str(request.team.pk), request.team.name),
         params={"format": fmt, "filters": filters.as_query()},
     )
-    entries = filters.apply(team_entries(request.team))
+    entries = filters.apply(team_entries(request.team, request.user))
     lines = export.csv_lines(entries) if fmt == "csv" else export.jsonl(entries)
     content_type, extension = export.FORMATS[fmt]
     response = StreamingHttpResponse(lines, content_type=content_type)

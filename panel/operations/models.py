@@ -127,6 +127,9 @@ class Operation(models.Model):
 
     objects = TeamQuerySet.as_manager()
 
+    # Found by rotate_encryption_key (accounts may not import this app).
+    ENCRYPTED_FIELDS = ("secret_params",)
+
     class Meta:
         db_table = "panel_operation"
         ordering = ["-created_at", "-id"]

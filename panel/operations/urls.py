@@ -1,7 +1,7 @@
 """URLs of the operations pages (namespace "operations"); included by panel/urls.py.
 
 Team pages live under ``t/<slug:team>/`` and are served by `team_view` (accounts.permissions);
-notices belong to the user, whatever the team.
+notices belong to the user and the team they concern (shown on that team's pages).
 """
 
 from django.urls import path
@@ -31,6 +31,7 @@ urlpatterns = [
         views.key_snapshot_operations,
         name="snapshots",
     ),
-    path("notices/", views.notices, name="notices"),
+    path("t/<slug:team>/notices/", views.notices, name="notices"),
+    path("t/<slug:team>/notices/dismiss/", views.notices_dismiss_all, name="notices_dismiss_all"),
     path("notices/<int:notice_id>/dismiss/", views.notice_dismiss, name="notice_dismiss"),
 ]

@@ -352,21 +352,48 @@ def alert_delete(request, alert_id):
 # -- notices -----------------------------------------------------------------------------------
 
 
-@login_required
+# The newest notices shown in full; older unread ones collapse into a count that links to the
+# operations list (five stacked notices pushed every page down).
+NOTICES_SHOWN = 2
+
+
+def _notices(request: HttpRequest, team: Team) -> HttpResponse:
+    """The user's unread notices about `team` (notices of other teams wait on their pages)."""
+    unread = Notice.objects.filter(user=request.user, team=team, read_at__isnull=True)
+    shown = list(unread.select_related("team", "operation")[:NOTICES_SHOWN])
+    context = {
+        "notices": shown,
+        "older": max(unread.count() - len(shown), 0),
+        "notice_team": team,
+    }
+    return render(request, "operations/notices.html", context)
+
+
+@team_view()
 def notices(request):
-    """The user's unread notices, for the header (loaded by htmx)."""
-    found = Notice.objects.filter(user=request.user, read_at__isnull=True).select_related(
-        "team", "operation"
-    )[:5]
-    return render(request, "operations/notices.html", {"notices": found})
+    """The user's unread notices about this team, for the page's header (loaded by htmx)."""
+    return _notices(request, request.team)
 
 
 @login_required
 @require_POST
 def notice_dismiss(request, notice_id):
-    notice = get_object_or_404(Notice, pk=notice_id, user=request.user)
+    mine = Notice.objects.filter(user=request.user).select_related("team")
+    notice = get_object_or_404(mine, pk=notice_id)
     notice.read_at = timezone.now()
     notice.save(update_fields=["read_at"])
     if request.htmx:
-        return notices(request)
+        return _notices(request, notice.team)
     return redirect("accounts:home")
+
+
+@team_view()
+@require_POST
+def notices_dismiss_all(request):
+    """Marks every unread notice of the user about this team read."""
+    Notice.objects.filter(user=request.user, team=request.team, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    if request.htmx:
+        return _notices(request, request.team)
+    return redirect("accounts:team_home", request.team.slug)

@@ -3,12 +3,20 @@
 `SnapshotSource`: v1's snapshot/list does not say which server a snapshot was taken of
 (reference §5). The panel knows it for the snapshots it took itself and keeps it here, as data
 of its own: the audit log tells the same story, but a team's retention may prune it.
+
+`ServerPassword`: v2 gives a server's root password only in the answer to its create request
+(v2 reference §3), so the panel keeps the ones of the servers it creates, encrypted like API
+keys (accounts/encryption.py; `rotate_encryption_key` re-encrypts them, see
+`ENCRYPTED_FIELDS`), until the server is destroyed.
 """
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
+
+from accounts import encryption
 
 
 class SnapshotSourceQuerySet(models.QuerySet):
@@ -40,3 +48,57 @@ class SnapshotSource(models.Model):
 
     def __str__(self):
         return f"Snapshot {self.snapshot_id} of server {self.server_id}"
+
+
+class ServerPasswordQuerySet(models.QuerySet):
+    def for_server(self, team, api_key_id: int, server_id: str) -> ServerPasswordQuerySet:
+        """The one row of this team's key and server: every lookup goes through this."""
+        return self.filter(team=team, api_key_id=api_key_id, server_id=server_id)
+
+
+class ServerPassword(models.Model):
+    """The root password Vultr gave in its answer to a create through the panel (v2 only),
+    encrypted; only the reveal action decrypts it."""
+
+    # Columns holding ciphertexts under PANEL_ENCRYPTION_KEYS: rotate_encryption_key finds
+    # them by this name on every model (accounts may not import this app).
+    ENCRYPTED_FIELDS = ("ciphertext",)
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    api_key_id = models.BigIntegerField()
+    server_id = models.CharField(max_length=64)
+    ciphertext = models.TextField(editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ServerPasswordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "server root password"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "api_key_id", "server_id"], name="servers_password_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"Root password of server {self.server_id}"
+
+    @classmethod
+    @sensitive_variables()
+    def keep(cls, team, api_key_id: int, server_id: str, password: str) -> None:
+        cls.objects.update_or_create(
+            team=team,
+            api_key_id=api_key_id,
+            server_id=server_id,
+            defaults={"ciphertext": encryption.encrypt(password)},
+        )
+
+    @classmethod
+    @sensitive_variables()
+    def reveal(cls, team, api_key_id: int, server_id: str) -> str | None:
+        row = cls.objects.for_server(team, api_key_id, server_id).first()
+        return encryption.decrypt(row.ciphertext) if row is not None else None
+
+    @classmethod
+    def forget(cls, team, api_key_id: int, server_id: str) -> None:
+        cls.objects.for_server(team, api_key_id, server_id).delete()

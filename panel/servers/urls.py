@@ -82,6 +82,7 @@ urlpatterns += [
     path(_key + "deploy/", deploy.deploy, name="deploy"),
     path(_key + "deploy/create/", deploy.deploy_create, name="deploy_create"),
     path(_key + "deploy/done/<str:server_id>/", deploy.deploy_done, name="deploy_done"),
+    path(_key + "deploy/order/<str:order>/", deploy.deploy_order, name="deploy_order"),
     path(_key + "snapshots/", snapshots.snapshot_list, name="snapshot_list"),
     path(_key + "snapshots/take/", snapshots.snapshot_take, name="snapshot_take"),
     path(

@@ -7,11 +7,11 @@ for an action (200 with an empty body).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from . import state
 from .catalog import CATALOG
 from .clock import fmt_datetime
 from .state import INVALID_DCID, Account, Failed, Moment
@@ -105,13 +105,43 @@ def regions_list(call: Call) -> Any:
 
 @_endpoint("regions/availability", "GET", public=True)
 def regions_availability(call: Call) -> Any:
+    # A JSON array of numbers, not a map (reference §5).
+    return _availability(call, CATALOG.plans_of_type(call.get("type")))
+
+
+def _availability(call: Call, plans: dict[str, Any]) -> list[int]:
     call.required("DCID")
     dcid = call.number("DCID")
     if dcid not in CATALOG.availability:
         raise Failed(INVALID_DCID)
-    plans = CATALOG.plans_of_type(call.get("type"))
-    # A JSON array of numbers, not a map (reference §5).
     return [plan for plan in CATALOG.availability[dcid] if str(plan) in plans]
+
+
+# The other public endpoints of reference §1. The simulator has no bare metal and no object
+# storage clusters, so those lists are empty (`[]`, as v1 sends an empty map).
+@_endpoint("regions/availability_vc2", "GET", public=True)
+def regions_availability_vc2(call: Call) -> Any:
+    return _availability(call, CATALOG.plan_variant("vc2"))
+
+
+@_endpoint("regions/availability_vdc2", "GET", public=True)
+def regions_availability_vdc2(call: Call) -> Any:
+    return _availability(call, CATALOG.plan_variant("vdc2"))
+
+
+@_endpoint("regions/availability_baremetal", "GET", public=True)
+def regions_availability_baremetal(call: Call) -> Any:
+    return _availability(call, {})
+
+
+@_endpoint("plans/list_baremetal", "GET", public=True)
+def plans_list_baremetal(call: Call) -> Any:
+    return {}
+
+
+@_endpoint("objectstorage/list_cluster", "GET", public=True)
+def objectstorage_list_cluster(call: Call) -> Any:
+    return []
 
 
 @_endpoint("app/list", "GET", public=True)
@@ -129,17 +159,37 @@ def account_info(call: Call) -> Any:
 
 @_endpoint("auth/info", "GET")
 def auth_info(call: Call) -> Any:
-    handle = hashlib.sha256(call.account.key.encode()).hexdigest()[:8]
     return {
         "acls": ["manage_users", "subscriptions", "billing", "support", "provisioning", "dns"],
-        "email": f"account-{handle}@example.com",
-        "name": f"Simulated account {handle}",
+        "email": call.account.email,
+        "name": call.account.name,
     }
 
 
 @_endpoint("iso/list", "GET")
 def iso_list(call: Call) -> Any:
     return {str(iso.id): iso.to_v1() for iso in call.account.isos.values()}
+
+
+@_endpoint("iso/list_public", "GET")
+def iso_list_public(call: Call) -> Any:
+    return {}  # none here; sent as [] like every empty map
+
+
+@_endpoint("iso/create_from_url", "POST")
+def iso_create_from_url(call: Call) -> Any:
+    url = call.required("url")
+    filename = url.rstrip("/").rsplit("/", 1)[-1] or "image.iso"
+    size = 300_000_000 + state._hash_int(url) % 700_000_000
+    return {"ISOID": call.account.add_iso(call.now, filename, size).id}  # a number (§8)
+
+
+@_endpoint("iso/destroy", "POST")
+def iso_destroy(call: Call) -> Any:
+    iso_id = call.number("ISOID")
+    if iso_id not in call.account.isos:
+        raise Failed(state.INVALID_ISO)
+    call.account.destroy_iso(iso_id)  # type: ignore[arg-type]
 
 
 # -- servers: reads -------------------------------------------------------------------------------
@@ -215,6 +265,8 @@ def server_create(call: Call) -> Any:
         firewall_group=call.get("FIREWALLGROUPID"),
         reserved_ip=call.get("reserved_ip_v4"),
     )
+    server.user_data = call.get("userdata")  # base64, shown by v2's user-data
+    server.hostname = call.get("hostname") or None  # v2 shows it (v1 has no field for it)
     return {"SUBID": server.subid}
 
 
@@ -241,6 +293,8 @@ def server_reboot(call: Call) -> Any:
 @_endpoint("server/reinstall", "POST")
 def server_reinstall(call: Call) -> Any:
     call.account.reinstall(call.now, call.subid)
+    if call.get("hostname"):  # reference §5: "hostname" — the hostname to set
+        call.account.server(call.subid).hostname = call.get("hostname")
 
 
 @_endpoint("server/label_set", "POST")
@@ -313,6 +367,128 @@ def server_reverse_delete_ipv6(call: Call) -> Any:
     call.account.reverse_delete_ipv6(call.subid, call.required("ip"))
 
 
+# -- servers: the other actions of reference §8 that python-vultr 1.0.1 calls --------------------
+
+INVALID_UPGRADE = "Invalid plan.  Check VPSPLANID value against v1/server/upgrade_plan_list"
+INVALID_ISO_STATE = "ISO is already attached.  Detach it first with v1/server/iso_detach"
+NO_ISO_ATTACHED = "No ISO is attached to this server"
+INVALID_SCHEDULE = (
+    "Invalid cron_type.  Must be daily, weekly, monthly, daily_alt_even or daily_alt_odd"
+)
+
+
+def _upgrades(call: Call) -> list[int]:
+    server = call.account.server(call.subid)
+    return [
+        plan
+        for plan in CATALOG.availability[server.dcid]
+        if plan != server.plan.id and CATALOG.plans[plan].disk_gb >= server.plan.disk_gb
+    ]
+
+
+@_endpoint("server/upgrade_plan_list", "GET")
+def server_upgrade_plan_list(call: Call) -> Any:
+    return _upgrades(call)  # a JSON array of int VPSPLANIDs; [] when none (reference §8)
+
+
+@_endpoint("server/upgrade_plan", "POST")
+def server_upgrade_plan(call: Call) -> Any:
+    account = call.account
+    server = account.active_server(call.subid, call.now)
+    plan_id = call.number("VPSPLANID")
+    if plan_id not in _upgrades(call):
+        raise Failed(INVALID_UPGRADE)
+    server.plan = CATALOG.plans[plan_id]
+    account.reboot(call.now, call.subid)  # "reboots" (reference §8)
+
+
+@_endpoint("server/neighbors", "GET")
+def server_neighbors(call: Call) -> Any:
+    call.account.server(call.subid)
+    return []  # int SUBIDs on the same host; the simulator's servers share none
+
+
+@_endpoint("server/get_user_data", "GET")
+def server_get_user_data(call: Call) -> Any:
+    return {"userdata": call.account.server(call.subid).user_data}  # base64
+
+
+@_endpoint("server/set_user_data", "POST")
+def server_set_user_data(call: Call) -> Any:
+    call.account.server(call.subid).user_data = call.get("userdata")
+
+
+@_endpoint("server/iso_status", "GET")
+def server_iso_status(call: Call) -> Any:
+    server = call.account.server(call.subid)
+    iso = call.account.by_uuid.get(server.iso_mounted) if server.iso_mounted else None
+    if iso is None:
+        return {"state": "ready", "ISOID": "0"}
+    return {"state": "isomounted", "ISOID": str(iso.id)}
+
+
+@_endpoint("server/iso_attach", "POST")
+def server_iso_attach(call: Call) -> Any:
+    server = call.account.active_server(call.subid, call.now)
+    iso = call.account.isos.get(call.number("ISOID"))  # type: ignore[arg-type]
+    if iso is None:
+        raise Failed(state.INVALID_ISO)
+    if server.iso_mounted:
+        raise Failed(INVALID_ISO_STATE)
+    server.iso_mounted = iso.uuid
+
+
+@_endpoint("server/iso_detach", "POST")
+def server_iso_detach(call: Call) -> Any:
+    server = call.account.server(call.subid)
+    if not server.iso_mounted:
+        raise Failed(NO_ISO_ATTACHED)
+    server.iso_mounted = ""
+
+
+@_endpoint("server/backup_enable", "POST")
+def server_backup_enable(call: Call) -> Any:
+    server = call.account.server(call.subid)
+    if not server.auto_backups:
+        server.auto_backups, server.backups_since = True, call.now
+        call.account.changed()
+
+
+@_endpoint("server/backup_disable", "POST")
+def server_backup_disable(call: Call) -> Any:
+    call.account.server(call.subid).auto_backups = False
+    call.account.changed()
+
+
+# A read done by POST in every client (reference §11).
+@_endpoint("server/backup_get_schedule", "POST")
+def server_backup_get_schedule(call: Call) -> Any:
+    server = call.account.server(call.subid)
+    schedule = server.backup_schedule or {"type": "daily", "hour": 0, "dow": 1, "dom": 1}
+    hour = schedule["hour"]
+    upcoming = int(call.now // state.DAY) * state.DAY + hour * 3600
+    if upcoming <= call.now:
+        upcoming += state.DAY
+    return {
+        "enabled": server.auto_backups,
+        "cron_type": schedule["type"],
+        "next_scheduled_time_utc": fmt_datetime(upcoming),
+        "hour": hour,
+        "dow": schedule["dow"],
+        "dom": schedule["dom"],
+    }
+
+
+@_endpoint("server/backup_set_schedule", "POST")
+def server_backup_set_schedule(call: Call) -> Any:
+    server = call.account.server(call.subid)
+    kind = call.required("cron_type")
+    if kind not in ("daily", "weekly", "monthly", "daily_alt_even", "daily_alt_odd"):
+        raise Failed(INVALID_SCHEDULE)
+    hour, dow, dom = call.number("hour") or 0, call.number("dow") or 1, call.number("dom") or 1
+    server.backup_schedule = {"type": kind, "hour": hour % 24, "dow": dow, "dom": dom}
+
+
 # -- snapshots and backups ------------------------------------------------------------------------
 
 
@@ -329,6 +505,12 @@ def snapshot_list(call: Call) -> Any:
 @_endpoint("snapshot/create", "POST")
 def snapshot_create(call: Call) -> Any:
     snapshot = call.account.create_snapshot(call.now, call.subid, call.get("description"))
+    return {"SNAPSHOTID": snapshot.id}
+
+
+@_endpoint("snapshot/create_from_url", "POST")
+def snapshot_create_from_url(call: Call) -> Any:
+    snapshot = call.account.snapshot_from_url(call.now, call.required("url"), "")
     return {"SNAPSHOTID": snapshot.id}
 
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
-import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from . import state
 from .catalog import CATALOG, OS_APPLICATION, OS_BACKUP, OS_CUSTOM, OS_SNAPSHOT, SPECIAL_OSIDS
@@ -235,7 +235,10 @@ def resolve(path: str, method: str) -> tuple[Route | None, tuple[str, ...], str]
         match = pattern.fullmatch(path)
         if match:
             if method in routes:
-                return routes[method], match.groups(), routes[method].template
+                # Path parameters arrive percent-encoded from some clients (an IPv6
+                # address's ":" as %3A); the API reads them decoded, as nginx hands them on.
+                args = tuple(unquote(arg) for arg in match.groups())
+                return routes[method], args, routes[method].template
             template = template or next(iter(routes.values())).template
     return None, (), template
 
@@ -253,7 +256,7 @@ def parse_body(method: str, raw: bytes) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: deep nesting
         raise V2Error(400, BAD_REQUEST) from None
     return body if isinstance(body, dict) else {}
 
@@ -446,6 +449,18 @@ def bare_metals(call: Call) -> Response:
     return static_listing(call, "bare_metals", [])  # no bare metal here; libcloud lists it
 
 
+# Collections the simulator has nothing of: an account without any answers an empty list,
+# as Vultr does, not a 404 (libcloud lists blocks and private networks).
+for _path, _name in (
+    ("/blocks", "blocks"),
+    ("/private-networks", "networks"),
+    ("/vpcs", "vpcs"),
+    ("/reserved-ips", "reserved_ips"),
+    ("/firewalls", "firewall_groups"),
+):
+    _route("GET", _path)(lambda call, name=_name: static_listing(call, name, []))
+
+
 @_route("GET", "/iso-public", public=True)
 def iso_public(call: Call) -> Response:
     return static_listing(call, "public_isos", [])
@@ -458,12 +473,11 @@ def iso_public(call: Call) -> Response:
 def account_info(call: Call) -> Response:
     info = call.account.info(call.now)
     # The same name and email as v1's auth/info.
-    handle = hashlib.sha256(call.account.key.encode()).hexdigest()[:8]
     return ok(
         {
             "account": {
-                "name": f"Simulated account {handle}",
-                "email": f"account-{handle}@example.com",
+                "name": call.account.name,
+                "email": call.account.email,
                 "acls": ["manage_users", "subscriptions", "billing", "support", "provisioning",
                          "dns", "abuse", "upgrade", "firewall", "alerts"],
                 "balance": float(info["balance"]),
@@ -483,7 +497,8 @@ _FILTERS = ("label", "main_ip", "region", "tag", "hostname")
 @_route("GET", "/instances")
 def list_instances(call: Call) -> Response:
     account = call.account
-    filters = tuple(call.query.get(name) for name in _FILTERS)
+    # An empty filter (`?label=`, as query builders without omitempty send) filters nothing.
+    filters = tuple(call.query.get(name) or None for name in _FILTERS)
     cache_key = (per_page(call), call.query.get("cursor", ""), filters)
     if account.v2_pages_valid(call.now):
         cached = account.v2_pages.get(cache_key)
@@ -594,9 +609,11 @@ def create_instance(call: Call) -> Response:
     if tags is not None:
         server.set_v2_tags(tags if tags or not tag else [tag])
     server.hostname = call.text("hostname") or None
+    server.user_data = user_data or ""
     server.user_scheme = scheme
     server.ddos = call.flag("ddos_protection")
     instance = server.to_v2(Moment(call.now))
+    instance["pending_charges"] = 0  # nothing billed yet (the 2025 create capture, §5 (c))
     instance["default_password"] = server.password  # only in this answer (§3)
     return ok({"instance": instance}, 202)
 
@@ -617,8 +634,11 @@ def update_instance(call: Call) -> Response:
     if call.text("firewall_group_id"):
         raise V2Error(400, "Invalid firewall group.")
     tags = call.strings("tags")
-    if call.text("user_data"):
-        _base64(call.text("user_data") or "", INVALID_USER_DATA)
+    user_data = call.text("user_data")
+    if user_data:
+        _base64(user_data, INVALID_USER_DATA)
+    if user_data is not None:
+        server.user_data = user_data
     if "label" in call.body and call.body["label"] is not None:
         account.set_label(server.subid, call.text("label") or "")
     if tags is not None:
@@ -741,15 +761,98 @@ def instance_neighbors(call: Call) -> Response:
 
 @_route("GET", "/instances/{instance-id}/user-data")
 def instance_user_data(call: Call) -> Response:
+    # What the create or the last PATCH sent, still base64 (v2 reference §2).
+    return ok({"user_data": {"data": _server(call).user_data}})
+
+
+@_route("GET", "/instances/{instance-id}/iso")
+def instance_iso(call: Call) -> Response:
+    server = _server(call)
+    state_ = "isomounted" if server.iso_mounted else "ready"  # v1 iso_status's states
+    return ok({"iso_status": {"state": state_, "iso_id": server.iso_mounted}})
+
+
+@_route("POST", "/instances/{instance-id}/iso/attach")
+def instance_iso_attach(call: Call) -> Response:
+    server = _server(call)
+    iso = _iso(call, call.required("iso_id"))
+    call.account.active_server(server.subid, call.now)
+    server.iso_mounted = iso.uuid
+    return ok({"iso_status": {"state": "isomounting", "iso_id": iso.uuid}}, 202)
+
+
+@_route("POST", "/instances/{instance-id}/iso/detach")
+def instance_iso_detach(call: Call) -> Response:
+    server = _server(call)
+    server.iso_mounted = ""
+    return ok({"iso_status": {"state": "isounmounting"}}, 202)
+
+
+_SCHEDULE_TYPES = ("daily", "weekly", "monthly", "daily_alt_even", "daily_alt_odd")
+
+
+def _backup_schedule(call: Call, server: Server) -> Response:
+    schedule = server.backup_schedule or {"type": "daily", "hour": 0, "dow": 1, "dom": 1}
+    day = int(call.now // state.DAY)
+    hour = schedule["hour"]
+    nxt = day * state.DAY + hour * 3600
+    if nxt <= call.now:
+        nxt += state.DAY
+    return ok(
+        {
+            "backup_schedule": {
+                "enabled": server.auto_backups,
+                "type": schedule["type"],
+                "next_scheduled_time_utc": fmt_iso(nxt),
+                "hour": hour,
+                "dow": schedule["dow"],
+                "dom": schedule["dom"],
+            }
+        }
+    )
+
+
+@_route("POST", "/instances/{instance-id}/backup-schedule")
+def set_instance_backup_schedule(call: Call) -> Response:
+    server = _server(call)
+    kind = call.required("type")
+    if kind not in _SCHEDULE_TYPES:
+        raise V2Error(400, "Invalid backup schedule type.")
+    hour, dow, dom = call.integer("hour") or 0, call.integer("dow") or 1, call.integer("dom") or 1
+    if not (0 <= hour <= 23 and 1 <= dow <= 7 and 1 <= dom <= 28):
+        raise V2Error(400, "Invalid backup schedule.")
+    server.backup_schedule = {"type": kind, "hour": hour, "dow": dow, "dom": dom}
+    # 200 ([spec23] documents no body); the schedule set is sent back because pyvultr 0.1.5
+    # reads one, and clients that expect none (govultr) ignore it.
+    return _backup_schedule(call, server)
+
+
+@_route("GET", "/instances/{instance-id}/backup-schedule")
+def instance_backup_schedule(call: Call) -> Response:
+    return _backup_schedule(call, _server(call))
+
+
+@_route("GET", "/instances/{instance-id}/private-networks")
+def instance_private_networks(call: Call) -> Response:
+    _server(call)  # deprecated for VPCs; the simulator has neither
+    page, meta = positional(call, [], lambda n: n["network_id"])
+    return ok({"private_networks": list(page), "meta": meta})
+
+
+@_route("GET", "/instances/{instance-id}/vpcs")
+def instance_vpcs(call: Call) -> Response:
     _server(call)
-    return ok({"user_data": {"data": ""}})
+    page, meta = positional(call, [], lambda v: v["id"])
+    return ok({"vpcs": list(page), "meta": meta})
 
 
 @_route("GET", "/instances/{instance-id}/upgrades")
 def instance_upgrades(call: Call) -> Response:
     server = _server(call)
     wanted = call.query.get("type", "all") or "all"
-    upgrades: dict[str, Any] = {}
+    # All three keys every time, those not asked for empty: pyvultr reads the answer into a
+    # dataclass that requires each of them (v2 reference §7: strict clients).
+    upgrades: dict[str, Any] = {"os": [], "applications": [], "plans": []}
     if wanted in ("all", "os"):
         upgrades["os"] = [
             os for os in CATALOG.v2_os_list if os["id"] not in SPECIAL_OSIDS | {OS_BACKUP}
@@ -811,6 +914,9 @@ def reverse_ipv4(call: Call) -> Response:
     return NO_CONTENT
 
 
+# pyvultr 0.1.5 resets a PTR record at ".../reverse/default", without "ipv4/" (an alias, as
+# for vultr-node's reverse IPv6 delete below).
+@_route("POST", "/instances/{instance-id}/reverse/default")
 @_route("POST", "/instances/{instance-id}/ipv4/reverse/default")
 def reverse_ipv4_default(call: Call) -> Response:
     call.account.reverse_default_ipv4(_server(call).subid, call.required("ip"))
@@ -874,6 +980,15 @@ def create_snapshot(call: Call) -> Response:
     description = call.text("description") or ""
     snapshot = call.account.create_snapshot(call.now, server.subid, description)
     return ok({"snapshot": snapshot.to_v2(call.now)}, 201)
+
+
+@_route("POST", "/snapshots/create-from-url")
+def create_snapshot_from_url(call: Call) -> Response:
+    url = call.required("url")
+    if not url.lower().startswith(("http://", "https://")):
+        raise V2Error(400, "Invalid URL.")
+    snapshot = call.account.snapshot_from_url(call.now, url, call.text("description") or "")
+    return ok({"snapshot": snapshot.to_v2(call.now)}, 202)  # 202, not 201 (§1.2)
 
 
 @_route("PUT", "/snapshots/{snapshot-id}")

@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from .simulator import Simulator
 from .wire import Response, json_response, text
 
+_MAX_BODY = 16 * 1024 * 1024  # more than any API body; a chunked body may not exceed it
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -25,19 +27,53 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 60
     server: SimulatorHTTPServer
 
+    def _read_chunked(self) -> bytes | None:
+        """A ``Transfer-Encoding: chunked`` request body (nginx accepts one; clients that
+        stream a body send it), or None if it is malformed."""
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(1024)
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                return None
+            total += size
+            if size < 0 or total > _MAX_BODY:
+                return None
+            if size == 0:
+                while self.rfile.readline(1024).strip():  # trailers, up to the blank line
+                    pass
+                return b"".join(parts)
+            parts.append(self.rfile.read(size))
+            self.rfile.readline(1024)  # the CRLF after the chunk
+
     def _serve(self) -> None:
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0:
-            self.close_connection = True
-            self._send(text(400, "Bad Content-Length"))
-            return
-        body = self.rfile.read(length) if length else b""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunked = self._read_chunked()
+            if chunked is None:
+                self.close_connection = True
+                self._send(text(400, "Bad chunked body"))
+                return
+            body = chunked
+        else:
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if length < 0:
+                self.close_connection = True
+                self._send(text(400, "Bad Content-Length"))
+                return
+            if length > _MAX_BODY:  # nginx's answer to a body over its limit
+                self.close_connection = True
+                self._send(text(413, "Request Entity Too Large"))
+                return
+            body = self.rfile.read(length) if length else b""
         try:
             response = self.server.simulator.handle(
-                self.command,
+                # HEAD is answered as GET without the body, like nginx does.
+                "GET" if self.command == "HEAD" else self.command,
                 self.path,
                 body,
                 self.headers.get("API-Key"),
@@ -59,7 +95,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(response)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
+
+    def __getattr__(self, name: str) -> object:
+        # Any other method (OPTIONS, TRACE, ...) goes through the simulator too, which answers
+        # it as the API does (v1: 405 in plain text; v2: a JSON 405 or 404), rather than
+        # http.server's own 501 HTML page.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def _send(self, response: Response) -> None:
         body = response.body
@@ -68,13 +112,14 @@ class _Handler(BaseHTTPRequestHandler):
             f"Date: {self.date_time_string()}\r\n"
             "Server: nginx\r\n"  # what v1 answered with (reference §1)
             f"Content-Type: {response.content_type}\r\n"
-            f"Content-Length: {len(body)}\r\n"
-            "Cache-Control: no-cache\r\n"
+            # RFC 9110 §8.6: no Content-Length on a 204 (nor any body).
+            + ("" if response.status == 204 else f"Content-Length: {len(body)}\r\n")
+            + "Cache-Control: no-cache\r\n"
             + "".join(f"{name}: {value}\r\n" for name, value in response.headers)
             + ("Connection: close\r\n" if self.close_connection else "")
             + "\r\n"
         )
-        self.wfile.write(head.encode("latin-1") + body)
+        self.wfile.write(head.encode("latin-1") + (b"" if self.command == "HEAD" else body))
         if self.server.verbose:
             self.log_message('"%s" %d %d', self.requestline, response.status, len(body))
 

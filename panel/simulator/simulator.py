@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from dataclasses import replace
 from http.client import responses as reasons
 from typing import Any
 from urllib.parse import parse_qsl
@@ -56,6 +57,16 @@ _V2_FAULT_BODIES = {
     404: api_v2.NOT_FOUND,
     500: "Internal server error.",
 }
+
+
+# The headers every recorded v2 answer carries besides Server and Cache-Control (v2 reference
+# §1.2: lexicon's 2021 cassettes, ansible#113's 2024 error); no rate-limit headers.
+V2_HEADERS = (
+    ("Strict-Transport-Security", "max-age=63072000"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("X-Robots-Tag", "noindex,noarchive"),
+)
 
 
 def parse_form(data: str) -> dict[str, str]:
@@ -293,7 +304,15 @@ class Simulator:
             form = body.decode("utf-8", "replace") if method == "POST" else ""
             return control.handle(self, method, path, {**parse_form(query), **parse_form(form)})
         if self._v2 and (path.startswith("/v2/") or path == "/v2"):
-            return self._handle_v2(method, path, query, body, authorization, client)
+            response = self._handle_v2(method, path, query, body, authorization, client)
+            if response.drop:
+                return response
+            headers = response.headers + V2_HEADERS
+            scheme, _, token = (authorization or "").strip().partition(" ")
+            account = self._accounts.get(token.strip()) if scheme.lower() == "bearer" else None
+            if account is not None:  # the key's account email, as recorded in 2023/2024
+                headers += (("x-user", account.email),)
+            return replace(response, headers=headers)
         form = body.decode("utf-8", "replace") if method == "POST" else ""
 
         # POST reads the form body, but the query string counts too: python-vultr sends

@@ -229,7 +229,8 @@ class Server:
         "password", "main_ip", "mac", "v6_prefix", "internal_ip", "auto_backups",
         "backups_since", "firewall_group", "kvm_token", "power", "op", "op_start", "op_len",
         "extra_ips", "reverse", "_bw_day", "_bw_gb",
-        "uuid", "hostname", "tags", "user_scheme", "ddos",
+        "uuid", "hostname", "tags", "user_scheme", "ddos", "user_data",
+        "iso_mounted", "backup_schedule",
     )  # fmt: skip
 
     def __init__(
@@ -278,6 +279,9 @@ class Server:
         self.tags: list[str] | None = None
         self.user_scheme = "root"
         self.ddos = False
+        self.user_data = ""  # base64, as sent (v1 `userdata`, v2 `user_data`)
+        self.iso_mounted = ""  # the UUID of the ISO attached through v2, "" if none
+        self.backup_schedule: dict[str, Any] | None = None  # v2 backup-schedule; None: daily 0h
 
     # -- state machine ------------------------------------------------------------------------
 
@@ -433,9 +437,11 @@ class Server:
         v6 = shown and bool(self.v6_prefix)
         return {
             "id": self.uuid,
-            "os": self.os_name,
+            # An ISO-based instance reads "Custom Installed" (v2 reference §3, [ans] fixture).
+            "os": "Custom Installed" if self.osid == OS_CUSTOM else self.os_name,
             "ram": plan.ram_mb,
-            "disk": 0 if status == "pending" else plan.disk_gb,
+            # 0 and no console while pending or resizing (recorded create and PATCH answers).
+            "disk": 0 if status in ("pending", "resizing") else plan.disk_gb,
             "main_ip": self.main_ip if shown else "0.0.0.0",
             "vcpu_count": int(plan.vcpus),
             "region": CATALOG.region_codes[self.dcid],
@@ -452,7 +458,7 @@ class Server:
             "v6_network_size": 64 if v6 else 0,
             "label": self.label,
             "internal_ip": self.internal_ip if shown else "",
-            "kvm": "" if status == "pending" else _KVM_URL_V2 + self.kvm_token,
+            "kvm": "" if status in ("pending", "resizing") else _KVM_URL_V2 + self.kvm_token,
             "hostname": self.hostname or "vultr.guest",
             "tag": self.tag,
             "tags": self.v2_tags(),
@@ -484,15 +490,19 @@ class Server:
 class Snapshot:
     __slots__ = ("id", "created", "description", "ready_at", "size", "osid", "appid", "uuid")
 
-    def __init__(self, id: str, created: float, ready_at: float, size: int, server: Server):
+    def __init__(
+        self, id: str, created: float, ready_at: float, size: int, server: Server | None
+    ) -> None:
         self.id = id
-        self.uuid = uuid_for(f"snapshot:{server.subid}:{id}")
+        # A snapshot made from a URL (v2's /snapshots/create-from-url) has no server.
+        origin = server.subid if server is not None else "url"
+        self.uuid = uuid_for(f"snapshot:{origin}:{id}")
         self.created = created
         self.description = ""
         self.ready_at = ready_at
         self.size = size
-        self.osid = server.osid
-        self.appid = server.appid
+        self.osid = server.osid if server is not None else OS_CUSTOM
+        self.appid = server.appid if server is not None else "0"
 
     def complete(self, now: float) -> bool:
         return now >= self.ready_at
@@ -619,6 +629,9 @@ class Account:
 
     def __init__(self, key: str, world: World, created: float) -> None:
         self.key = key
+        # The account's name and email, the same through v1's auth/info and v2's /account.
+        handle = hashlib.sha256(key.encode()).hexdigest()[:8]
+        self.name, self.email = f"Simulated account {handle}", f"account-{handle}@example.com"
         self.world = world
         # Seeded by the key: the same key gets the same demo data, IDs and addresses every run.
         self.rng = random.Random(f"vultr-simulator:{key}")
@@ -872,7 +885,9 @@ class Account:
         self.changed()
 
     def set_tag(self, subid: str, tag: str) -> None:
-        self.server(subid).tag = tag
+        server = self.server(subid)
+        # v1 knows one tag: setting it replaces v2's list too, so both versions agree.
+        server.tag, server.tags = tag, None
         self.changed()
 
     # -- addresses ----------------------------------------------------------------------------
@@ -1026,6 +1041,16 @@ class Account:
         # Pending until the disk is copied; a snapshot takes about as long as a deploy.
         ready_at = now + self.world.provisioning_seconds
         snapshot = Snapshot(snapshot_id, now, ready_at, used, server)
+        snapshot.description = description
+        self.snapshots[snapshot_id] = snapshot
+        self.by_uuid[snapshot.uuid] = snapshot
+        return snapshot
+
+    def snapshot_from_url(self, now: float, url: str, description: str) -> Snapshot:
+        """A snapshot uploaded from a raw disk image at ``url``: pending while it downloads."""
+        snapshot_id = hex_id(self.rng, self.snapshots)
+        size = (5 + _hash_int(url) % 60) * GIB
+        snapshot = Snapshot(snapshot_id, now, now + self.world.provisioning_seconds, size, None)
         snapshot.description = description
         self.snapshots[snapshot_id] = snapshot
         self.by_uuid[snapshot.uuid] = snapshot

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import requests
 
@@ -24,6 +25,7 @@ from .domain import (
     Account,
     Backup,
     Bandwidth,
+    CreatedServer,
     Ipv4,
     Ipv6,
     Iso,
@@ -189,7 +191,11 @@ class VultrClient:
     def server_bandwidth(self, subid: str) -> Bandwidth:
         return self._transport.server_bandwidth(check.identifier("subid", subid))
 
-    def server_create(
+    def server_create(self, *args: Any, **kwargs: Any) -> str:
+        """`server_order` (the same arguments), answering the new server's id only."""
+        return self.server_order(*args, **kwargs).id
+
+    def server_order(
         self,
         region_id: str,
         plan_id: str,
@@ -214,8 +220,9 @@ class VultrClient:
         notify_activate: bool = True,
         firewall_group_id: str | None = None,
         reserved_ip_v4: str | None = None,
-    ) -> str:
-        """Orders a server and returns its id; it is then built in the background.
+    ) -> CreatedServer:
+        """Orders a server and returns its id (with v2, also its root password: Vultr gives
+        it in this answer only); it is then built in the background.
 
         Billing starts at once and the request is never retried after it may have reached
         Vultr: on a timeout, look for the server (for example by label) before trying again.

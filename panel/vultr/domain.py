@@ -312,6 +312,16 @@ class StartupScript:
 
 
 @dataclass(frozen=True, slots=True)
+class CreatedServer:
+    """Vultr's answer to a create: the new server's id and, from v2 only, its root password
+    (v2 gives it in this answer and never again, v2 reference §3; v1 lists it with every
+    server and answers a create with the id alone, so it is "" here)."""
+
+    id: str
+    default_password: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class NewServer:
     """Everything `server_create` accepts, already checked by the client.
 

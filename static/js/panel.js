@@ -36,6 +36,30 @@
     });
   });
 
+  // The deploy wizard's plan filter: only the plans of the kind chosen in .plan-filter show
+  // (every group shows without JavaScript).
+  function applyPlanFilter(filter) {
+    var chosen = filter.querySelector("input:checked");
+    var kind = chosen ? chosen.value : "all";
+    var form = filter.closest("form");
+    if (!form) return;
+    form.querySelectorAll(".plan-group").forEach(function (group) {
+      group.hidden = kind !== "all" && group.getAttribute("data-kind") !== kind;
+    });
+  }
+
+  function initPlanFilters(root) {
+    var filters = root.matches && root.matches(".plan-filter") ? [root] : [];
+    root.querySelectorAll(".plan-filter").forEach(function (each) { filters.push(each); });
+    filters.forEach(applyPlanFilter);
+  }
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches(".plan-filter input")) return;
+    applyPlanFilter(input.closest(".plan-filter"));
+  });
+
   // When htmx gets an error status it swaps nothing; say what happened instead of silence.
   function flash(text) {
     var main = document.querySelector("main");
@@ -68,8 +92,10 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     initConfirms(document);
+    initPlanFilters(document);
   });
   document.addEventListener("htmx:load", function (event) {
     initConfirms(event.target);
+    initPlanFilters(event.target);
   });
 })();

@@ -119,7 +119,8 @@ def test_rotation_moves_every_key_to_the_newest_encryption_key(keys_under_old):
     with override_settings(PANEL_ENCRYPTION_KEYS=(NEW, OLD)):
         call_command("rotate_encryption_key", stdout=out)
 
-    assert out.getvalue().strip() == "Re-encrypted 2 API keys under the newest encryption key."
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "Re-encrypted 2 API keys under the newest encryption key."
     assert decrypted_with(NEW) == PLAINTEXTS
     with pytest.raises(encryption.DecryptionError):
         decrypted_with(OLD)

@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -46,7 +47,7 @@ def test_an_invitation_end_to_end_with_sign_up(members, login_as, mailoutbox, cl
     page = client.get(link).content.decode()
     assert "Join Acme Ops" in page and "operator" in page
 
-    client.post(
+    response = client.post(
         f"/accounts/signup/?next={link}",
         {
             "username": "newbie",
@@ -55,12 +56,15 @@ def test_an_invitation_end_to_end_with_sign_up(members, login_as, mailoutbox, cl
             "password2": "a long enough passphrase",
             "next": link,
         },
+        follow=True,
     )
-    response = client.post(link, follow=True)
 
+    # Signing up from the link joins the team: no second step, no "personal team" welcome.
     newbie = User.objects.get(username="newbie")
     assert response.redirect_chain[-1][0] == f"/t/{members.team.slug}/"
-    assert "Welcome to Acme Ops! You are Operator." in response.content.decode()
+    page = response.content.decode()
+    assert "Welcome, newbie! You have joined Acme Ops as Operator." in page
+    assert "This is your personal team" not in page
     assert members.membership(newbie).role == Role.OPERATOR
     invitation = Invitation.objects.get()
     assert invitation.accepted_by == newbie and invitation.accepted_at is not None
@@ -186,3 +190,71 @@ def test_an_invitation_opens_sign_up_when_it_is_closed(members, invited, client,
     client.get(invited)
 
     assert client.get("/accounts/signup/").status_code == 200
+
+
+SIGN_UP = {
+    "username": "newbie",
+    "email": "new@example.com",
+    "password1": "a long enough passphrase",
+    "password2": "a long enough passphrase",
+}
+
+
+def test_with_sign_up_closed_one_invitation_makes_one_account(members, invited, settings):
+    """Issue 11 item 10: the link opened sign-up for anyone holding it, again and again."""
+    settings.PANEL_ALLOW_SIGNUP = False
+    first = Client()
+    first.get(invited)
+
+    response = first.post("/accounts/signup/", SIGN_UP)
+
+    newbie = User.objects.get(username="newbie")
+    assert response["Location"] == f"/t/{members.team.slug}/"
+    assert members.membership(newbie).role == Role.OPERATOR
+    assert Invitation.objects.get().accepted_by == newbie
+
+    second = Client()
+    assert second.get(invited).status_code == 410
+    response = second.post("/accounts/signup/", {**SIGN_UP, "username": "another", "email": ""})
+    assert response.status_code == 403
+    assert not User.objects.filter(username="another").exists()
+    first.post(reverse("accounts:logout"))
+    assert first.get("/accounts/signup/").status_code == 403
+
+
+def test_an_invitation_used_while_signing_up_creates_no_account(
+    members, invited, settings, make_user, login_as
+):
+    settings.PANEL_ALLOW_SIGNUP = False
+    visitor = Client()
+    visitor.get(invited)
+    assert visitor.get("/accounts/signup/").status_code == 200
+    login_as(make_user("ann")).post(invited)  # someone else uses the link meanwhile
+
+    response = visitor.post("/accounts/signup/", SIGN_UP)
+
+    assert response.status_code == 403
+    assert not User.objects.filter(username="newbie").exists()
+
+
+def test_sign_up_from_an_invitation_fills_in_the_invited_email(members, invited, client):
+    client.get(invited)
+
+    page = client.get(f"/accounts/signup/?next={invited}").content.decode()
+
+    assert 'value="new@example.com"' in page
+    assert "joins <strong>Acme Ops</strong> as operator" in page
+
+
+@pytest.mark.parametrize("days, words", [(7, "7 days"), (1, "1 day")])
+def test_the_banner_the_email_and_the_page_say_the_same_validity(
+    members, login_as, mailoutbox, settings, days, words
+):
+    """Issue 13 item 13: the banner said 6 days (expiry minus creation, a hair under 7)."""
+    settings.PANEL_INVITATION_DAYS = days
+
+    page = invite(login_as(members.admin), members).content.decode()
+
+    assert f"The link works once, for the next {words}." in page
+    assert f"They get an email with a link that works once, for {words}." in page
+    assert f"expires in {words}." in mailoutbox[-1].body

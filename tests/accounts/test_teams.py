@@ -1,5 +1,7 @@
 """Teams: create, home page, settings, leave, ownership transfer, delete."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -20,17 +22,28 @@ def test_it_creates_a_team_owned_by_its_creator(login_as, members):
 
     team = Team.objects.get(name="Side project")
     assert response["Location"] == f"/t/{team.slug}/"
-    assert team.slug == "side-project"
+    assert re.fullmatch(r"side-project-[a-z0-9]{6}", team.slug)
     assert Membership.objects.get(team=team, user=members.viewer).role == Role.OWNER
 
 
 def test_team_names_may_repeat_but_slugs_do_not(login_as, members):
     login_as(members.viewer).post(reverse("accounts:team_create"), {"name": "Acme Ops"})
 
-    assert sorted(Team.objects.filter(name="Acme Ops").values_list("slug", flat=True)) == [
-        "acme-ops",
-        "acme-ops-2",
-    ]
+    slugs = list(Team.objects.filter(name="Acme Ops").values_list("slug", flat=True))
+    assert len(set(slugs)) == 2
+
+
+def test_a_new_teams_slug_does_not_tell_which_slugs_exist(login_as, members):
+    """Issue 11 item 12: "acme-ops-2" told anyone that "acme-ops" existed. Every slug has a
+    random suffix, whether its name is taken or not."""
+    client = login_as(members.outsider)
+    for name in ("Acme Ops", "Never Used Before"):
+        client.post(reverse("accounts:team_create"), {"name": name})
+
+    taken = Team.objects.filter(name="Acme Ops").exclude(pk=members.team.pk).get()
+    free = Team.objects.get(name="Never Used Before")
+    assert re.fullmatch(r"acme-ops-[a-z0-9]{6}", taken.slug)
+    assert re.fullmatch(r"never-used-before-[a-z0-9]{6}", free.slug)
 
 
 def test_the_team_home_shows_role_permissions_keys_and_members_to_admins(
@@ -67,6 +80,7 @@ def test_the_team_switcher_lists_the_users_teams(login_as, members):
 
 
 def test_settings_rename_the_team_and_keep_its_address(login_as, members):
+    slug = members.team.slug
     response = login_as(members.admin).post(
         url("team_settings", members.team), {"name": "Acme Platform"}
     )
@@ -74,7 +88,7 @@ def test_settings_rename_the_team_and_keep_its_address(login_as, members):
     members.team.refresh_from_db()
     assert response.status_code == 302
     assert members.team.name == "Acme Platform"
-    assert members.team.slug == "acme-ops"
+    assert members.team.slug == slug
 
 
 def test_a_member_can_leave(login_as, members):

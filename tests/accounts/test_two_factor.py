@@ -3,9 +3,11 @@ turning it off, and teams that require it."""
 
 import re
 import time
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -260,3 +262,54 @@ def test_requiring_two_factor_needs_it_for_yourself_first(members, login_as):
     client.post(url, {"name": "Acme Ops", "require_2fa": "on"})
     members.team.refresh_from_db()
     assert members.team.require_2fa is True
+
+
+def test_a_right_code_just_after_a_wrong_one_is_told_to_wait_not_called_wrong(
+    client, ann_with_2fa, settings
+):
+    """Issue 13 item 10: django-otp refuses every code for a second after a wrong one, and
+    the right code was answered "That code is not valid"."""
+    settings.OTP_TOTP_THROTTLE_FACTOR = 1
+    ann, device, _ = ann_with_2fa
+    client.post(LOGIN, {"username": "ann", "password": PASSWORD})
+    client.post(LOGIN_CODE, {"code": "000000"})
+
+    response = client.post(LOGIN_CODE, {"code": code_for(device, steps_ahead=1)})
+
+    page = response.content.decode()
+    assert "Too soon after a wrong code: this one was not checked" in page
+    assert "in 1 second" in page
+    assert "That code is not valid" not in page
+    assert "_auth_user_id" not in client.session
+
+    # When the second is over, the same code works.
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_timestamp=timezone.now() - timedelta(seconds=2)
+    )
+    response = client.post(LOGIN_CODE, {"code": code_for(device, steps_ahead=1)})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(ann.pk)
+
+
+def test_the_wait_doubles_and_is_said(client, ann_with_2fa, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 1
+    client.post(LOGIN, {"username": "ann", "password": PASSWORD})
+    TOTPDevice.objects.update(
+        throttling_failure_count=3, throttling_failure_timestamp=timezone.now()
+    )
+
+    page = client.post(LOGIN_CODE, {"code": "000000"}).content.decode()
+
+    assert "in 4 seconds" in page
+
+
+def test_enrolling_says_so_too(login_as, ann, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 1
+    client = login_as(ann)
+    client.get(ENROL)
+    device = TOTPDevice.objects.get(user=ann, confirmed=False)
+    client.post(ENROL, {"code": "000000"})
+
+    page = client.post(ENROL, {"code": code_for(device)}).content.decode()
+
+    assert "Too soon after a wrong code" in page and "does not match" not in page

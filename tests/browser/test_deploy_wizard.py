@@ -57,7 +57,7 @@ def test_deploying_through_the_wizard_shows_the_new_server(
 
     # 2. Plan: what New Jersey can deploy now, with prices.
     expect(wizard.get_by_role("heading", name="Plans available in New Jersey now")).to_be_visible()
-    expect(wizard.locator("table.plans")).to_contain_text("$5.00/month")
+    expect(wizard.locator(".plans").first).to_contain_text("$5.00/month")
     wizard.locator(f'input[name="plan"][value="{PLAN_1GB[api_version]}"]').check()
     wizard.get_by_role("button", name="Next").click()
 
@@ -105,6 +105,50 @@ def test_deploying_through_the_wizard_shows_the_new_server(
     expect(page).to_have_url(re.compile(f"/servers/{new_id}/$"))
     assert page.evaluate("window.__cspViolations") == []
     assert page_errors == []
+
+
+def test_the_plan_step_groups_plans_by_type_and_a_click_on_a_card_chooses(
+    sign_in, live_server, members, stored_key, api_version
+):
+    page = sign_in(members.operator)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.goto(f"{live_server.url}/t/{members.team.slug}/k/{stored_key.pk}/deploy/")
+    wizard = page.locator("#wizard")
+    wizard.get_by_label({"v1": "New Jersey (NJ)", "v2": "New Jersey (US)"}[api_version]).check()
+    wizard.get_by_role("button", name="Next").click()
+    expect(wizard.get_by_role("heading", name="Plans available in New Jersey now")).to_be_visible()
+
+    # Each kind of plan is a group of its own, named, with a filter that starts at the first.
+    for kind in ("Regular", "High frequency", "Dedicated"):
+        heading = wizard.get_by_role("heading", name=kind, exact=True, include_hidden=True)
+        expect(heading).to_be_attached()
+    regular = wizard.locator('.plan-group[data-kind="regular"]')
+    fast = wizard.locator('.plan-group[data-kind="high-frequency"]')
+    expect(regular).to_be_visible()
+    expect(fast).to_be_hidden()
+    # The step fits a phone in a few screens (it was 4,895 px tall as one long table).
+    assert page.evaluate("document.documentElement.scrollHeight") < 2200
+
+    wizard.get_by_role("radio", name="High frequency").check()
+    expect(fast).to_be_visible()
+    expect(regular).to_be_hidden()
+    # A click anywhere on the card (here on its price) chooses the plan, not only the radio.
+    card = fast.locator(".plan-card").first
+    card.locator(".plan-price").click()
+    expect(card.locator('input[name="plan"]')).to_be_checked()
+    chosen = card.get_attribute("data-plan")
+
+    wizard.get_by_role("radio", name="All types").check()
+    expect(regular).to_be_visible()
+    expect(fast).to_be_visible()
+    wizard.get_by_role("button", name="Next").click()
+    expect(wizard.get_by_role("heading", name="What should it run?")).to_be_visible()
+    # Back at the plan step, the filter opens at the chosen plan's kind.
+    wizard.get_by_role("button", name="Back").click()
+    expect(wizard.locator(f'input[name="plan"][value="{chosen}"]')).to_be_checked()
+    expect(fast).to_be_visible()
+    expect(regular).to_be_hidden()
+    assert page.evaluate("window.__cspViolations") == []
 
 
 def test_going_back_keeps_the_answers(sign_in, live_server, members, stored_key):

@@ -56,3 +56,41 @@ def test_follow_a_create_leave_come_back_and_see_the_timeline(
     expect(page.locator("#op-notices")).to_contain_text("Server browser-made is ready")
     assert page.evaluate("window.__cspViolations") == []
     assert page_errors == []
+
+
+def test_notices_collapse_and_keep_a_gap_before_the_breadcrumb(
+    live_server, page: Page, sign_in, members, stored_key, server_id
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from panel.operations.models import Notice
+
+    now = timezone.now()
+    for n in range(1, 6):
+        Notice.objects.create(
+            user=members.operator,
+            team=members.team,
+            text=f"Server web-{n} is ready",
+            created_at=now - timedelta(minutes=10 - n),
+        )
+    sign_in(members.operator)
+
+    page.goto(
+        f"{live_server.url}/t/{members.team.slug}/k/{stored_key.pk}/servers/{server_id('web-01')}/"
+    )
+
+    notices = page.locator("#op-notices")
+    expect(notices).to_contain_text("Server web-5 is ready")
+    expect(notices.locator(".op-notice")).to_have_count(3)  # two in full, one line for the rest
+    older = notices.get_by_role("link", name=re.compile("3 older notices"))
+    expect(older).to_have_attribute("href", f"/t/{members.team.slug}/operations/")
+    last = notices.locator(".op-notice").last.bounding_box()
+    crumbs = page.locator(".crumbs").first.bounding_box()
+    assert last and crumbs
+    assert crumbs["y"] - (last["y"] + last["height"]) >= 12  # a visible gap
+
+    notices.get_by_role("button", name="Dismiss all").click()
+    expect(notices).to_be_hidden()
+    assert page.evaluate("window.__cspViolations") == []

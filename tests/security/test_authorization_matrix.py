@@ -34,7 +34,7 @@ from accounts.roles import ROLE_PERMISSIONS, Perm, Role
 from panel.audit import record as audit
 from panel.operations import runner, start
 from panel.operations.models import AlertTarget
-from tests.panel.helpers import Demo, public_key
+from tests.panel.helpers import Demo, demo_order, public_key
 
 pytestmark = pytest.mark.django_db
 
@@ -126,6 +126,7 @@ PAYLOADS: dict[str, Callable[[Any], dict[str, Any]]] = {
         "on_failed": "on",
     },
     "operations:alert_delete": lambda w: {},
+    "operations:notices_dismiss_all": lambda w: {},
 }
 # Pages whose GET is a form and whose POST needs what only a browser session holds.
 GET_ONLY = {
@@ -203,6 +204,11 @@ class World:
             return AlertTarget.objects.create(
                 team=team, channel="email", address="old@example.com"
             ).pk
+        if arg == "order":
+            # A deploy order of one server: its operation carries the order's token.
+            ctx = self.ctx_for(self.members.operator)
+            start.start_create_server(ctx, demo_order(ctx, label="ordered"), order_token="m-1")
+            return "m"
         if arg == "operation_id":
             op = start.start_reinstall_server(self.ctx_for(self.members.operator), self.server)
             if name == "operations:retry":

@@ -122,3 +122,25 @@ def test_it_surfaces_vultr_errors(aim, vultr_account):
             ReqInstance(region="ewr", plan="vc2-24c-96gb", os_id=387)
         )
     assert bad.value.code == 400 and "Invalid plan chosen." in bad.value.msg
+
+
+def test_it_reads_sub_resources_into_its_strict_dataclasses(aim, vultr_account):
+    from pyvultr.v2.enums import BackupScheduleType, InstanceUpgradeType
+
+    client = aim(vultr_account)
+    web = next(i for i in client.instance.list() if i.label == "web-01")
+    # Its AvailableUpgrade needs all three keys even when one type is asked for.
+    upgrades = client.instance.list_upgrades(web.id, InstanceUpgradeType.OS)
+    assert upgrades.os and upgrades.plans == [] and upgrades.applications == []
+    assert client.instance.list_upgrades(web.id, InstanceUpgradeType.PLANS).plans
+    schedule = client.instance.set_backup_schedule(web.id, BackupScheduleType.WEEKLY, hour=4)
+    assert (schedule.type, schedule.hour) == ("weekly", 4)
+    assert client.instance.get_backup_schedule(web.id).type == "weekly"
+    iso = next(iter(client.iso.list()))
+    client.instance.attach_iso(web.id, iso.id)
+    assert client.instance.get_iso_status(web.id).iso_id == iso.id
+    client.instance.detach_iso(web.id)
+    client.instance.create_ipv4_reverse(web.id, web.main_ip, "web.example.com")
+    client.instance.set_default_reverse_dns_entry(web.id, web.main_ip)
+    assert client.instance.get_user_date(web.id).data == ""
+    assert list(client.instance.list_private_networks(web.id)) == []

@@ -64,5 +64,8 @@ def test_vultr_python_client(clients_python, vultr_account):
     assert seen["halted"] == "stopped" and seen["updated_label"] == "gen-renamed"
     assert sorted(seen["keys"]) == ["ci-deploy", "desk", "laptop"]  # two demo keys + ours
     assert seen["snapshot"] == "pending" and seen["snapshots"] == 4
+    assert seen["upgrades"] == ["applications", "os", "plans"]
+    assert seen["user_data"] == "" and seen["schedule_hour"] == 5 and seen["iso_state"] == "ready"
+    assert seen["from_url"] == [202, "pending"]
     assert seen["missing"] == [404, {"error": "instance not found", "status": 404}]
     assert seen["unauthorized"] == [401, {"error": "Invalid API token.", "status": 401}]

@@ -124,6 +124,19 @@ def test_body_that_is_not_json_is_unexpected(api, client):
     assert caught.value.path == "/v1/server/list"
 
 
+@pytest.mark.parametrize("body", ["[" * 100_000, '{"a":' * 100_000 + "1" + "}" * 100_000])
+def test_deeply_nested_json_is_unexpected_not_a_recursion_error(api, client, body):
+    # json.loads raises RecursionError on input nested this deep; it must not escape.
+    api.get(BASE + "server/list", body=body, content_type="application/json")
+
+    with pytest.raises(UnexpectedResponseError) as caught:
+        client.server_list()
+
+    assert caught.value.status == 200
+    assert caught.value.path == "/v1/server/list"
+    assert "RecursionError" in str(caught.value) and len(str(caught.value)) < 200
+
+
 @pytest.mark.parametrize(
     "body",
     [

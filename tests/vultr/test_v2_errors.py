@@ -198,6 +198,7 @@ def test_error_bodies_that_are_not_v2_errors_still_give_a_clear_error(
         "<html>Service temporarily unavailable</html>",
         "",
         "[" * 100_000,
+        '{"account":' * 100_000 + "{}" + "}" * 100_000,
         '{"account": []}',
         '{"nothing": {}}',
         "null",

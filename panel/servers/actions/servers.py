@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 
+from django.views.decorators.debug import sensitive_variables
+
 from accounts.permissions import Perm
 from panel.audit.models import TeamSettings
 from panel.servers.cache import VultrCache
-from panel.vultr import Bandwidth, OsChangeOption, Server, VultrClient
+from panel.servers.models import ServerPassword
+from panel.vultr import Bandwidth, CreatedServer, OsChangeOption, Server, VultrClient
 from panel.vultr.domain import NewServer
 
 from .base import (
@@ -200,6 +203,9 @@ def destroy_server(ctx: ActionContext, server_id: str) -> None:
         invalidates=(*server_scopes(server_id), ACCOUNT, "backups"),
         destructive=True,
     )
+    # Gone with the server: nothing left that it opens.
+    if ctx.api_key_id is not None:
+        ServerPassword.forget(ctx.team, ctx.api_key_id, server_id)
 
 
 @mutation(Perm.PROVISIONING, invalidates=(SERVERS, ACCOUNT))
@@ -212,7 +218,14 @@ def create_server(ctx: ActionContext, new: NewServer) -> str:
     would be a second server): on a timeout, look for the server before trying again.
     """
     options = order_options(new)
-    return perform(
+    answer: list[CreatedServer] = []
+
+    @sensitive_variables()
+    def call(vultr: VultrClient) -> str:
+        answer.append(vultr.server_order(**options))
+        return answer[0].id  # only the id goes on, into the audit entry
+
+    server_id = perform(
         ctx,
         Change(
             # The id is Vultr's answer; the label is what the user will recognise.
@@ -220,8 +233,13 @@ def create_server(ctx: ActionContext, new: NewServer) -> str:
             params=options,
             result_as="target_id",
         ),
-        lambda vultr: vultr.server_create(**options),
+        call,
     )
+    # v2 gives the root password in this answer and never again: kept encrypted for the
+    # reveal (`reveal_root_password`). v1 lists it with the server, so nothing is kept.
+    if answer[0].default_password and ctx.api_key_id is not None:
+        ServerPassword.keep(ctx.team, ctx.api_key_id, server_id, answer[0].default_password)
+    return server_id
 
 
 # -- console and root password ---------------------------------------------------------------
@@ -264,16 +282,25 @@ def open_console(ctx: ActionContext, server_id: str) -> str:
 
 @mutation(Perm.CONSOLE)
 def reveal_root_password(ctx: ActionContext, server_id: str) -> str:
-    """The server's root password, fetched now and never stored or cached (an audited event).
+    """The server's root password (an audited event), never cached.
 
-    v1 lists it with every server; v2 gives it only in the answer to the create call, so a
-    server listed without one has no password the API can give.
+    v1 lists it with every server: fetched now, never stored. v2 gives it only in the answer
+    to the create request: the one the panel kept when it created the server with this key
+    (`create_server`); a server made elsewhere has no password the API can give.
     """
 
+    @sensitive_variables()
     def call(vultr: VultrClient) -> str:
+        # Fetched in both versions: the server must still exist in this account.
         password = _fresh_server(vultr, server_id).default_password
+        if not password and ctx.api_key_id is not None:
+            password = ServerPassword.reveal(ctx.team, ctx.api_key_id, server_id) or ""
         if not password:
-            raise NotOffered("The root password of this server is not available through the API.")
+            raise NotOffered(
+                "The root password of this server is not available through the API: Vultr "
+                "gives it only in the answer to the create request, and this server was not "
+                "created through the panel with this key."
+            )
         return password
 
     return perform(ctx, _console_change(ctx, server_id), call)

@@ -37,6 +37,18 @@ _NOT_AN_OS = frozenset({"iso", "snapshot", "backup", "application"})
 # Vultr's pricing: automatic backups cost 20% of the server's monthly price.
 BACKUP_SHARE = Decimal("0.20")
 
+# Several servers from one order: each is its own create operation, so keep it a handful.
+MAX_QUANTITY = 10
+# Where a server's number goes in the label (and hostname) pattern: web-{n} gives web-1, ...
+NUMBER = "{n}"
+# Vultr's limit on a label (v1 and v2).
+LABEL_MAX = 255
+
+
+def numbered(pattern: str, n: int) -> str:
+    """The label or hostname of server `n` (from 1) of an order."""
+    return pattern.replace(NUMBER, str(n))
+
 
 class StepForm(forms.Form):
     step = ""
@@ -84,10 +96,58 @@ class PlanForm(StepForm):
     def __init__(self, data=None, *, plans: list[Plan], region: str, **kwargs):
         super().__init__(data, **kwargs)
         self.plans = plans
+        self.groups = plan_groups(plans)
         self.fields["plan"].choices = [(p.id, plan_name(p)) for p in plans]
         self.fields["plan"].error_messages["invalid_choice"] = (
             f"Plan %(value)s cannot be deployed in {region} right now; choose another one."
         )
+
+
+# Vultr's kinds of plan, in the order the wizard shows them: v1's `plan_type` and v2's `type`
+# (v2 reference §1.6) name the same kinds differently. (key, name, what it means, types)
+PLAN_KINDS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
+    ("regular", "Regular", "Shared vCPUs: the cheapest.", frozenset({"SSD", "vc2"})),
+    (
+        "high-frequency",
+        "High frequency",
+        "Faster CPUs and NVMe storage.",
+        frozenset({"HIGHFREQUENCY", "vhf"}),
+    ),
+    ("high-performance", "High performance", "Newer AMD or Intel CPUs.", frozenset({"vhp"})),
+    (
+        "optimized",
+        "Optimized cloud",
+        "Dedicated vCPUs tuned for general, CPU, memory or storage work.",
+        frozenset({"voc", "voc-g", "voc-c", "voc-m", "voc-s"}),
+    ),
+    (
+        "dedicated",
+        "Dedicated",
+        "CPUs reserved for this server alone.",
+        frozenset({"DEDICATED", "vdc"}),
+    ),
+    ("gpu", "Cloud GPU", "A share of a GPU.", frozenset({"vcg"})),
+    ("bare-metal", "Bare metal", "A whole machine.", frozenset({"vbm", "BAREMETAL"})),
+)
+
+
+def plan_kind(plan: Plan) -> tuple[str, str, str]:
+    """(key, name, what it means) of the plan's kind; an unknown type is shown as it is."""
+    for key, name, about, types in PLAN_KINDS:
+        if plan.plan_type in types:
+            return key, name, about
+    return "other", plan.plan_type or "Other", ""
+
+
+def plan_groups(plans: list[Plan]) -> list[dict]:
+    """The plans grouped by kind, in PLAN_KINDS' order (each group keeps the plans' order)."""
+    groups: dict[str, dict] = {}
+    for plan in plans:
+        key, name, about = plan_kind(plan)
+        groups.setdefault(key, {"key": key, "name": name, "about": about, "plans": []})
+        groups[key]["plans"].append(plan)
+    order = [key for key, *_ in PLAN_KINDS]
+    return sorted(groups.values(), key=lambda g: order.index(g["key"]) if g["key"] in order else 99)
 
 
 def plan_name(plan: Plan) -> str:
@@ -189,11 +249,31 @@ class OptionsForm(StepForm):
         required=False,
         help_text="Costs 20% of the plan's price on top.",
     )
+    quantity = forms.IntegerField(
+        label="How many servers",
+        required=False,  # empty: one
+        initial=1,
+        min_value=1,
+        max_value=MAX_QUANTITY,
+        widget=forms.NumberInput(attrs={"min": 1, "max": MAX_QUANTITY}),
+        help_text=f"1 to {MAX_QUANTITY}, all alike; each is ordered and billed on its own.",
+        error_messages={
+            "invalid": f"Say how many servers as a number: 1 to {MAX_QUANTITY}.",
+            "min_value": f"At least 1 server: 1 to {MAX_QUANTITY}.",
+            "max_value": f"At most {MAX_QUANTITY} servers at once.",
+        },
+    )
+    # The pattern may be longer than a label: what counts is each label it gives (`clean`).
     label = forms.CharField(
-        required=False, max_length=255, help_text="Shown in this panel and in Vultr's."
+        required=False,
+        max_length=1000,
+        help_text="Shown in this panel and in Vultr's. For several servers, {n} is the "
+        "server's number: web-{n} gives web-1, web-2, ...",
     )
     hostname = forms.CharField(
-        required=False, max_length=253, help_text="Set on the server; for example web-04."
+        required=False,
+        max_length=253,
+        help_text="Set on the server; for example web-04 (web-{n} for several).",
     )
     tag = forms.CharField(required=False, max_length=255, help_text="One tag, to group servers.")
 
@@ -255,11 +335,46 @@ class OptionsForm(StepForm):
             raise forms.ValidationError("A tag has at most 255 characters.")
         return list(dict.fromkeys(tags))
 
+    def clean_quantity(self) -> int:
+        return self.cleaned_data["quantity"] or 1
+
+    def clean(self):
+        cleaned = super().clean()
+        quantity = cleaned.get("quantity")
+        if quantity is None:
+            return cleaned
+        label = cleaned.get("label")
+        if label is not None:
+            if quantity > 1 and NUMBER not in label:
+                self.add_error(
+                    "label",
+                    f"For {quantity} servers the label needs {NUMBER} where each server's "
+                    "number goes, for example web-{n}.",
+                )
+            else:
+                longest = max((numbered(label, n) for n in range(1, quantity + 1)), key=len)
+                if len(longest) > LABEL_MAX:
+                    self.add_error(
+                        "label",
+                        f"The label would be {len(longest)} characters long"
+                        + (f" for server {quantity}" if quantity > 1 else "")
+                        + f"; Vultr takes at most {LABEL_MAX}.",
+                    )
+        hostname = cleaned.get("hostname")
+        if hostname and quantity > 1 and NUMBER not in hostname:
+            self.add_error(
+                "hostname",
+                f"For {quantity} servers the hostname needs {NUMBER} as well (for example "
+                "web-{n}.example.com), or leave it empty.",
+            )
+        return cleaned
+
     def clean_hostname(self) -> str:
         value = self.cleaned_data["hostname"]
         if value:
             try:
-                check_hostname("hostname", value)
+                # A pattern is checked as the longest name it gives.
+                check_hostname("hostname", numbered(value, MAX_QUANTITY))
             except InvalidParameterError:
                 raise forms.ValidationError(
                     "Not a host name: use letters, digits and hyphens, with dots between "

@@ -2,8 +2,9 @@
 (`actions.open_console`, `actions.reveal_root_password`), behind `Perm.CONSOLE` and the team's
 `console_access` setting.
 
-The password is fetched from Vultr at the moment of the reveal and goes only into that one
-answer (never cached: `never_cache`); the page asks for the hidden state again after
+The password (v1: fetched from Vultr at the moment of the reveal; v2: the one the panel kept
+from its create answer, `ServerPassword`) goes only into that one answer (never cached:
+`never_cache`); the page asks for the hidden state again after
 `HIDE_AFTER_SECONDS`. The console URL is a secret too: it goes only into the redirect that
 opens it.
 """

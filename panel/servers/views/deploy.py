@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core import signing
 from django.db import IntegrityError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import Perm, team_view
@@ -30,10 +30,13 @@ from panel.operations.models import Operation
 from panel.servers import actions
 from panel.servers.forms.deploy import (
     BACKUP_SHARE,
+    MAX_QUANTITY,
     OS_CUSTOM,
     OS_SNAPSHOT,
     STEP_FORMS,
     StepForm,
+    numbered,
+    plan_kind,
     plan_name,
     region_name,
     snapshot_name,
@@ -187,8 +190,17 @@ def _show(
         else:
             context["form"] = form or offer.form(step, state)
             if step == "plan":
-                context["plans"] = context["form"].plans
+                form = context["form"]
+                context["plans"] = form.plans
+                context["plan_groups"] = form.groups
                 context["region"] = offer.region(state.get("region", ""))
+                # The filter starts at the chosen plan's kind, or the first (the cheapest).
+                chosen = next((p for p in form.plans if p.id == form["plan"].value()), None)
+                context["plan_filter"] = (
+                    plan_kind(chosen)[0]
+                    if chosen
+                    else (form.groups[0]["key"] if form.groups else "")
+                )
     except actions.ActionError as err:
         # Without what Vultr offers, the step cannot be shown; the page offers to try again.
         context["error"] = f"{error} {err}".strip()
@@ -212,7 +224,11 @@ def _review(offer: Offer, state: dict[str, Any]) -> dict[str, Any]:
         if state.get("auto_backups")
         else Decimal(0)
     )
+    quantity = _quantity(state)
     return {
+        "quantity": quantity,
+        "labels": [numbered(state.get("label") or "", n) for n in range(1, quantity + 1)],
+        "monthly_all": (plan.price_per_month + backups) * quantity,
         "region": region_name(offer.region(state["region"])),
         "plan": plan,
         "plan_name": plan_name(plan),
@@ -272,10 +288,23 @@ def deploy(request, key_id):
     return _show(request, page, offer, state, STEPS[STEPS.index(step) + 1])
 
 
+def _quantity(state: dict[str, Any]) -> int:
+    return int(state.get("quantity") or 1)
+
+
+def _order_tokens(state: dict[str, Any]) -> list[str]:
+    """One order token per server: each server is its own operation, placed at most once
+    however often the form is sent (a retry orders only the servers not yet placed)."""
+    quantity = _quantity(state)
+    if quantity == 1:
+        return [state["order"]]
+    return [f"{state['order']}-{n}" for n in range(1, quantity + 1)]
+
+
 @acts(actions.create_server)
 @require_POST
 def deploy_create(request, key_id):
-    """Places the order reviewed in the last step: one `create_server` call."""
+    """Places the order reviewed in the last step: one `create_server` operation per server."""
     page = key_page(request, key_id)
     offer = Offer(page.ctx, page.api_key.api_version)
     state = _load(page, request.POST.get("state", ""))
@@ -295,6 +324,9 @@ def deploy_create(request, key_id):
         return _show(request, page, offer, state, "review", error=str(err))
     if problem is not None:
         return _show(request, page, offer, state, problem.step, problem)
+
+    if _quantity(state) > 1:
+        return _create_several(request, page, offer, state)
 
     def being_placed() -> HttpResponse:
         return _show(
@@ -323,12 +355,7 @@ def deploy_create(request, key_id):
         # Vultr may have made the server: the order stays taken, so it is never placed twice.
         return _show(request, page, offer, state, "review", error=str(err))
     except actions.ActionError as err:
-        # Nothing was ordered: the same order may be placed again.
-        Operation.objects.for_team(request.team).filter(
-            api_key_id=page.api_key.pk,
-            order_token=state["order"],
-            status__in=(Operation.Status.FAILED, Operation.Status.CANCELLED),
-        ).update(order_token="")
+        _release(page, state["order"])
         return _show(request, page, offer, state, "review", error=str(err))
     label = state.get("label") or server_id
     return done(
@@ -338,8 +365,54 @@ def deploy_create(request, key_id):
     )
 
 
-def _order(state: dict[str, Any]) -> NewServer:
-    """The order, built once from the checked answers and passed on whole."""
+def _release(page: KeyPage, token: str) -> None:
+    """Nothing was ordered: the same order may be placed again."""
+    Operation.objects.for_team(page.request.team).filter(
+        api_key_id=page.api_key.pk,
+        order_token=token,
+        status__in=(Operation.Status.FAILED, Operation.Status.CANCELLED),
+    ).update(order_token="")
+
+
+def _create_several(
+    request: HttpRequest, page: KeyPage, offer: Offer, state: dict[str, Any]
+) -> HttpResponse:
+    """Places each server of the order in turn, skipping those placed already (by an earlier
+    send of this form, or by another request sending it at the same time)."""
+    tokens = _order_tokens(state)
+    placed_now = 0
+    for n, token in enumerate(tokens, start=1):
+        if _placed(page, token) is not None:
+            continue
+        try:
+            operations.start_create_server(page.ctx, _order(state, n), order_token=token, now=True)
+        except IntegrityError:
+            continue  # another request is placing this one
+        except actions.ActionError as err:
+            if not isinstance(err, operations.OrderInDoubt):
+                _release(page, token)
+            ordered = n - 1
+            which = "Server 1 was" if ordered == 1 else f"Servers 1 to {ordered} were"
+            more = (
+                f" {which} ordered ({len(tokens)} in all); sending the order again orders "
+                "only the others."
+                if ordered
+                else ""
+            )
+            return _show(request, page, offer, state, "review", error=f"{err}{more}")
+        placed_now += 1
+    url = page.url("deploy_order", order=state["order"])
+    if not placed_now:
+        return done(request, url, "This order was placed already. Nothing more was ordered.")
+    return done(
+        request,
+        url,
+        f"Vultr accepted the order: {placed_now} servers are being built.",
+    )
+
+
+def _order(state: dict[str, Any], n: int = 1) -> NewServer:
+    """The order of server `n` (from 1), built from the checked answers and passed on whole."""
     kind, ident = split_image(state["image"])
     return NewServer(
         region_id=state["region"],
@@ -352,8 +425,8 @@ def _order(state: dict[str, Any]) -> NewServer:
         enable_ipv6=bool(state.get("ipv6")),
         enable_private_network=bool(state.get("private_network")),
         auto_backups=bool(state.get("auto_backups")),
-        label=state.get("label") or None,
-        hostname=state.get("hostname") or None,
+        label=numbered(state.get("label") or "", n) or None,
+        hostname=numbered(state.get("hostname") or "", n) or None,
         tag=state.get("tag") or None,
         tags=tuple(state.get("tags") or ()),
     )
@@ -379,3 +452,26 @@ def deploy_done(request, key_id, server_id):
         "poller": poller({page.server.id: page.server}, next_interval(None, True, False)),
     }
     return render_page(request, "servers/deploy/done.html", context)
+
+
+@team_view(Perm.SUBSCRIPTIONS_VIEW)
+def deploy_order(request, key_id, order):
+    """Where the wizard ends for several servers: each server's operation, live together."""
+    page = key_page(request, key_id)
+    tokens = [f"{order}-{n}" for n in range(1, MAX_QUANTITY + 1)]
+    found = {
+        op.order_token: op
+        for op in Operation.objects.for_team(request.team)
+        .filter(api_key_id=page.api_key.pk, order_token__in=tokens)
+        .prefetch_related("steps")
+    }
+    if not found:
+        raise Http404("No such order.")
+    ops = [found[token] for token in tokens if token in found]
+    context = {
+        **page.context(),
+        "operations": [(op, list(op.steps.all())[-1:]) for op in ops],
+        "active": any(op.is_active for op in ops),
+        "order_url": page.url("deploy_order", order=order),
+    }
+    return render_page(request, "servers/deploy/ordered.html", context, {"ordered": "ordered"})

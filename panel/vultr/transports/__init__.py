@@ -15,6 +15,7 @@ from ..domain import (
     Account,
     Backup,
     Bandwidth,
+    CreatedServer,
     Ipv4,
     Ipv6,
     Iso,
@@ -71,7 +72,7 @@ class Transport(Protocol):
 
     def server_bandwidth(self, subid: str) -> Bandwidth: ...
 
-    def server_create(self, new: NewServer) -> str: ...
+    def server_create(self, new: NewServer) -> CreatedServer: ...
 
     def server_destroy(self, subid: str) -> None: ...
 

@@ -25,6 +25,7 @@ from ..domain import (
     Backup,
     Bandwidth,
     BandwidthDay,
+    CreatedServer,
     ImageStatus,
     IpType,
     Ipv4,
@@ -99,6 +100,10 @@ _ERRORS: dict[int, tuple[type[VultrError], str]] = {
 # Vultr's error texts are one line; the cap keeps a proxy's HTML error page out of messages.
 _MAX_MESSAGE = 500
 
+# Ways a parser fails on an answer of the wrong shape. RecursionError: json.loads on deeply
+# nested input (it is no ValueError, so it would otherwise escape the library).
+_PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, ArithmeticError, RecursionError)
+
 _LEADING_INT = re.compile(r"\d+")
 
 
@@ -154,9 +159,12 @@ class V1Transport:
         """Parses a 200 answer; any surprise in its shape becomes `UnexpectedResponseError`."""
         try:
             return parse(response.json())
-        except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError) as exc:
+        except _PARSE_ERRORS as exc:
+            # A RecursionError (json.loads on deeply nested input) says only its class: its
+            # text is Python's, not the answer's.
+            detail = exc.__class__.__name__ if isinstance(exc, RecursionError) else repr(exc)
             raise UnexpectedResponseError(
-                self._http.redact(f"Unexpected answer to {method} {path}: {exc!r}"),
+                self._http.redact(f"Unexpected answer to {method} {path}: {detail}"),
                 status=response.status,
                 method=method,
                 path=path,
@@ -254,7 +262,7 @@ class V1Transport:
 
     # -- changes ----------------------------------------------------------------------------
 
-    def server_create(self, new: NewServer) -> str:
+    def server_create(self, new: NewServer) -> CreatedServer:
         os_id = numeric_id("os_id", new.os_id)
         _check_image_choice(new, os_id)
         data: dict[str, str | list[str]] = {
@@ -294,7 +302,8 @@ class V1Transport:
         if new.network_ids:
             # A form array: NETWORKID[]=a&NETWORKID[]=b (§4).
             data["NETWORKID[]"] = list(new.network_ids)
-        return self._post("server/create", _new_id("SUBID"), **data)
+        # v1 answers with the id alone; the password is in every server/list (§4).
+        return CreatedServer(self._post("server/create", _new_id("SUBID"), **data))
 
     def server_destroy(self, subid: str) -> None:
         self._act("server/destroy", SUBID=numeric_id("subid", subid))

@@ -33,6 +33,7 @@ from ..domain import (
     Backup,
     Bandwidth,
     BandwidthDay,
+    CreatedServer,
     ImageStatus,
     IpType,
     Ipv4,
@@ -329,7 +330,7 @@ class V2Transport:
 
     # -- changes ----------------------------------------------------------------------------
 
-    def server_create(self, new: NewServer) -> str:
+    def server_create(self, new: NewServer) -> CreatedServer:
         body: dict[str, Any] = {"region": new.region_id, "plan": new.plan_id}
         # One image source (§4.1). v1 named it with a special OSID as well (164 Snapshot,
         # 159 Custom, 186 Application); v2 does not need one, so the os_id is left out then.
@@ -371,9 +372,7 @@ class V2Transport:
         if new.reserved_ip_v4 is not None:
             # v1 named the reserved address itself; v2 wants the reserved IP's id.
             body["reserved_ipv4"] = self._reserved_ip_id(new.reserved_ip_v4)
-        return self._call(
-            "POST", "instances", 202, lambda b: _id_of(_object(b, "instance")), body=body
-        )
+        return self._call("POST", "instances", 202, _created, body=body)
 
     def _reserved_ip_id(self, ip: str) -> str:
         reserved = self._list("reserved-ips", "reserved_ips", lambda d: d)
@@ -654,6 +653,12 @@ def _next_cursor(body: Any) -> str:
 
 def _one(key: str, parse: Callable[[Mapping[str, Any]], T]) -> Callable[[Any], T]:
     return lambda body: parse(_object(body, key))
+
+
+def _created(body: Any) -> CreatedServer:
+    # The only answer that carries the root password (§3): lists and gets never do.
+    instance = _object(body, "instance")
+    return CreatedServer(_id_of(instance), _str(instance, "default_password"))
 
 
 def _id_of(d: Mapping[str, Any]) -> str:

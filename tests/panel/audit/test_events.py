@@ -406,17 +406,20 @@ def test_every_event_here_leaves_the_chains_intact(login_as, members, client):
 # -- what issue 11 item 5 found missing --------------------------------------------------------
 
 
-def test_signing_up(client, db):
-    response = client.post(
-        "/accounts/signup/",
-        {
-            "username": "newbie",
-            "email": "newbie@example.com",
-            "password1": "a long passphrase here",
-            "password2": "a long passphrase here",
-        },
-        headers=BROWSER,
-    )
+def test_signing_up(client, db, mailoutbox):
+    import re
+
+    form = {
+        "username": "newbie",
+        "email": "newbie@example.com",
+        "password1": "a long passphrase here",
+        "password2": "a long passphrase here",
+    }
+    client.post("/accounts/signup/", form, headers=BROWSER)
+    assert AuditEntry.objects.count() == 0  # only an email: nothing changed yet
+    link = re.search(r"http://testserver(/accounts/signup/\S+/)", mailoutbox[0].body).group(1)
+
+    response = client.post(link, headers=BROWSER)
 
     assert response.status_code == 302
     entry = only("signed_up")
@@ -427,6 +430,37 @@ def test_signing_up(client, db):
     from_request(entry, response)
     # One entry for the request: the personal team and the first sign-in are part of it.
     assert AuditEntry.objects.count() == 1
+
+
+def test_signing_up_from_an_invitation(client, login_as, members, mailoutbox):
+    login_as(members.admin).post(
+        url("member_invite", members), {"email": "new@example.com", "role": Role.OPERATOR}
+    )
+    client.get(mailoutbox[-1].body.split("http://testserver")[1].split()[0])
+    before = AuditEntry.objects.count()
+
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "newbie",
+            "email": "new@example.com",
+            "password1": "a long passphrase here",
+            "password2": "a long passphrase here",
+        },
+        headers=BROWSER,
+    )
+
+    newbie = only("signed_up").actor
+    accepted = only("invitation_accepted")
+    assert (accepted.team, accepted.actor, accepted.params["role"]) == (
+        members.team,
+        newbie,
+        "operator",
+    )
+    from_request(accepted, response)
+    # One entry in each chain: the new user's own and the team's.
+    assert AuditEntry.objects.count() == before + 2
+    assert verify(members.team.pk).ok and verify(newbie.personal_team.pk).ok
 
 
 def test_changing_the_password(login_as, members):
@@ -610,6 +644,7 @@ POSTS: dict[str, list[str] | str] = {
     "accounts:2fa_disable": ["two_factor_disabled"],
     "accounts:2fa_enrol": ["two_factor_enabled"],
     "accounts:account": READS,
+    "accounts:confirm_password": ["password_confirmed", "sign_in_failed", "locked_out"],
     "accounts:home": READS,
     "accounts:invitation": ["invitation_accepted"],
     "accounts:invitation_revoke": ["invitation_revoked"],
@@ -635,7 +670,10 @@ POSTS: dict[str, list[str] | str] = {
     "accounts:password_reset_complete": READS,
     "accounts:password_reset_confirm": ["password_reset"],
     "accounts:password_reset_done": READS,
-    "accounts:signup": ["signed_up"],
+    # Without an invitation it only emails a link (signup_finish makes the account); from an
+    # invitation it makes the account at once and joins the team: one entry in each chain.
+    "accounts:signup": ["signed_up", "invitation_accepted"],
+    "accounts:signup_finish": ["signed_up"],
     "accounts:team_create": ["team_created"],
     "accounts:team_delete": ["team_deleted"],
     "accounts:team_home": READS,
@@ -653,6 +691,7 @@ POSTS: dict[str, list[str] | str] = {
     "operations:list": READS,
     "operations:notice_dismiss": "marks the user's own notice read (their inbox, not the team)",
     "operations:notices": READS,
+    "operations:notices_dismiss_all": "marks the user's own notices of the team read",
     "operations:retry": ["operation_retried"],
     "operations:server": READS,
     "operations:snapshots": READS,
@@ -665,12 +704,14 @@ POSTS: dict[str, list[str] | str] = {
     "panel:deploy": "a step of the order wizard; the order is placed by deploy_create",
     "panel:deploy_create": ["create_server"],
     "panel:deploy_done": READS,
+    "panel:deploy_order": READS,
     "panel:script_add": ["create_startupscript"],
     "panel:script_delete": ["destroy_startupscript"],
     "panel:script_edit": ["update_startupscript"],
     "panel:script_list": READS,
     "panel:server_badges": READS,
     "panel:server_bandwidth": READS,
+    "panel:server_console": ["open_console"],
     "panel:server_bulk": ["start_server", "halt_server", "reboot_server", "destroy_server"],
     "panel:server_destroy": ["destroy_server"],
     "panel:server_detail": READS,
@@ -686,6 +727,7 @@ POSTS: dict[str, list[str] | str] = {
     "panel:server_label": ["set_server_label"],
     "panel:server_list": READS,
     "panel:server_os": ["change_server_os"],
+    "panel:server_password": ["reveal_root_password"],
     "panel:server_power": ["start_server", "halt_server", "reboot_server"],
     "panel:server_reinstall": ["reinstall_server"],
     "panel:server_restore_backup": ["restore_backup"],

@@ -36,7 +36,9 @@ def test_json_lines_of_the_whole_log(auditor, members, chain):
     response = auditor.get(export_url(members, "jsonl"))
 
     assert response["Content-Type"].startswith("application/x-ndjson")
-    assert response["Content-Disposition"].startswith('attachment; filename="audit-acme-ops-')
+    assert response["Content-Disposition"].startswith(
+        f'attachment; filename="audit-{members.team.slug}-'
+    )
     rows = [json.loads(line) for line in body(response).splitlines()]
     # The export's own entry is written first, so it is the newest line.
     assert rows[0]["action"] == "audit_exported"

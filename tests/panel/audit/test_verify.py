@@ -155,7 +155,7 @@ def test_the_command_names_the_first_broken_entry_and_fails(chain, members, caps
 
     assert failed.value.returncode == 1
     err = capsys.readouterr().err
-    assert f"BROKEN  Acme Ops (acme-ops): entry #{chain[2].pk} (number 3" in err
+    assert f"BROKEN  Acme Ops ({members.team.slug}): entry #{chain[2].pk} (number 3" in err
     assert "destroy_server" in err
     assert AuditChain.objects.get(key=members.team.pk).verified_ok is False
 
@@ -277,7 +277,7 @@ def test_a_team_whose_entries_and_head_were_deleted_never_verifies_as_empty(chai
     with pytest.raises(CommandError):
         call_command("audit_verify")
     err = capsys.readouterr().err
-    assert "BROKEN  Acme Ops (acme-ops): The chain had entries up to number 5" in err
+    assert f"BROKEN  Acme Ops ({members.team.slug}): The chain had entries up to number 5" in err
     assert "BROKEN  the chains' counter" in err
 
 

@@ -28,7 +28,7 @@ def log_url(members, **query) -> str:
 def shown(response) -> list[int]:
     """The ids of the entries listed, in order."""
     return [
-        int(i) for i in re.findall(r'href="/t/acme-ops/audit/(\d+)/"', response.content.decode())
+        int(i) for i in re.findall(r'href="/t/[a-z0-9-]+/audit/(\d+)/"', response.content.decode())
     ]
 
 
@@ -160,7 +160,7 @@ def test_an_entry_opens_with_its_whole_request(auditor, members, write):
     page = response.content.decode()
     assert response.status_code == 200
     assert "Everything request <code>req-group-1</code> did" in page
-    assert f"/t/acme-ops/audit/{first.pk}/" in page
+    assert f"/t/{members.team.slug}/audit/{first.pk}/" in page
     assert "reboot server" not in page
     assert second.hash in page and second.prev_hash in page
 

@@ -4,8 +4,11 @@ cancelling, the list's filters, a server's operations, the budget and the alerts
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.roles import Perm
 from panel.budget.models import KeyBudget
@@ -211,10 +214,11 @@ def test_notices_are_shown_and_dismissed(login_as, members, operation):
     runner.fail(Operation.objects.get(pk=operation.pk), "Vultr refused: no")
     notice = Notice.objects.get(user=members.operator)
     client = login_as(members.operator)
-    html = client.get(reverse("operations:notices")).content.decode()
+    url = reverse("operations:notices", args=[members.team.slug])
+    html = client.get(url).content.decode()
     assert "failed: Vultr refused: no" in html
     client.post(reverse("operations:notice_dismiss", args=[notice.pk]))
-    assert "Vultr refused" not in client.get(reverse("operations:notices")).content.decode()
+    assert "Vultr refused" not in client.get(url).content.decode()
     assert (
         login_as(members.viewer)
         .post(reverse("operations:notice_dismiss", args=[notice.pk]))
@@ -280,3 +284,59 @@ def test_the_alerts_page_shows_a_receivers_status_never_its_body(login_as, membe
     html = page.content.decode()
     assert "HTTP 502" in html
     assert "s3cr3t" not in html and "router admin" not in html
+
+
+def _notice(user, team, text: str, minutes_ago: int) -> Notice:
+    return Notice.objects.create(
+        user=user,
+        team=team,
+        text=text,
+        created_at=timezone.now() - timedelta(minutes=minutes_ago),
+    )
+
+
+def test_notices_show_on_the_pages_of_their_team_only(login_as, members):
+    from accounts.models import Membership, Team
+
+    other = Team.objects.create(name="Other Co", slug="other-co")
+    Membership.objects.create(user=members.operator, team=other, role="operator")
+    _notice(members.operator, members.team, "Server acme-1 is ready", 1)
+    _notice(members.operator, other, "Server other-1 is ready", 2)
+    client = login_as(members.operator)
+
+    acme = client.get(reverse("accounts:team_home", args=[members.team.slug]))
+    acme_notices = client.get(reverse("operations:notices", args=[members.team.slug]))
+    other_notices = client.get(reverse("operations:notices", args=[other.slug]))
+
+    # The page asks for its own team's notices.
+    assert reverse("operations:notices", args=[members.team.slug]) in acme.content.decode()
+    assert "acme-1" in acme_notices.content.decode()
+    assert "other-1" not in acme_notices.content.decode()
+    assert "other-1" in other_notices.content.decode()
+    assert "acme-1" not in other_notices.content.decode()
+    # Someone else's team: 404, as for every team page.
+    assert (
+        login_as(members.outsider)
+        .get(reverse("operations:notices", args=[members.team.slug]))
+        .status_code
+        == 404
+    )
+
+
+def test_older_notices_collapse_into_a_count_linking_to_the_operations(login_as, members):
+    for n in range(1, 6):
+        _notice(members.operator, members.team, f"Server web-{n} is ready", 10 - n)
+    client = login_as(members.operator)
+    url = reverse("operations:notices", args=[members.team.slug])
+
+    html = client.get(url).content.decode()
+
+    # The two newest in full, the three older as one line.
+    assert "web-5" in html and "web-4" in html
+    assert not any(f"web-{n} is ready" in html for n in (1, 2, 3))
+    assert "3 older notices about" in html
+    assert f'href="{reverse("operations:list", args=[members.team.slug])}"' in html
+
+    client.post(reverse("operations:notices_dismiss_all", args=[members.team.slug]))
+    assert "is ready" not in client.get(url).content.decode()
+    assert not Notice.objects.filter(read_at__isnull=True).exists()

@@ -448,3 +448,92 @@ def test_a_failed_read_is_shown_in_the_wizard_not_as_an_error_page(wizard, vultr
 
     retried = _text(wizard.back("region"))
     assert "Where should the server run?" in retried
+
+
+# -- several at once -------------------------------------------------------------------------
+
+
+def _new_labels(demo, before) -> list[str]:
+    return sorted(demo.server(i)["label"] for i in set(demo.servers()) - before)
+
+
+def test_several_servers_are_ordered_each_as_its_own_operation(wizard, demo, members):
+    from panel.operations.models import Operation
+
+    before = set(demo.servers())
+    review = _text(wizard.up_to_review(quantity="3", label="web-{n}", hostname="web-{n}"))
+    assert "web-1, web-2, web-3" in review
+    assert "$15.00 a month for 3 servers" in review
+    assert "Create the 3 servers" in review
+
+    response = wizard.create()
+
+    assert response.status_code == 302 and "/deploy/order/" in response["Location"]
+    assert _new_labels(demo, before) == ["web-1", "web-2", "web-3"]
+    ops = Operation.objects.filter(team=members.team, kind="create_server")
+    assert len({op.order_token for op in ops}) == 3
+    assert sorted(op.params["hostname"] for op in ops) == ["web-1", "web-2", "web-3"]
+    done = _text(wizard.client.get(response["Location"]))
+    assert "3 servers are being built" in done
+    for op in ops:
+        assert op.target_id in done and op.target_label in done
+    # Sent again (a double click, a reload): nothing more is ordered.
+    again = wizard.create()
+    assert again["Location"] == response["Location"]
+    assert len(set(demo.servers()) - before) == 3
+    assert _entries().filter(action="create_server").count() == 3
+
+
+def test_a_retry_after_a_failure_orders_only_the_servers_not_yet_ordered(wizard, demo, vultr):
+    before = set(demo.servers())
+    wizard.up_to_review(quantity="3", label="db-{n}")
+    # The first create goes through (a delay alone serves it), the second is refused.
+    vultr.sim.inject_fault(count=1, delay=0.01, path="/v1/server/create", key=vultr.key)
+    vultr.sim.inject_fault(count=1, status=503, path="/v1/server/create", key=vultr.key)
+
+    failed = _text(wizard.create())
+
+    assert "Server 1 was ordered (3 in all)" in failed
+    assert _new_labels(demo, before) == ["db-1"]
+    assert wizard.create().status_code == 302
+    assert _new_labels(demo, before) == ["db-1", "db-2", "db-3"]
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "message"),
+    [
+        ({"quantity": "0"}, "quantity", "At least 1 server"),
+        ({"quantity": "11"}, "quantity", "At most 10 servers at once"),
+        ({"quantity": "two"}, "quantity", "as a number"),
+        ({"quantity": "2", "label": "web"}, "label", "needs {n} where each server"),
+        ({"quantity": "2", "label": "web-{n}", "hostname": "web"}, "hostname", "needs {n}"),
+        ({"quantity": "10", "label": "x" * 254 + "-{n}"}, "label", "257 characters long for"),
+        ({"label": "x" * 256}, "label", "256 characters long; Vultr takes at most 255"),
+    ],
+    ids=["zero", "eleven", "not-a-number", "no-n", "hostname-no-n", "too-long", "one-too-long"],
+)
+def test_a_bad_quantity_or_pattern_is_named_next_to_its_field(
+    wizard, demo, options, field, message
+):
+    before = len(demo.servers())
+
+    page = _text(wizard.up_to_review(**options))
+
+    assert "Review the order" not in page
+    # The message sits in the field's own group, between its label and its input.
+    group = re.search(rf'<label for="id_{field}".*?name="{field}"', page, re.S)
+    assert group and message in group.group(0), page
+    assert len(demo.servers()) == before
+
+
+def test_an_order_page_is_hidden_from_outsiders(wizard, members, login_as, stored_key):
+    wizard.up_to_review(quantity="2", label="app-{n}")
+    order_url = wizard.create()["Location"]
+
+    assert login_as(members.outsider).get(order_url).status_code == 404
+    assert login_as(members.viewer).get(order_url).status_code == 200
+    unknown = reverse(
+        "panel:deploy_order",
+        kwargs={"team": members.team.slug, "key_id": stored_key.pk, "order": "nope"},
+    )
+    assert wizard.client.get(unknown).status_code == 404

@@ -101,6 +101,26 @@ with vultr_python_client.ApiClient(config) as client:
     seen["snapshot"] = str(snapshot["snapshot"]["status"])
     seen["snapshots"] = len(snapshots.list_snapshots().body["snapshots"])
 
+    # Sub-resources, each answer checked against the spec's schema by the client.
+    path = {"instance-id": iid}
+    seen["upgrades"] = sorted(
+        instances.get_instance_upgrades(path_params=path, query_params={"type": "os"})
+        .body["upgrades"]
+        .keys()
+    )
+    seen["user_data"] = str(
+        instances.get_instance_userdata(path_params=path).body["user_data"]["data"]
+    )
+    instances.create_instance_backup_schedule(path_params=path, body={"type": "daily", "hour": 5})
+    seen["schedule_hour"] = int(
+        instances.get_instance_backup_schedule(path_params=path).body["backup_schedule"]["hour"]
+    )
+    seen["iso_state"] = str(
+        instances.get_instance_iso_status(path_params=path).body["iso_status"]["state"]
+    )
+    from_url = snapshots.create_snapshot_create_from_url(body={"url": "https://example.com/d.raw"})
+    seen["from_url"] = [int(from_url.response.status), str(from_url.body["snapshot"]["status"])]
+
     instances.delete_instance(path_params={"instance-id": iid})
     seen["missing"] = api_error(lambda: instances.get_instance(path_params={"instance-id": iid}))
 
