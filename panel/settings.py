@@ -370,6 +370,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "refusal_without_traceback": {"()": "panel.logfilters.RefusalWithoutTraceback"},
+        "not_logged_twice": {"()": "panel.logfilters.NotLoggedTwice"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's defaults give "django" a console handler of its own (with DEBUG) besides
+        # the root's, which printed every record twice: the root's handler is the only one.
+        "django": {"handlers": [], "propagate": True},
+        "django.request": {"filters": ["refusal_without_traceback"]},
+        "django.server": {
+            "handlers": ["console"],
+            "propagate": False,
+            "filters": ["not_logged_twice"],
+        },
+    },
 }

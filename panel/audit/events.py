@@ -6,6 +6,8 @@ the rest. Where each is written is noted, so that a reader can find it.
 
 from __future__ import annotations
 
+from panel import words
+
 EVENTS: dict[str, str] = {
     # panel/audit/receivers.py (Django's and django-axes' signals); in the user's personal team
     "signed_in": "Signed in",
@@ -93,7 +95,12 @@ def vultr_actions() -> list[str]:
     return sorted(_ACTIONS)
 
 
+def action_words(name: str) -> str:
+    """An action's name in words: the panel's events here, the Vultr actions in panel/words.py."""
+    return EVENTS.get(name) or words.action(name)
+
+
 def action_choices() -> list[tuple[str, str]]:
-    vultr = [(name, name.replace("_", " ").capitalize()) for name in vultr_actions()]
+    vultr = sorted(((name, words.action(name)) for name in vultr_actions()), key=lambda c: c[1])
     others = sorted(EVENTS.items(), key=lambda item: item[1])
     return [("", "Any action"), ("Vultr", vultr), ("Panel", others)]

@@ -18,6 +18,7 @@ from django.db import models
 from django.utils import timezone
 
 from panel.audit import chain
+from panel.audit.events import action_words
 
 
 class AppendOnlyError(Exception):
@@ -139,7 +140,8 @@ class AuditEntry(models.Model):
 
     @property
     def action_display(self) -> str:
-        return self.action.replace("_", " ")
+        """What the entry records, in words (the name itself is in the entry's detail)."""
+        return action_words(self.action)
 
     def canonical(self) -> dict[str, Any]:
         """The hashed content in a fixed order, as JSON-ready values (panel.audit.chain)."""

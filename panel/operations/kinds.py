@@ -30,8 +30,9 @@ from django.conf import settings
 
 from accounts import encryption
 from accounts.permissions import Perm
+from panel import words
 from panel.servers import actions
-from panel.servers.actions.base import Change, Target, _find_key, perform, server_scopes
+from panel.servers.actions.base import Change, Target, perform, server_scopes
 from panel.vultr import (
     ImageStatus,
     RequestFailedError,
@@ -91,19 +92,26 @@ def server_state(server: Server) -> dict[str, Any]:
     }
 
 
+def _state_words(server: Server) -> str:
+    """What a busy server is doing, in words: "installing or booting"."""
+    value = server.server_state.value
+    return words.SERVER_STATE.get(value, value)
+
+
 def describe_state(state: dict[str, Any]) -> str:
     """The last state seen, in words, for a failure message."""
     if not state:
         return "nothing seen yet"
     if "snapshot_status" in state:
-        return f"snapshot {state['snapshot_status']}"
+        status = str(state["snapshot_status"])
+        return f"snapshot {words.IMAGE_STATUS.get(status, status)}"
     if state.get("gone"):
         return "the server was no longer listed"
     ip = state.get("main_ip") or "no IP address yet"
-    return (
-        f"status {state.get('status')}, power {state.get('power_status')}, "
-        f"state {state.get('server_state')}, {ip}"
+    status = words.server_status(
+        str(state.get("status")), str(state.get("power_status")), str(state.get("server_state"))
     )
+    return f"{status}, {ip}"
 
 
 def tcp_probe(host: str, port: int, timeout: float) -> bool:
@@ -130,6 +138,8 @@ class KindSpec:
     time_limit = timedelta(minutes=30)
     destructive = False
     watches = "servers"  # or "snapshots"
+    # While it runs, conflicting changes to its server wait (panel/operations/holds.py).
+    holds_server = True
     planned: tuple[tuple[str, str], ...] = ()
     noun = "request"
 
@@ -203,12 +213,10 @@ class CreateServer(KindSpec):
         return self.planned
 
     def send(self, op, ctx):
-        # The server carries the operation's token as its tag, so that a create whose answer
-        # is lost can be found (server_list?tag=) instead of being sent again. The user's own
-        # tag, if any, replaces it once the server is ready (`check`).
-        # v2 takes several tags: the token alone at first, the user's own ones after.
-        order = dataclasses.replace(order_of(op), tag=op.token, tags=())
-        subid = actions.create_server(ctx, order)
+        # The server carries the operation's token as its only tag, so that a create whose
+        # answer is lost can be found (server_list?tag=) instead of being sent again. Once the
+        # id is saved the user's own tags replace it, or none (`after_sent`, else `check`).
+        subid = actions.create_server(ctx, order_of(op), finding_tag=op.token)
         return {"target_id": subid}
 
     def observe(self, op, world):
@@ -234,41 +242,38 @@ class CreateServer(KindSpec):
         obs.result = {"main_ip": server.main_ip or "", "label": server.label}
         if server.status in (ServerStatus.SUSPENDED, ServerStatus.CLOSED):
             obs.outcome = "failed"
-            obs.error = f"Vultr shows the server as {server.status.value}."
+            obs.error = f"Vultr shows the server as {words.SERVER_STATUS[server.status.value]}."
             return obs
         if server.status is ServerStatus.PENDING:
             obs.steps.append(("pending", "Pending at Vultr"))
         if server.main_ip:
             obs.steps.append(("ip_assigned", f"IP address assigned: {server.main_ip}"))
         if server.status is ServerStatus.ACTIVE and not server.is_ready:
-            obs.steps.append(("installing", f"Installing and booting ({server.server_state})"))
+            obs.steps.append(("installing", f"Setting up ({_state_words(server)})"))
         if server.is_ready:
-            obs.steps.append(("ready", "Ready: active, running, state ok"))
+            obs.steps.append(("ready", "Ready: active, power on, set up"))
             obs.result["ready_at"] = world.now.isoformat()
             obs.outcome = "check" if self._needs_check(op) else "succeeded"
         return obs
 
     def _needs_check(self, op: Operation) -> bool:
-        return bool(
-            op.params.get("probe_ssh") or (_wanted_tags(op) and not op.result.get("tag_set"))
-        )
+        # Until the token is off (a failed `after_sent`, or a server found after a lost answer)
+        # the check puts the user's tags back.
+        return bool(op.params.get("probe_ssh") or not op.result.get("tag_set"))
 
     def after_sent(self, op, ctx):
-        # The token has done its job once the server's id is saved: the user's own tags can
-        # replace it at once. If Vultr refuses now, `check` tries again once the server is ready.
-        # (v1 without a tag of the user's keeps the token; v2 clears it, `_tags_after_create`.)
-        tags = _tags_after_create(op, ctx)
-        if tags is None:
-            return None
+        # The token has done its job once the server's id is saved: the user's own tags, or
+        # none, replace it at once. If Vultr refuses now, `check` tries again once it is ready.
+        tags = _wanted_tags(op)
         _set_tags(ctx, op, tags)
-        # Taking the token off (v2, no tags of the user's) is housekeeping, not a step.
+        # Taking the token off (no tags of the user's) is housekeeping, not a step.
         steps = [_tagged_step(tags)] if tags else []
         return CheckResult("succeeded", steps=steps, result={"tag_set": True})
 
     def check(self, op, ctx, vultr):
         found = CheckResult("succeeded")
-        tags = _tags_after_create(op, ctx)
-        if tags is not None and not op.result.get("tag_set"):
+        if not op.result.get("tag_set"):
+            tags = _wanted_tags(op)
             _set_tags(ctx, op, tags)
             found.result["tag_set"] = True
             if tags:
@@ -308,35 +313,22 @@ def _wanted_tags(op: Operation) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for t in wanted if t))
 
 
-def _tags_after_create(op: Operation, ctx: actions.ActionContext) -> tuple[str, ...] | None:
-    """What the new server's tags become once its id is saved, or None to leave them."""
-    wanted = _wanted_tags(op)
-    if wanted:
-        return wanted
-    # v2: the token goes; v1 has no way to clear a tag but to set another, so it stays.
-    return () if _api_version(ctx) == "v2" else None
-
-
 def _tagged_step(tags: tuple[str, ...]) -> tuple[str, str]:
     return ("tagged", "Tag set to " + ", ".join(f"“{t}”" for t in tags))
 
 
-def _api_version(ctx: actions.ActionContext) -> str:
-    api_key = _find_key(ctx)
-    return api_key.api_version if api_key is not None else "v1"
-
-
 def _set_tags(ctx: actions.ActionContext, op: Operation, tags: tuple[str, ...]) -> None:
-    """v1: server/tag_set (reference §8), one tag; v2: `PATCH /instances/{id}` with the list
-    of tags (v2 reference §4.2). Neither has a client library method: through its raw escape
-    hatch, audited like any other change."""
+    """v1: server/tag_set (reference §8), one tag, "" for none (as Ansible's vultr_server sends
+    to clear it); v2: `PATCH /instances/{id}` with the list of tags, [] for none (v2 reference
+    §4.2). Neither has a client library method: through its raw escape hatch, audited like any
+    other change."""
 
     def call(vultr: VultrClient) -> None:
         if vultr.api_version == "v2":
             answer = vultr.patch(f"instances/{op.target_id}", tags=list(tags))
             ok = answer.status in (200, 202, 204)
         else:
-            answer = vultr.post("server/tag_set", SUBID=op.target_id, tag=tags[0])
+            answer = vultr.post("server/tag_set", SUBID=op.target_id, tag=tags[0] if tags else "")
             ok = answer.status == 200
         if not ok:
             said = answer.body_text.strip()
@@ -368,6 +360,8 @@ class CreateSnapshot(KindSpec):
     action = staticmethod(actions.create_snapshot)
     time_limit = timedelta(hours=2)
     watches = "snapshots"
+    # Vultr copies the disk of a running server: power and the rest may go on meanwhile.
+    holds_server = False
     noun = "snapshot request"
     planned = (
         ("queued", "Queued"),
@@ -450,7 +444,7 @@ class BusyThenOk(KindSpec):
         obs.state = server_state(server)
         if not server.is_ready:
             obs.busy = obs.confirmed = True
-            obs.steps.append(("busy", f"{self.busy_label} ({server.server_state})"))
+            obs.steps.append(("busy", f"{self.busy_label} ({_state_words(server)})"))
             return obs
         # Ok again: after having been seen busy, or, if the work was too quick for the poll,
         # once a request Vultr did answer has had time to start.
@@ -459,7 +453,7 @@ class BusyThenOk(KindSpec):
             and _seconds_since(op.sent_at, world.now) >= settings.PANEL_OPERATION_SETTLE_SECONDS
         )
         if op.seen_busy or settled:
-            obs.steps.append(("ready", "Running again: active, running, state ok"))
+            obs.steps.append(("ready", "Running again: active, power on, ready"))
             obs.outcome = self.when_ok
         return obs
 

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from panel import words
+
 __all__ = ["AlertDelivery", "AlertTarget", "Notice", "Operation", "OperationStep"]
 
 
@@ -38,14 +40,15 @@ class Operation(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CREATE_SERVER = "create_server", "Create server"
-        CREATE_SNAPSHOT = "create_snapshot", "Take snapshot"
-        REINSTALL_SERVER = "reinstall_server", "Reinstall server"
-        CHANGE_SERVER_OS = "change_server_os", "Change operating system"
-        RESTORE_SNAPSHOT = "restore_snapshot", "Restore snapshot"
-        RESTORE_BACKUP = "restore_backup", "Restore backup"
-        DESTROY_SERVER = "destroy_server", "Destroy server"
-        CREATE_IPV4 = "create_ipv4", "Add IPv4 address"
+        # Named as the action each one sends, in that action's words (panel/words.py).
+        CREATE_SERVER = "create_server", words.ACTIONS["create_server"]
+        CREATE_SNAPSHOT = "create_snapshot", words.ACTIONS["create_snapshot"]
+        REINSTALL_SERVER = "reinstall_server", words.ACTIONS["reinstall_server"]
+        CHANGE_SERVER_OS = "change_server_os", words.ACTIONS["change_server_os"]
+        RESTORE_SNAPSHOT = "restore_snapshot", words.ACTIONS["restore_snapshot"]
+        RESTORE_BACKUP = "restore_backup", words.ACTIONS["restore_backup"]
+        DESTROY_SERVER = "destroy_server", words.ACTIONS["destroy_server"]
+        CREATE_IPV4 = "create_ipv4", words.ACTIONS["create_ipv4"]
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -49,7 +49,7 @@ from accounts.models import ApiKey
 from panel.audit import scrub
 from panel.budget import tokens as budget
 from panel.servers.actions import ActionContext, ActionDenied, ActionError
-from panel.servers.actions.base import explain
+from panel.servers.actions.base import SERVERS, SNAPSHOTS, cache_for, explain, server_scopes
 from panel.vultr import (
     AuthenticationError,
     InvalidLocationError,
@@ -113,6 +113,7 @@ def ctx_for(op: Operation) -> ActionContext:
         ip=op.ip,
         user_agent=op.user_agent,
         reason=op.reason,
+        operation=op.token,
     )
 
 
@@ -178,7 +179,20 @@ def save(
         setattr(op, name, value)
     if new:
         OperationStep.objects.bulk_create(new)
+        _forget_cached_state(op)
     return True
+
+
+def _forget_cached_state(op: Operation) -> None:
+    """A step reached means Vultr shows something new (the poll saw it, or the request was
+    answered): the pages that refresh when an operation moves must not read the key's cached
+    lists of a moment ago (panel/servers/cache.py), or they would show the old state until
+    the next move, which may never come."""
+    scopes = {SERVERS, SNAPSHOTS, *(server_scopes(op.target_id) if op.target_id else ())}
+    try:
+        cache_for(ctx_for(op)).invalidate(scopes)
+    except ActionError:  # the key is gone: nothing of it is shown any more
+        pass
 
 
 def finish(

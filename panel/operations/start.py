@@ -80,6 +80,11 @@ def start_operation(
         raise ActionError(f"{ctx.team.name} asks for a written reason for this action.")
     if not ApiKey.objects.filter(pk=ctx.api_key_id, team=ctx.team).exists():
         raise NotFound(f"The API key {ctx.api_key_id} is not one of {ctx.team.name}'s keys.")
+    if spec.holds_server and target.type == "server" and target.id:
+        # Two long operations on one server would each take the other's work for its own.
+        hold = actions.hold_on(ctx, target.id)
+        if hold is not None:
+            raise actions.ServerHeld(hold.refusal(target.label or target.id), hold)
     secret = {k: v for k, v in (secret_params or {}).items() if v}
     at = timezone.now()
     with transaction.atomic():

@@ -6,6 +6,12 @@ An operation's panel (progress bar and timeline) refreshes itself with htmx ever
 PANEL_SECONDS while the operation has not ended; the answer after the end carries no trigger,
 so the polling stops by itself. Other views answer a start with the same panel
 (`answer_with_panel`), so that starting something long shows its progress at once.
+
+The panels and the lists of a server's (or a key's snapshot) operations are the only parts of
+a page that poll. Each asks with the `mark` of what it shows; when the answer's mark differs
+(a step was reached, an operation ended) it fires `operation-moved`, on which every other part
+of the page that shows a server's or a snapshot's state refreshes itself (`hx-trigger=
+"operation-moved from:body"`). Nothing polls once nothing runs.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
 from accounts.models import ApiKey, Team
 from accounts.permissions import Perm, get_team_object, team_view
@@ -48,7 +55,24 @@ PAGE_SIZE = 50
 RECENT_MINUTES = 30
 
 
+# Fired (HX-Trigger) by a poll that finds an operation moved, or by the start of one.
+MOVED = "operation-moved"
+
+
 # -- helpers for other pages -------------------------------------------------------------------
+
+
+def mark_of(ops: list[Operation]) -> str:
+    """What a fragment shows of these operations, in short: their steps reached and status."""
+    return ".".join(f"{op.pk}-{op.status}-{len(op.reached)}" for op in ops)
+
+
+def tell_if_moved(request: HttpRequest, response: HttpResponse, mark: str) -> HttpResponse:
+    """Fire `operation-moved` when the poll that asked had seen another `mark`."""
+    seen = request.GET.get("seen")
+    if request.htmx and seen is not None and seen != mark:
+        trigger_client_event(response, MOVED)
+    return response
 
 
 def operation_url(op: Operation) -> str:
@@ -69,6 +93,7 @@ def panel_context(request: HttpRequest, op: Operation) -> dict[str, Any]:
         "plan": plan,
         "may_manage": start.may_manage(request.user, op),
         "poll_seconds": PANEL_SECONDS,
+        "mark": mark_of([op]),
     }
 
 
@@ -80,7 +105,9 @@ def answer_with_panel(request: HttpRequest, op: Operation) -> HttpResponse:
         return redirect(url)
     response = render(request, "operations/detail.html#panel", panel_context(request, op))
     response["HX-Push-Url"] = url
-    response["HX-Trigger"] = "operation-started"
+    trigger_client_event(response, "operation-started")
+    # The page's other parts show the server busy (and its conflicting buttons off) at once.
+    trigger_client_event(response, MOVED)
     return response
 
 
@@ -141,16 +168,12 @@ def _op(request: HttpRequest, operation_id: int) -> Operation:
 def operation_detail(request, operation_id):
     """The operation's page; its panel alone for htmx (the panel's own polling)."""
     op = _op(request, operation_id)
-    response = render_page(
-        request,
-        "operations/detail.html",
-        panel_context(request, op),
-        {f"op-{op.pk}": "panel"},
-    )
+    context = panel_context(request, op)
+    response = render_page(request, "operations/detail.html", context, {f"op-{op.pk}": "panel"})
     if request.htmx and not op.is_active:
         # The panel's last refresh: the header's notices have news too.
-        response["HX-Trigger"] = "operation-ended"
-    return response
+        trigger_client_event(response, "operation-ended")
+    return tell_if_moved(request, response, context["mark"])
 
 
 @team_view(Perm.SUBSCRIPTIONS_VIEW)
@@ -232,10 +255,11 @@ def server_operations(request, key_id, server_id):
         "server_id": server_id,
         "key_id": key_id,
         "list_seconds": LIST_SECONDS,
+        "mark": mark_of(ops),
     }
     response = render(request, "operations/server_operations.html", context)
     patch_vary_headers(response, ("HX-Request",))
-    return response
+    return tell_if_moved(request, response, context["mark"])
 
 
 @team_view(Perm.SUBSCRIPTIONS_VIEW)
@@ -243,8 +267,10 @@ def key_snapshot_operations(request, key_id):
     """The fragment of the snapshots page that lists snapshots being taken or restored."""
     get_team_object(request, ApiKey, pk=key_id)
     ops = snapshot_operations(request.team, key_id)
-    context = {"operations": ops, "key_id": key_id, "list_seconds": LIST_SECONDS}
-    return render(request, "operations/snapshot_operations.html", context)
+    mark = mark_of(ops)
+    context = {"operations": ops, "key_id": key_id, "list_seconds": LIST_SECONDS, "mark": mark}
+    response = render(request, "operations/snapshot_operations.html", context)
+    return tell_if_moved(request, response, mark)
 
 
 # -- the API budget ----------------------------------------------------------------------------

@@ -85,6 +85,12 @@ urlpatterns += [
     path(_key + "deploy/order/<str:order>/", deploy.deploy_order, name="deploy_order"),
     path(_key + "snapshots/", snapshots.snapshot_list, name="snapshot_list"),
     path(_key + "snapshots/take/", snapshots.snapshot_take, name="snapshot_take"),
+    path(_key + "snapshots/<str:snapshot_id>/edit/", snapshots.snapshot_edit, name="snapshot_edit"),
+    path(
+        _key + "snapshots/<str:snapshot_id>/restore/",
+        snapshots.snapshot_restore,
+        name="snapshot_restore",
+    ),
     path(
         _key + "snapshots/<str:snapshot_id>/delete/",
         snapshots.snapshot_delete,

@@ -384,6 +384,12 @@ class VultrClient:
     def snapshot_destroy(self, snapshot_id: str) -> None:
         self._transport.snapshot_destroy(check.identifier("snapshot_id", snapshot_id))
 
+    def snapshot_update(self, snapshot_id: str, description: str) -> None:
+        """Changes a snapshot's description (API v2 only: v1 refuses it before any request)."""
+        self._transport.snapshot_update(
+            check.identifier("snapshot_id", snapshot_id), check.text("description", description)
+        )
+
     def snapshot_list(self) -> list[Snapshot]:
         return self._transport.snapshot_list()
 
@@ -433,14 +439,20 @@ class VultrClient:
         )
 
     def startupscript_update(
-        self, script_id: str, name: str | None = None, script: str | None = None
+        self,
+        script_id: str,
+        name: str | None = None,
+        script: str | None = None,
+        type: ScriptType | str | None = None,
     ) -> None:
-        if name is None and script is None:
+        """Renames, rewrites and (API v2 only: v1 refuses it) retypes a script."""
+        if name is None and script is None and type is None:
             raise InvalidParameterError("name", "give a new name, a new script, or both")
         self._transport.startupscript_update(
             check.identifier("script_id", script_id),
             check.optional_text("name", name),
             check.optional_text("script", script),
+            None if type is None else check.script_type(type),
         )
 
     def startupscript_destroy(self, script_id: str) -> None:

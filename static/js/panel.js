@@ -11,7 +11,8 @@
     if (!form) return;
     var matches = input.value.trim() === input.getAttribute("data-confirm");
     form.querySelectorAll("button[type=submit]").forEach(function (button) {
-      button.disabled = !matches;
+      // A button waiting for Vultr (data-wait-seconds) stays off whatever is typed.
+      button.disabled = !matches || button.hasAttribute("data-wait-seconds");
     });
   }
 
@@ -19,9 +20,41 @@
     root.querySelectorAll("input[data-confirm]").forEach(syncConfirm);
   }
 
+  // A destroy Vultr would refuse for N more seconds (a v1 server's first 5 minutes): the
+  // button comes on by itself then. 0 seconds: it waits for a reload (the page says so).
+  function initWaits(root) {
+    root.querySelectorAll("button[data-wait-seconds]").forEach(function (button) {
+      var seconds = parseInt(button.getAttribute("data-wait-seconds"), 10);
+      if (!(seconds > 0)) return;
+      window.setTimeout(function () {
+        button.removeAttribute("data-wait-seconds");
+        var form = button.form;
+        var note = form && form.querySelector(".wait-note");
+        if (note) note.remove();
+        var input = form && form.querySelector("input[data-confirm]");
+        if (input) syncConfirm(input);
+        else button.disabled = false;
+      }, seconds * 1000);
+    });
+  }
+
   document.addEventListener("input", function (event) {
     if (event.target.matches && event.target.matches("input[data-confirm]")) {
       syncConfirm(event.target);
+    }
+  });
+
+  // A ticked box with data-ask makes its form ask that question before sending, as hx-confirm
+  // does for a button ("Reboot the server now" when adding an address asks as Reboot does).
+  // Unticked, the form sends without asking.
+  document.addEventListener("htmx:confirm", function (event) {
+    var form = event.target.closest ? event.target.closest("form") : null;
+    if (!form) return;
+    var ticked = form.querySelector("input[type=checkbox][data-ask]:checked");
+    if (!ticked) return;
+    event.preventDefault();
+    if (window.confirm(ticked.getAttribute("data-ask"))) {
+      event.detail.issueRequest(true);
     }
   });
 
@@ -92,10 +125,13 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     initConfirms(document);
+    initConfirms(document);
     initPlanFilters(document);
+    initWaits(document);
   });
   document.addEventListener("htmx:load", function (event) {
     initConfirms(event.target);
     initPlanFilters(event.target);
+    initWaits(event.target);
   });
 })();

@@ -46,7 +46,7 @@ def test_follow_a_create_leave_come_back_and_see_the_timeline(
     panel = page.locator("section.op-panel")
     expect(panel.locator(".op-status")).to_have_text("Succeeded", timeout=20_000)
     timeline = panel.locator(".op-timeline")
-    for step in ["Queued by oscar", "Sent to Vultr", "Ready: active, running, state ok", "Done"]:
+    for step in ["Queued by oscar", "Sent to Vultr", "Ready: active, power on, set up", "Done"]:
         expect(timeline).to_contain_text(step)
     op.refresh_from_db()
     expect(panel).to_contain_text(op.result["main_ip"])

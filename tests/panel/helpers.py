@@ -67,6 +67,26 @@ class Demo:
     def sshkeys(self) -> dict:
         return self.vultr.get("sshkey/list").json() or {}
 
+    def sshkey(self, id: str) -> dict | None:
+        """The SSH key with id `id` of either version, as v1 lists it (None if there is none)."""
+        return self.sshkeys().get(self._v1_id(id, "sshkey"))
+
+    def script(self, id: str) -> dict | None:
+        """The startup script with id `id` of either version, as v1 lists it (None if none)."""
+        return self.scripts().get(self._v1_id(id, "startupscript"))
+
+    def snapshot(self, id: str) -> dict | None:
+        """The snapshot with id `id` of either version, as v1 lists it (None if there is none)."""
+        return self.snapshots().get(self._v1_id(id, "snapshot"))
+
+    def _v1_id(self, id: str, kind: str) -> str | None:
+        if self.vultr.api_version == "v1" or "-" not in id:
+            return id
+        try:
+            return self.vultr.sim.ids(self.vultr.key, id, kind)["v1"]
+        except (KeyError, ValueError):  # an object that is gone
+            return None
+
     def sshkey_id(self, name: str) -> str:
         found = next(k for k, v in self.sshkeys().items() if v["name"] == name)
         return self.vultr.panel_id(found)
@@ -162,3 +182,32 @@ def deselect_v2_runs(config, items, folder, modules) -> None:
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+# The failures the panel's tests inject as v1 answers them, and what v2 answers in their place
+# (v2 reference §1.3, §1.4): v1's 412 refusal is v2's 400, its 403 for a bad key v2's 401, its
+# 503 rate limit v2's 429 with `Retry-After`; a 500 is a 500 in both. Bodies are v2's own
+# texts unless a test gives one.
+V2_FOR_V1_STATUS = {
+    412: {"status": 400},
+    403: {"status": 401},
+    503: {"kind": "rate_limit"},
+    500: {"status": 500},
+}
+
+
+def inject_fault(
+    vultr, fault: dict, *, v1: str, v2: str, method: str | None = None, count: int = 1
+) -> None:
+    """Make the next `count` requests of `vultr`'s account fail with `fault` (the keywords of
+    `Simulator.inject_fault`, a v1 status): on the v1 path `v1` for a v1 key, on the v2 route
+    `v2` (a template such as "/v2/ssh-keys/{ssh-key-id}", called with `method`) with the v2
+    equivalent of the status for a v2 key. Delays and dropped requests are the same in both."""
+    if vultr.api_version == "v1":
+        vultr.sim.inject_fault(key=vultr.key, path=v1, count=count, **fault)
+        return
+    fault = dict(fault)
+    status = fault.pop("status", None)
+    if status is not None:
+        fault = {**V2_FOR_V1_STATUS[status], **fault}
+    vultr.sim.inject_fault(key=vultr.key, api="v2", path=v2, method=method, count=count, **fault)

@@ -220,6 +220,12 @@ def test_snapshots(client, sim):
     assert client.server_get(web.id).is_ready
     assert client.server_get(clone).is_ready
 
+    # v1 cannot change a snapshot: refused before any request.
+    sent = sim.stats()["total"]
+    with pytest.raises(InvalidParameterError, match="cannot change a snapshot"):
+        client.snapshot_update(snapshot_id, "after upgrade")
+    assert sim.stats()["total"] == sent
+
     client.snapshot_destroy(snapshot_id)
     assert {s.id for s in client.snapshot_list()} == before
 
@@ -250,13 +256,18 @@ def test_ssh_keys(client):
     assert key_id not in {k.id for k in client.sshkey_list()}
 
 
-def test_startup_scripts(client):
+def test_startup_scripts(client, sim):
     script_id = client.startupscript_create("chain", "#!ipxe\nshell", type=ScriptType.PXE)
     assert script_id.isdecimal()  # a number on the wire here, a string in the list (§4)
 
     client.startupscript_update(script_id, script="#!ipxe\nchain http://boot.example/x")
     (script,) = [s for s in client.startupscript_list() if s.id == script_id]
     assert (script.type, script.script) == (ScriptType.PXE, "#!ipxe\nchain http://boot.example/x")
+    # v1's startupscript/update takes no type (reference §7): refused before any request.
+    sent = sim.stats()["total"]
+    with pytest.raises(InvalidParameterError, match="cannot change a script's type"):
+        client.startupscript_update(script_id, type=ScriptType.BOOT)
+    assert sim.stats()["total"] == sent
 
     client.startupscript_destroy(script_id)
     assert script_id not in {s.id for s in client.startupscript_list()}

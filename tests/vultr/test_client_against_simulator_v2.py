@@ -351,6 +351,10 @@ def test_snapshots(client, sim):
     assert client.server_get(web.id).is_ready
     assert client.server_get(clone).is_ready
 
+    client.snapshot_update(snapshot_id, "after upgrade")  # v2 only (PUT /snapshots/{id})
+    (snapshot,) = [s for s in client.snapshot_list() if s.id == snapshot_id]
+    assert snapshot.description == "after upgrade"
+
     client.snapshot_destroy(snapshot_id)
     assert {s.id for s in client.snapshot_list()} == before
 
@@ -408,6 +412,9 @@ def test_startup_scripts_travel_base64_and_read_back_as_text(client):
         ScriptType.PXE,
         "#!ipxe\nchain http://boot.example/x",
     )
+    client.startupscript_update(pxe_id, type="boot")  # v2 changes the type too (§2)
+    (booted,) = [s for s in client.startupscript_list() if s.id == pxe_id]
+    assert (booted.name, booted.type) == ("chain (new)", ScriptType.BOOT)
 
     client.startupscript_destroy(script_id)
     client.startupscript_destroy(pxe_id)

@@ -938,6 +938,22 @@ def test_startupscript_update_sends_base64(api, client):
     assert body_of(only(api, "PATCH")) == {"script": SCRIPT_B64}
 
 
+def test_snapshot_update_puts_the_description(api, client):
+    api.put(BASE + f"snapshots/{ID}", **NO_CONTENT)
+
+    client.snapshot_update(ID, "after the upgrade")
+
+    assert body_of(only(api, "PUT")) == {"description": "after the upgrade"}
+
+
+def test_startupscript_update_sends_a_new_type(api, client):
+    api.patch(BASE + f"startup-scripts/{ID}", **NO_CONTENT)
+
+    client.startupscript_update(ID, type=ScriptType.PXE)
+
+    assert body_of(only(api, "PATCH")) == {"type": "pxe"}
+
+
 def test_startupscript_list_decodes_and_fetches_bodies_left_out(api, client):
     listed = {
         "id": ID,

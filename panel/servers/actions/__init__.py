@@ -17,7 +17,17 @@ one `panel.audit.models.AuditEntry` and invalidates the cached lists it changed 
 
 from .account import account_info
 from .backups import list_backups, restore_backup
-from .base import ActionContext, ActionDenied, ActionError, NotFound
+from .base import (
+    ActionContext,
+    ActionDenied,
+    ActionError,
+    Hold,
+    NotFound,
+    ServerHeld,
+    hold_on,
+    register_hold_finder,
+    together,
+)
 from .catalog import availability, isos, operating_systems, plans, regions
 from .ips import (
     create_ipv4,
@@ -58,6 +68,7 @@ from .snapshots import (
     list_snapshots,
     restore_snapshot,
     snapshot_ids_taken_from,
+    update_snapshot,
 )
 from .sshkeys import create_sshkey, destroy_sshkey, list_sshkeys, update_sshkey
 
@@ -70,6 +81,10 @@ __all__ = [
     "ActionDenied",
     "ActionError",
     "NotFound",
+    "Hold",
+    "ServerHeld",
+    "hold_on",
+    "register_hold_finder",
     "account_info",
     "availability",
     "change_server_os",
@@ -112,6 +127,8 @@ __all__ = [
     "set_server_label",
     "snapshot_ids_taken_from",
     "start_server",
+    "together",
+    "update_snapshot",
     "update_sshkey",
     "update_startupscript",
 ]

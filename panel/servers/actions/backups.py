@@ -33,4 +33,5 @@ def restore_backup(ctx: ActionContext, server_id: str, backup_id: str) -> None:
         lambda vultr: vultr.server_restore_backup(server_id, backup_id),
         params={"backup_id": backup_id},
         destructive=True,
+        conflicts=True,
     )

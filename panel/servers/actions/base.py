@@ -20,14 +20,18 @@ which calls Vultr only when nobody else is already doing so. Reads are not audit
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import connections
 
 from accounts.models import ApiKey, Team
 from accounts.permissions import Perm, may
@@ -46,6 +50,7 @@ from panel.vultr import (
     RateLimitedError,
     RequestFailedError,
     ServerError,
+    ServerLockedError,
     VultrClient,
     VultrError,
     VultrTimeoutError,
@@ -92,6 +97,9 @@ class ActionContext:
     api_key: ApiKey | None = dataclasses.field(default=None, repr=False, compare=False)
     # The action being run (set by `@mutation`); `perform` takes its name and permission.
     action: Acting | None = dataclasses.field(default=None, repr=False, compare=False)
+    # The token of the long operation this call is made for (a worker's): the hold that
+    # operation has on its server does not stop its own requests (`Hold`).
+    operation: str = ""
 
     @classmethod
     def from_request(
@@ -131,9 +139,10 @@ class ActionError(Exception):
     """The action did not happen (or may not have); `str(err)` says why, for the user.
 
     `vultr_error` is the provider library's error when Vultr (or the way to it) failed;
-    `kind` names the failure for templates and tests: "refused" (412), "rejected" (403, the
-    key), "rate_limited" (503), "timeout", "unreachable", "vultr_failed" (500), "invalid"
-    (a parameter Vultr would refuse), or "panel" (our own rules).
+    `kind` names the failure for templates and tests: "refused" (v1's 412; v2's 400, 404 and
+    500 "Server is currently locked"), "rejected" (403, the key), "rate_limited" (503), "timeout",
+    "unreachable", "vultr_failed" (500), "invalid" (a parameter Vultr would refuse), or "panel"
+    (our own rules).
     """
 
     def __init__(self, message: str, *, vultr_error: VultrError | None = None) -> None:
@@ -161,6 +170,15 @@ class NotFound(ActionError):
     """The server (or other object) is not in this Vultr account; views answer 404."""
 
 
+class ServerHeld(ActionError):
+    """A long operation is under way on the server and the change would interfere with it
+    (a reboot in the middle of a reinstall); `hold` names it."""
+
+    def __init__(self, message: str, hold: Hold) -> None:
+        super().__init__(message)
+        self.hold = hold
+
+
 def _kind(err: VultrError | None) -> str:
     for cls, kind in _KINDS:
         if isinstance(err, cls):
@@ -170,6 +188,9 @@ def _kind(err: VultrError | None) -> str:
 
 _KINDS: tuple[tuple[type[VultrError], str], ...] = (
     (RequestFailedError, "refused"),
+    # v2's 500 "Server is currently locked" is v1's 412 "Server is still being deployed": a
+    # refusal that did nothing (v2 reference §8.3), not Vultr failing.
+    (ServerLockedError, "refused"),
     (AuthenticationError, "rejected"),
     (RateLimitedError, "rate_limited"),
     (VultrTimeoutError, "timeout"),
@@ -183,7 +204,7 @@ def explain(err: VultrError, api_key: ApiKey | None, *, change: bool) -> str:
     """The message a user sees for a provider error: what happened, then Vultr's own words."""
     said = str(err) or type(err).__name__
     key = f"“{api_key.label}” ({api_key.masked})" if api_key is not None else "the API key"
-    if isinstance(err, RequestFailedError):
+    if isinstance(err, (RequestFailedError, ServerLockedError)):
         return f"Vultr refused: {said}"
     if isinstance(err, AuthenticationError):
         return (
@@ -231,6 +252,9 @@ class Change:
     invalidates: Iterable[str] = ()
     destructive: bool = False
     result_as: str | None = None
+    # Would interfere with a long operation under way on the target server (power, reinstall,
+    # restore, destroy, an address that reboots it): refused while one holds it (`Hold`).
+    conflicts: bool = False
     # Given by `@mutation` (through the context) for the action functions; set here only by a
     # change made outside one (an operation's own request, `kinds._set_tag`).
     action: str = ""
@@ -297,6 +321,7 @@ def on_server(
     invalidates: Iterable[str] | None = None,
     destructive: bool = False,
     result_as: str | None = None,
+    conflicts: bool = False,
 ) -> T:
     """`perform` for a change to one server: the server is the target (named by the label
     last seen in its list) and, unless told otherwise, the list and the server's own scopes
@@ -307,8 +332,53 @@ def on_server(
         invalidates=server_scopes(server_id) if invalidates is None else invalidates,
         destructive=destructive,
         result_as=result_as,
+        conflicts=conflicts,
     )
     return perform(ctx, change, call)
+
+
+# -- servers held by a long operation ----------------------------------------------------------
+#
+# The action layer never imports the operations app (pyproject.toml's import contracts): the
+# operations app registers a finder at start-up (panel/operations/apps.py) that answers whether
+# one of its operations holds a server, and this layer asks it before a conflicting change.
+
+
+@dataclasses.dataclass(frozen=True)
+class Hold:
+    """A long operation under way on a server, which conflicting changes wait for."""
+
+    operation: str  # what it does, as a person says it: "Reinstall server"
+    started_by: str
+    started_at: datetime
+    url: str = ""  # its page
+
+    def refusal(self, server: str) -> str:
+        return (
+            f"{self.operation} is under way on {server} (started by "
+            f"{self.started_by or 'the panel'} at {self.started_at:%H:%M} UTC). Power, "
+            "reinstall, restore and destroy wait until it has ended or has been cancelled."
+        )
+
+
+HoldFinder = Callable[["ActionContext", str], "Hold | None"]
+_hold_finders: list[HoldFinder] = []
+
+
+def register_hold_finder(finder: HoldFinder) -> None:
+    """`finder(ctx, server_id)`: the `Hold` on the server of ctx's key, if any, leaving out
+    the operation ctx acts for (`ActionContext.operation`)."""
+    if finder not in _hold_finders:
+        _hold_finders.append(finder)
+
+
+def hold_on(ctx: ActionContext, server_id: str) -> Hold | None:
+    """The long operation that holds the server, if one does (for pages and for `perform`)."""
+    for finder in _hold_finders:
+        found = finder(ctx, server_id)
+        if found is not None:
+            return found
+    return None
 
 
 # -- marking functions, for readers and for the test that every action is audited ------------
@@ -449,6 +519,42 @@ def read(
         raise ActionError(explain(err, api_key, change=False), vultr_error=err) from None
 
 
+# Threads for `together`: a page's reads are a handful at most, and each thread mostly waits on
+# Vultr (or on the key's budget), so a few serve every request of the process.
+_READERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="vultr-read")
+
+
+def together(*calls: tuple[ActionContext, Callable[[], T]]) -> list[T]:
+    """Runs independent reads at once and returns their results in order (an exception is
+    raised where its result would be): a page with three reads waits for the slowest, not
+    for the sum. Each call is (its context, a function of no arguments).
+
+    The key's budget still spaces requests as it must (a v1 key's 2/s with a burst of 1 lets
+    one through at a time; v2's burst lets several go together), and the cache still answers
+    first. What the threads need from the database (the key, the budget's settings) is read
+    here first, so that they touch only Redis and Vultr: a thread's own database connection
+    would not see the request's open transaction.
+    """
+    if len(calls) < 2:
+        return [call() for _, call in calls]
+    for ctx, _ in calls:
+        api_key = _find_key(ctx)
+        if api_key is not None:
+            budget.config_for(api_key.pk)
+    futures = [
+        _READERS.submit(contextvars.copy_context().run, _own_connections, call) for _, call in calls
+    ]
+    return [future.result() for future in futures]
+
+
+def _own_connections(call: Callable[[], T]) -> T:
+    try:
+        return call()
+    finally:
+        # Whatever the thread opened is its own: closed now, not left to the pool thread.
+        connections.close_all()
+
+
 # -- changes ---------------------------------------------------------------------------------
 
 
@@ -535,6 +641,13 @@ def perform(ctx: ActionContext, change: Change, call: Callable[[VultrClient], T]
         message = f"{ctx.team.name} asks for a written reason for this action."
         record(AuditEntry.Outcome.FAILED, message)
         raise ActionError(message)
+
+    if change.conflicts and change.target.type == "server" and change.target.id:
+        hold = hold_on(ctx, change.target.id)
+        if hold is not None:
+            message = hold.refusal(change.target.label or change.target.id)
+            record(AuditEntry.Outcome.FAILED, message)
+            raise ServerHeld(message, hold)
 
     api_key = _find_key(ctx)
     if api_key is None:

@@ -48,6 +48,7 @@ def create_ipv4(ctx: ActionContext, server_id: str, *, reboot: bool = True) -> s
         lambda vultr: vultr.server_create_ipv4(server_id, reboot),
         params={"reboot": reboot},
         result_as="ip",
+        conflicts=reboot,
     )
     return ip
 
@@ -61,6 +62,7 @@ def destroy_ipv4(ctx: ActionContext, server_id: str, ip: str) -> None:
         lambda vultr: vultr.server_destroy_ipv4(server_id, ip),
         params={"ip": ip},
         destructive=True,
+        conflicts=True,  # Vultr restarts the server
     )
 
 

@@ -45,15 +45,21 @@ def create_startupscript(
 
 @mutation(Perm.PROVISIONING, invalidates=(SCRIPTS,))
 def update_startupscript(
-    ctx: ActionContext, script_id: str, name: str | None = None, script: str | None = None
+    ctx: ActionContext,
+    script_id: str,
+    name: str | None = None,
+    script: str | None = None,
+    type: ScriptType | str | None = None,
 ) -> None:
+    """Renames and/or rewrites a script; with a v2 key it may change its type too (v1 has no
+    way to: the provider library refuses it before asking Vultr)."""
     perform(
         ctx,
         Change(
             listed_target(ctx, "startupscript", SCRIPTS, script_id),
-            params={"name": name, "script": script},
+            params={"name": name, "script": script, "type": None if type is None else str(type)},
         ),
-        lambda vultr: vultr.startupscript_update(script_id, name, script),
+        lambda vultr: vultr.startupscript_update(script_id, name, script, type),
     )
 
 

@@ -139,19 +139,19 @@ def os_change_list(ctx: ActionContext, server_id: str) -> list[OsChangeOption]:
 @mutation(Perm.SUBSCRIPTIONS)
 def start_server(ctx: ActionContext, server_id: str) -> None:
     """Powers the server on (a running server is restarted)."""
-    on_server(ctx, server_id, lambda vultr: vultr.server_start(server_id))
+    on_server(ctx, server_id, lambda vultr: vultr.server_start(server_id), conflicts=True)
 
 
 @mutation(Perm.SUBSCRIPTIONS)
 def halt_server(ctx: ActionContext, server_id: str) -> None:
     """Hard power-off; the server is still billed."""
-    on_server(ctx, server_id, lambda vultr: vultr.server_halt(server_id))
+    on_server(ctx, server_id, lambda vultr: vultr.server_halt(server_id), conflicts=True)
 
 
 @mutation(Perm.SUBSCRIPTIONS)
 def reboot_server(ctx: ActionContext, server_id: str) -> None:
     """Hard reboot."""
-    on_server(ctx, server_id, lambda vultr: vultr.server_reboot(server_id))
+    on_server(ctx, server_id, lambda vultr: vultr.server_reboot(server_id), conflicts=True)
 
 
 @mutation(Perm.SUBSCRIPTIONS)
@@ -177,6 +177,7 @@ def reinstall_server(ctx: ActionContext, server_id: str, hostname: str | None = 
         lambda vultr: vultr.server_reinstall(server_id, hostname),
         params={"hostname": hostname},
         destructive=True,
+        conflicts=True,
     )
 
 
@@ -189,6 +190,7 @@ def change_server_os(ctx: ActionContext, server_id: str, os_id: str) -> None:
         lambda vultr: vultr.server_os_change(server_id, os_id),
         params={"os_id": os_id},
         destructive=True,
+        conflicts=True,
     )
 
 
@@ -202,6 +204,7 @@ def destroy_server(ctx: ActionContext, server_id: str) -> None:
         lambda vultr: vultr.server_destroy(server_id),
         invalidates=(*server_scopes(server_id), ACCOUNT, "backups"),
         destructive=True,
+        conflicts=True,
     )
     # Gone with the server: nothing left that it opens.
     if ctx.api_key_id is not None:
@@ -209,20 +212,29 @@ def destroy_server(ctx: ActionContext, server_id: str) -> None:
 
 
 @mutation(Perm.PROVISIONING, invalidates=(SERVERS, ACCOUNT))
-def create_server(ctx: ActionContext, new: NewServer) -> str:
+def create_server(ctx: ActionContext, new: NewServer, *, finding_tag: str = "") -> str:
     """Orders a server (billing starts at once) and returns its id; Vultr then builds it.
 
     `new` is the order as the wizard (or a script) built it, passed on whole: a new option
     touches the form that fills it and the transport that sends it, nothing in between.
     Never retried by the provider library once it may have reached Vultr (a second success
     would be a second server): on a timeout, look for the server before trying again.
+
+    `finding_tag`, when given, is sent as the server's only tag instead of the order's own
+    (an operation's token, by which a lost answer's server is found; the operation puts the
+    user's tags back once it has the id). The audit entry shows the order as the user gave it.
     """
     options = order_options(new)
+    sent = (
+        order_options(dataclasses.replace(new, tag=finding_tag, tags=()))
+        if finding_tag
+        else options
+    )
     answer: list[CreatedServer] = []
 
     @sensitive_variables()
     def call(vultr: VultrClient) -> str:
-        answer.append(vultr.server_order(**options))
+        answer.append(vultr.server_order(**sent))
         return answer[0].id  # only the id goes on, into the audit entry
 
     server_id = perform(

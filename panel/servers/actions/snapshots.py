@@ -64,6 +64,20 @@ def create_snapshot(ctx: ActionContext, server_id: str, description: str = "") -
 
 
 @mutation(Perm.PROVISIONING, invalidates=(SNAPSHOTS,))
+def update_snapshot(ctx: ActionContext, snapshot_id: str, description: str) -> None:
+    """Changes the snapshot's description: API v2 only (v1 has no such call; the provider
+    library refuses it before asking Vultr)."""
+    perform(
+        ctx,
+        Change(
+            listed_target(ctx, "snapshot", SNAPSHOTS, snapshot_id, lambda s: s.description),
+            params={"description": description},
+        ),
+        lambda vultr: vultr.snapshot_update(snapshot_id, description),
+    )
+
+
+@mutation(Perm.PROVISIONING, invalidates=(SNAPSHOTS,))
 def destroy_snapshot(ctx: ActionContext, snapshot_id: str) -> None:
     """Deletes the snapshot for good."""
     perform(
@@ -85,4 +99,5 @@ def restore_snapshot(ctx: ActionContext, server_id: str, snapshot_id: str) -> No
         lambda vultr: vultr.server_restore_snapshot(server_id, snapshot_id),
         params={"snapshot_id": snapshot_id},
         destructive=True,
+        conflicts=True,
     )

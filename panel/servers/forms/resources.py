@@ -40,6 +40,29 @@ class TakeSnapshotForm(ActionForm):
         self.fields["server"].choices = [("", "Choose…"), *servers]
 
 
+class SnapshotForm(ActionForm):
+    """Edits a snapshot's description (API v2 keys: v1 cannot change a snapshot)."""
+
+    title, submit = "Edit", "Save"
+
+    description = forms.CharField(max_length=255, strip=True)
+
+    def __init__(self, data=None, *, current, **kwargs):
+        kwargs.setdefault("initial", {"description": current.description})
+        super().__init__(data, **kwargs)
+        self.current = current
+
+    def changes(self) -> dict[str, str]:
+        description = self.cleaned_data["description"]
+        return {} if description == self.current.description else {"description": description}
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not self.changes():
+            raise forms.ValidationError("Nothing changed: edit the description first.")
+        return data
+
+
 # -- SSH keys --------------------------------------------------------------------------------
 
 
@@ -94,7 +117,7 @@ SCRIPT_TYPES = [
 
 class ScriptForm(ActionForm):
     """Adds a script; with `current` (a `StartupScript`) it edits that script instead. v1
-    cannot change a script's type, so editing does not offer it."""
+    cannot change a script's type, so editing offers it only with `retype` (v2 keys)."""
 
     title = "Add a startup script"
     submit = "Add the script"
@@ -106,13 +129,20 @@ class ScriptForm(ActionForm):
         widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false", "class": "code"}),
     )
 
-    def __init__(self, data=None, *, current=None, **kwargs):
+    def __init__(self, data=None, *, current=None, retype=False, **kwargs):
         if current is not None:
-            kwargs.setdefault("initial", {"name": current.name, "script": current.script})
+            kwargs.setdefault(
+                "initial",
+                {"name": current.name, "script": current.script, "type": current.type.value},
+            )
         super().__init__(data, **kwargs)
         self.current = current
+        self.fields_compared = ("name", "type", "script") if retype else ("name", "script")
         if current is not None:
-            del self.fields["type"]
+            if retype:
+                self.fields["type"].required = False  # left out: unchanged
+            else:
+                del self.fields["type"]
             self.title, self.submit = "Edit", "Save"
 
     def clean_script(self) -> str:
@@ -125,15 +155,23 @@ class ScriptForm(ActionForm):
         data = self.cleaned_data
         return {
             name: data[name]
-            for name in ("name", "script")
-            if self.current is None or data[name] != getattr(self.current, name)
+            for name in self.fields_compared
+            if self.current is None
+            or (data[name] != _plain(getattr(self.current, name)) and data[name] != "")
         }
 
     def clean(self):
         data = super().clean()
         if self.current is not None and not self.errors and not self.changes():
-            raise forms.ValidationError("Nothing changed: edit the name or the script first.")
+            *others, last = self.fields_compared
+            what = f"{', '.join(others)} or {last}"
+            raise forms.ValidationError(f"Nothing changed: edit the {what} first.")
         return data
+
+
+def _plain(value: object) -> object:
+    """A domain value as a form field holds it (a `ScriptType` as its text)."""
+    return value.value if isinstance(value, ScriptType) else value
 
 
 # -- deleting (type the name to confirm) -----------------------------------------------------

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django import forms
 
 from panel.audit.models import TeamSettings
+from panel.vultr import InvalidParameterError
+from panel.vultr.validation import hostname as check_hostname
 
 
 class ActionForm(forms.Form):
@@ -24,6 +26,10 @@ class ActionForm(forms.Form):
     ask: str = ""
     # Rendered as a single small button (one per row of a table), without an id.
     compact = False
+    # Would interfere with a long operation on the server (the action's `Change.conflicts`);
+    # the page sets `held` (an `actions.Hold`) while one runs, and the button is off.
+    conflicts = False
+    held = None
 
     def __init__(self, data=None, *, action: str, explanation: str = "", **kwargs):
         # Several forms share a page (and field names such as "confirm"): ids must not clash.
@@ -74,6 +80,27 @@ class ConfirmedForm(ActionForm):
         return typed
 
 
+class HostNameField(forms.CharField):
+    """A DNS name, checked as the provider library checks it, with a message for a person
+    (the library's names the API parameter: "entry: must be a host name")."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 253)
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value:
+            try:
+                check_hostname("hostname", value)
+            except InvalidParameterError:
+                raise forms.ValidationError(
+                    "Not a host name: use letters, digits and hyphens, with dots between "
+                    "labels (for example web-04.example.com).",
+                    code="hostname",
+                ) from None
+
+
 # -- server settings -------------------------------------------------------------------------
 
 
@@ -85,18 +112,19 @@ class LabelForm(ActionForm):
 
 
 class ReinstallForm(ConfirmedForm):
+    conflicts = True
     title = "Reinstall"
     submit = "Reinstall"
 
-    hostname = forms.CharField(
+    hostname = HostNameField(
         required=False,
-        max_length=253,
         help_text="Optional; the hostname to set on the fresh install.",
     )
     field_order = ["hostname", "confirm", "reason"]
 
 
 class OsChangeForm(ConfirmedForm):
+    conflicts = True
     title = "Change the operating system"
     submit = "Change the OS"
 
@@ -109,8 +137,16 @@ class OsChangeForm(ConfirmedForm):
 
 
 class DestroyForm(ConfirmedForm):
+    conflicts = True
     title = "Destroy"
     submit = "Destroy this server"
+
+    def __init__(self, data=None, *, wait_note: str = "", wait_seconds: int = 0, **kwargs):
+        super().__init__(data, **kwargs)
+        # While Vultr would refuse (a young v1 server, a v2 server being set up), the page
+        # says until when and keeps the button off (static/js/panel.js turns it on then).
+        self.wait_note = wait_note
+        self.wait_seconds = wait_seconds
 
 
 # -- power (no fields; buttons in the page header) -------------------------------------------
@@ -153,16 +189,25 @@ class AddIpv4Form(ActionForm):
     title = "Add an IPv4 address"
     submit = "Add an address"
 
+    # Unticked: a reboot is a hard reset, never something a user gets without choosing it.
     reboot = forms.BooleanField(
         required=False,
-        initial=True,
+        initial=False,
         label="Reboot the server now",
         help_text="The operating system has to be configured for the new address; without "
         "a reboot, do that yourself.",
     )
 
+    def __init__(self, data=None, *, server_label: str, **kwargs):
+        super().__init__(data, **kwargs)
+        # When ticked, static/js/panel.js asks this before sending, as the Reboot button does.
+        self.fields["reboot"].widget.attrs["data-ask"] = POWER_OPERATIONS["reboot"][2].format(
+            label=server_label
+        )
+
 
 class RemoveIpv4Form(ConfirmedForm):
+    conflicts = True
     title = "Remove an IPv4 address"
     submit = "Remove the address"
 
@@ -174,9 +219,7 @@ class ReverseIpv4Form(ActionForm):
     submit = "Set reverse DNS"
 
     ip = forms.GenericIPAddressField(protocol="IPv4", widget=forms.HiddenInput)
-    entry = forms.CharField(
-        label="Host name", max_length=253, help_text="DNS takes 6 to 12 hours to follow."
-    )
+    entry = HostNameField(label="Host name", help_text="DNS takes 6 to 12 hours to follow.")
 
 
 class DefaultReverseIpv4Form(ActionForm):
@@ -194,7 +237,7 @@ class ReverseIpv6Form(ActionForm):
     ip = forms.GenericIPAddressField(
         protocol="IPv6", label="IPv6 address", help_text="Any address in the server's network."
     )
-    entry = forms.CharField(label="Host name", max_length=253)
+    entry = HostNameField(label="Host name")
 
 
 class DeleteReverseIpv6Form(ActionForm):
@@ -216,6 +259,7 @@ class SnapshotForm(ActionForm):
 
 
 class RestoreSnapshotForm(ConfirmedForm):
+    conflicts = True
     title = "Restore a snapshot"
     submit = "Restore the snapshot"
 
@@ -223,6 +267,7 @@ class RestoreSnapshotForm(ConfirmedForm):
 
 
 class RestoreBackupForm(ConfirmedForm):
+    conflicts = True
     title = "Restore a backup"
     submit = "Restore the backup"
 

@@ -6,39 +6,68 @@ from decimal import Decimal
 
 from django import template
 
+from panel import words
 from panel.vultr import PowerStatus, Server, ServerState, ServerStatus
 
 register = template.Library()
 
-# Badge text and look for (status, power, state). "busy" badges mark a server that is about to
-# change by itself; the badge poller refreshes faster while any is shown.
-_STATE_WORDS = {
-    ServerState.NONE: "starting",
-    ServerState.LOCKED: "locked",
-    ServerState.INSTALLINGBOOTING: "booting",
-    ServerState.ISOMOUNTING: "mounting ISO",
-}
-
 
 def badge(server: Server | None) -> tuple[str, str]:
-    """(text, CSS class) of a server's status badge."""
+    """(text, CSS class) of a server's status badge, in the words of panel/words.py. "busy"
+    badges mark a server that is about to change by itself; the badge poller refreshes faster
+    while any is shown."""
     if server is None:
-        return "gone", "error"
+        return words.BADGE["gone"], "error"
     if server.status is ServerStatus.PENDING:
-        return "installing", "busy"
+        return words.BADGE["pending"], "busy"
     if server.status is not ServerStatus.ACTIVE:
-        return server.status.value, "error"
+        return words.BADGE.get(server.status.value, server.status.value), "error"
     if server.power_status is PowerStatus.STOPPED:
-        return "stopped", "stopped"
+        return words.BADGE["stopped"], "stopped"
     if server.server_state is ServerState.OK:
-        return "running", "ok"
-    return _STATE_WORDS.get(server.server_state, server.server_state.value), "busy"
+        return words.BADGE["ok"], "ok"
+    return words.BADGE.get(server.server_state.value, server.server_state.value), "busy"
 
 
 @register.inclusion_tag("servers/_badge.html")
 def server_badge(server: Server | None, server_id: str = "", oob: bool = False) -> dict:
     text, css = badge(server)
-    return {"id": server.id if server else server_id, "text": text, "css": css, "oob": oob}
+    return {
+        "id": server.id if server else server_id,
+        "text": text,
+        "css": css,
+        "oob": oob,
+        "api": status_title(server) if server else "",
+    }
+
+
+@register.filter
+def status_words(server: Server) -> str:
+    """The status row of a server: "active · power on · installing or booting"."""
+    return words.server_status(
+        server.status.value, server.power_status.value, server.server_state.value
+    )
+
+
+@register.filter
+def status_title(server: Server) -> str:
+    """The same in the API's values, for a tooltip."""
+    return words.api_status(
+        server.status.value, server.power_status.value, server.server_state.value
+    )
+
+
+@register.filter
+def image_status(status) -> str:
+    """A snapshot's or backup's status in words ("being taken", "complete")."""
+    value = getattr(status, "value", status)
+    return words.IMAGE_STATUS.get(value, value)
+
+
+@register.filter
+def action_words(name: str) -> str:
+    """An action's or operation kind's name in words ("Add IPv4 address")."""
+    return words.action(name)
 
 
 @register.filter

@@ -164,9 +164,12 @@ def render_page(
     context: dict[str, Any],
     fragments: dict[str, str] | None = None,
 ) -> HttpResponse:
-    """The page, or the partial that `fragments` maps the request's HX-Target to."""
+    """The page, or the partial that `fragments` maps the request's HX-Target to: a partial of
+    `template`, or "other.html#partial" for one of the template it extends."""
     partial = (fragments or {}).get(request.htmx.target or "") if request.htmx else None
-    response = render(request, f"{template}#{partial}" if partial else template, context)
+    if partial:
+        template = partial if "#" in partial else f"{template}#{partial}"
+    response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request", "HX-Target"))
     return response
 

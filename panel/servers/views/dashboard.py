@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.views.decorators.http import require_GET
@@ -42,12 +43,28 @@ class KeySummary:
         return self.api_key.check_ok
 
 
-def summarise(request, api_key: ApiKey) -> KeySummary:
-    ctx = actions.ActionContext.from_request(request, api_key.pk)
-    summary = KeySummary(api_key)
+def _attempt(call):
+    """(result, None) or (None, the ActionError)."""
     try:
-        servers = actions.list_servers(ctx)
+        return call(), None
     except actions.ActionError as err:
+        return None, err
+
+
+def reads(request, api_key: ApiKey) -> list[tuple[actions.ActionContext, Callable]]:
+    """What the dashboard asks Vultr about one key: its servers, and its account for members
+    with `billing`. Independent of each other and of the other keys' (`actions.together`)."""
+    ctx = actions.ActionContext.from_request(request, api_key.pk, api_key=api_key)
+    wanted = [(ctx, lambda: _attempt(lambda: actions.list_servers(ctx)))]
+    if request.membership.may(Perm.BILLING):
+        wanted.append((ctx, lambda: _attempt(lambda: actions.account_info(ctx))))
+    return wanted
+
+
+def summarise(api_key: ApiKey, servers_read, account_read=None) -> KeySummary:
+    summary = KeySummary(api_key)
+    servers, err = servers_read
+    if err is not None:
         summary.servers_error = str(err)
         summary.rejected = err.kind == "rejected"
     else:
@@ -58,10 +75,9 @@ def summarise(request, api_key: ApiKey) -> KeySummary:
             ((text, n, css) for (text, css), n in counted.items()),
             key=lambda item: (order.get(item[0], len(order)), item[0]),
         )
-    if request.membership.may(Perm.BILLING) and not summary.rejected:
-        try:
-            summary.account = actions.account_info(ctx)
-        except actions.ActionError as err:
+    if account_read is not None and not summary.rejected:
+        summary.account, err = account_read
+        if err is not None:
             summary.account_error = str(err)
     return summary
 
@@ -76,8 +92,15 @@ def dashboard(request):
     everyone = membership.may(Perm.AUDIT_VIEW)
     if not everyone:
         entries = entries.filter(actor_id=request.user.pk)
+    # Every key's reads at once: a cold dashboard waits for its slowest key, not their sum.
+    wanted = [reads(request, key) for key in keys]
+    answers = iter(actions.together(*(read for per_key in wanted for read in per_key)))
+    summaries = [
+        summarise(key, *(next(answers) for _ in per_key))
+        for key, per_key in zip(keys, wanted, strict=True)
+    ]
     context = {
-        "summaries": [summarise(request, key) for key in keys],
+        "summaries": summaries,
         "recent": entries[:RECENT],
         "recent_everyone": everyone,
         "key_labels": {key.pk: key.label for key in keys},

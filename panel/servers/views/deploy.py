@@ -256,7 +256,12 @@ def deploy(request, key_id):
     page = key_page(request, key_id)
     offer = Offer(page.ctx, page.api_key.api_version)
     if request.method != "POST":
-        return _show(request, page, offer, {"order": secrets.token_urlsafe(12)}, "region")
+        state = {"order": secrets.token_urlsafe(12)}
+        # "Deploy…" on the Snapshots page: the image step comes with that snapshot chosen
+        # (checked there, as any answer is, against the account's finished snapshots).
+        if request.GET.get("snapshot"):
+            state["image"] = f"snapshot:{request.GET['snapshot'][:64]}"
+        return _show(request, page, offer, state, "region")
 
     state = _load(page, request.POST.get("state", ""))
     if state is None:
@@ -451,7 +456,7 @@ def deploy_done(request, key_id, server_id):
         **page.context(),
         "poller": poller({page.server.id: page.server}, next_interval(None, True, False)),
     }
-    return render_page(request, "servers/deploy/done.html", context)
+    return render_page(request, "servers/deploy/done.html", context, {"deployed-server": "card"})
 
 
 @team_view(Perm.SUBSCRIPTIONS_VIEW)

@@ -158,8 +158,10 @@ def edit(
     item: Any,
     form: ActionForm,
     update: Callable[..., Any],
+    saved: Callable[[], str] | None = None,
 ) -> HttpResponse:
-    """GET: the edit form. POST: `update(ctx, item.id, **form.changes())`, only what changed."""
+    """GET: the edit form. POST: `update(ctx, item.id, **form.changes())`, only what changed;
+    then `saved()` (by default: the item's new name) as the message."""
     return _answer(
         request,
         page,
@@ -168,7 +170,7 @@ def edit(
         form,
         update,
         lambda ctx: update(ctx, item.id, **form.changes()),
-        lambda: f"The {resource.noun} {form.cleaned_data['name']} is saved.",
+        saved or (lambda: f"The {resource.noun} {form.cleaned_data['name']} is saved."),
     )
 
 

@@ -41,12 +41,16 @@ def script_edit(request, key_id, script_id):
     """Rename and/or rewrite a script; only what changed is sent."""
     page = key_page(request, key_id)
     script = resources.find(page, SCRIPTS, script_id)
+    # API v2 changes a script's type; v1 cannot (v2 reference §2, v1 reference §7).
+    retype = page.api_key.api_version == "v2"
+    type_note = "" if retype else "; Vultr cannot change a script's type"
     form = ScriptForm(
         request.POST if request.method == "POST" else None,
         action=page.url("script_edit", script_id=script.id),
         current=script,
+        retype=retype,
         explanation=f"A {script.type.value} script. Servers that already ran it are not "
-        "affected; Vultr cannot change a script's type.",
+        f"affected{type_note}.",
     )
     return resources.edit(request, page, SCRIPTS, script, form, actions.update_startupscript)
 

@@ -7,13 +7,16 @@ which is how a plain (non-htmx) POST that failed shows its error in place.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import Perm, team_view
@@ -38,7 +41,7 @@ from panel.servers.forms.server import (
     SnapshotForm,
 )
 from panel.servers.templatetags.panel import byte_size
-from panel.vultr import Bandwidth, ImageStatus, IpType
+from panel.vultr import Bandwidth, ImageStatus, IpType, Ipv6, ServerState
 
 from .common import (
     ServerPage,
@@ -66,7 +69,13 @@ TABS = [
     ("server_images", "Snapshots and backups", None),
     ("server_settings", "Settings", (Perm.SUBSCRIPTIONS, Perm.PROVISIONING)),
 ]
-FRAGMENTS = {"tab-panel": "panel"}
+# The tab, and the parts that refresh themselves when the server's state changes (the header
+# on every tab, the facts on the overview), as the overview's URL answers them.
+FRAGMENTS = {
+    "tab-panel": "panel",
+    "server-head": "servers/server_base.html#head",
+    "server-facts": "facts",
+}
 
 
 def _tabs(page: ServerPage, active: str) -> list[dict[str, Any]]:
@@ -81,15 +90,28 @@ def _tabs(page: ServerPage, active: str) -> list[dict[str, Any]]:
 def _render_tab(
     request: HttpRequest, page: ServerPage, tab: str, template: str, context: dict[str, Any]
 ) -> HttpResponse:
+    # A long operation under way on the server: what would interfere with it is off (the
+    # action layer refuses it too, `Change.conflicts`).
+    hold = actions.hold_on(page.ctx, page.server.id)
+    if hold is not None:
+        _hold_forms(context.values(), hold)
     full = {
         **page.context(),
         "tab": tab,
         "tabs": _tabs(page, tab),
         "poller": poller({page.server.id: page.server}, next_interval(None, True, False)),
         "power_forms": _power_buttons(page),
+        "hold": hold,
         **context,
     }
     return render_page(request, template, full, FRAGMENTS)
+
+
+def _hold_forms(values: Any, hold: actions.Hold) -> None:
+    for value in values:
+        for form in value if isinstance(value, list) else [value]:
+            if isinstance(form, ActionForm) and form.conflicts:
+                form.held = hold
 
 
 def _power_buttons(page: ServerPage) -> list[dict[str, str]]:
@@ -198,7 +220,9 @@ def _ipv4_tab(request: HttpRequest, page: ServerPage, bound: Bound = None) -> Ht
     add_form = None
     if page.may(Perm.SUBSCRIPTIONS):
         add_form = _bound(
-            bound, "form-addipv4", lambda: AddIpv4Form(action=page.url("server_ipv4_add"))
+            bound,
+            "form-addipv4",
+            lambda: AddIpv4Form(action=page.url("server_ipv4_add"), server_label=page.confirm_text),
         )
     context = {"rows": rows, "error": error, "add_form": add_form}
     return _render_tab(request, page, "server_ipv4", "servers/server_ipv4.html", context)
@@ -223,7 +247,9 @@ def _add_ipv4(ctx: actions.ActionContext, server_id: str, *, reboot: bool) -> st
 @vultr_page
 def server_ipv4_add(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
-    form = AddIpv4Form(request.POST, action=page.url("server_ipv4_add"))
+    form = AddIpv4Form(
+        request.POST, action=page.url("server_ipv4_add"), server_label=page.confirm_text
+    )
     return _answer(
         request,
         page,
@@ -336,8 +362,20 @@ def server_ipv4_reverse_default(request, key_id, server_id):
 
 
 def _ipv6_tab(request: HttpRequest, page: ServerPage, bound: Bound = None) -> HttpResponse:
-    addresses, error = _read(actions.list_ipv6, page.ctx, page.server.id)
-    reverse, reverse_error = _read(actions.list_reverse_ipv6, page.ctx, page.server.id)
+    server = page.server
+    # The server's addresses are in the server list the page already has (v1 `v6_networks`,
+    # v2 `v6_main_ip`/`v6_network`: the main address of each network, as list_ipv6 gives
+    # them): only the reverse DNS entries need a read, and none when IPv6 is off.
+    addresses = [
+        Ipv6(net.main_ip, net.network, net.network_size, IpType.MAIN)
+        for net in server.v6_networks
+        if net.main_ip
+    ]
+    error = ""
+    if addresses:
+        reverse, reverse_error = _read(actions.list_reverse_ipv6, page.ctx, server.id)
+    else:
+        reverse, reverse_error = [], ""
     may_change = page.may(Perm.SUBSCRIPTIONS)
     entries = []
     for entry in reverse or []:
@@ -478,8 +516,10 @@ def server_bandwidth(request, key_id, server_id):
 
 
 def _images_tab(request: HttpRequest, page: ServerPage, bound: Bound = None) -> HttpResponse:
-    snapshots, snapshot_error = _read(actions.list_snapshots, page.ctx)
-    backups, backup_error = _read(actions.list_backups, page.ctx, page.server.id)
+    (snapshots, snapshot_error), (backups, backup_error) = actions.together(
+        (page.ctx, lambda: _read(actions.list_snapshots, page.ctx)),
+        (page.ctx, lambda: _read(actions.list_backups, page.ctx, page.server.id)),
+    )
     taken_here = actions.snapshot_ids_taken_from(page.ctx, page.server.id)
     may_restore = page.may(Perm.PROVISIONING)
     snapshot_rows = [
@@ -541,23 +581,34 @@ def server_snapshot(request, key_id, server_id):
     )
 
 
-def _snapshot_name(page: ServerPage, snapshot_id: str) -> str:
-    snapshots, _ = _read(actions.list_snapshots, page.ctx)
-    snapshot = next((s for s in snapshots or [] if s.id == snapshot_id), None)
-    if snapshot and snapshot.description:
+def _snapshot_name(page: ServerPage, snapshot_id: str) -> str | None:
+    """How the confirm page names the snapshot; None if the account has no such snapshot."""
+    snapshots, error = _read(actions.list_snapshots, page.ctx)
+    if error:
+        return snapshot_id  # Vultr did not answer: the restore itself will say what is wrong
+    snapshot = next((s for s in snapshots if s.id == snapshot_id), None)
+    if snapshot is None:
+        return None
+    if snapshot.description:
         return f"“{snapshot.description}” ({snapshot_id})"
     return snapshot_id
 
 
-# The two restores, one confirm view: what the form carries, how the image is named, and the
-# start function of its operation.
-RESTORES: dict[str, tuple[type[ConfirmedForm], Callable[[ServerPage, str], str], Callable]] = {
+def _backup_name(page: ServerPage, backup_id: str) -> str | None:
+    """The backup's id, if it is one of this server's backups; None if not."""
+    backups, error = _read(actions.list_backups, page.ctx, page.server.id)
+    if error or any(b.id == backup_id for b in backups):
+        return backup_id
+    return None
+
+
+# The two restores, one confirm view: what the form carries, how the image is named (None: no
+# such image), and the start function of its operation.
+RESTORES: dict[
+    str, tuple[type[ConfirmedForm], Callable[[ServerPage, str], str | None], Callable]
+] = {
     "snapshot": (RestoreSnapshotForm, _snapshot_name, operations.start_restore_snapshot),
-    "backup": (
-        RestoreBackupForm,
-        lambda page, backup_id: backup_id,
-        operations.start_restore_backup,
-    ),
+    "backup": (RestoreBackupForm, _backup_name, operations.start_restore_backup),
 }
 
 
@@ -572,9 +623,14 @@ def server_restore(request, key_id, server_id, source):
     page = server_page(request, key_id, server_id)
     form_class, name_of, start = RESTORES[source]
     image_id = (request.POST if request.method == "POST" else request.GET).get(source, "")
+    name = name_of(page, image_id)
+    if name is None and request.method != "POST":
+        # A confirm page for an image that is not there would ask to restore nothing. (A POST
+        # goes on: the action layer records the attempt and Vultr's refusal.)
+        raise Http404(f"No {source} {image_id!r} to restore onto this server")
     explanation = (
         f"Everything on {page.confirm_text}'s disk now is replaced by {source} "
-        f"{name_of(page, image_id)}. Files written since the {source} was taken are lost."
+        f"{name or image_id}. Files written since the {source} was taken are lost."
     )
     form = form_class(
         request.POST if request.method == "POST" else None,
@@ -654,17 +710,62 @@ def _settings_tab(request: HttpRequest, page: ServerPage, bound: Bound = None) -
                 "form-destroy",
                 lambda: DestroyForm(
                     action=page.url("server_destroy"),
-                    explanation=(
-                        f"The server, its disk, its automatic backups and its IP addresses "
-                        f"({server.main_ip or 'none yet'}) are gone for good; billing stops. "
-                        "Snapshots are kept."
-                    ),
+                    explanation=_destroy_explanation(page),
                     **confirm,
+                    **destroy_wait(page),
                 ),
             )
         )
     context = {"forms": forms, "os_error": os_error}
     return _render_tab(request, page, "server_settings", "servers/server_settings.html", context)
+
+
+def _destroy_explanation(page: ServerPage) -> str:
+    return (
+        f"The server, its disk, its automatic backups and its IP addresses "
+        f"({page.server.main_ip or 'none yet'}) are gone for good; billing stops. "
+        "Snapshots are kept."
+    )
+
+
+# Vultr's API v1 refuses to destroy a server in its first 5 minutes (v1 reference §7, the
+# message in §2). v2 has no such age (v2 reference §8.3): it refuses while the server's
+# server_status is none or locked, that is while Vultr is still setting it up.
+V1_DESTROY_MIN_AGE = timedelta(minutes=5)
+
+
+def destroy_wait(page: ServerPage, now: datetime | None = None) -> dict[str, Any]:
+    """Why the destroy button is off for now, and for how many seconds (0: until the page is
+    reloaded, when Vultr has finished); nothing if Vultr would accept a destroy now."""
+    server = page.server
+    if page.api_key.api_version == "v1":
+        if server.date_created is None:
+            return {}
+        now = now or timezone.now()
+        possible = server.date_created + V1_DESTROY_MIN_AGE
+        seconds = (possible - now).total_seconds()
+        if seconds <= 0:
+            return {}
+        minutes = math.ceil(seconds / 60)
+        when = f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return {
+            "wait_seconds": math.ceil(seconds),
+            "wait_note": (
+                "Vultr does not destroy a server in its first 5 minutes: destroying "
+                f"{page.confirm_text} is possible from {possible.astimezone(UTC):%H:%M} UTC, "
+                f"in {when}."
+            ),
+        }
+    if server.server_state in (ServerState.NONE, ServerState.LOCKED):
+        return {
+            "wait_seconds": 0,
+            "wait_note": (
+                "Vultr does not destroy a server while it is still setting it up (locked): "
+                f"destroying {page.confirm_text} is possible once it is unlocked, usually a "
+                "minute or two after it was ordered. Reload the page then."
+            ),
+        }
+    return {}
 
 
 def _os_choices(page: ServerPage) -> tuple[list[tuple[str, str]], str]:
@@ -763,7 +864,13 @@ def server_os(request, key_id, server_id):
 @vultr_page
 def server_destroy(request, key_id, server_id):
     page = server_page(request, key_id, server_id)
-    form = DestroyForm(request.POST, action=page.url("server_destroy"), **_confirmed(request, page))
+    form = DestroyForm(
+        request.POST,
+        action=page.url("server_destroy"),
+        explanation=_destroy_explanation(page),
+        **_confirmed(request, page),
+        **destroy_wait(page),
+    )
     return _answer(
         request,
         page,

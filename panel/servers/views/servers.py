@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts.permissions import Perm, team_view
+from panel import words
 from panel.servers import actions
 from panel.servers.actions.base import Target
 from panel.servers.forms.server import POWER_OPERATIONS, BulkForm
@@ -26,6 +27,8 @@ from .common import acts, has_id_shape, key_page, render_page
 PAGE_SIZE = 50
 # The most badges one poll refreshes (two pages' worth).
 MAX_POLLED = 2 * PAGE_SIZE
+# Fired by the badge poller's answer when a badge changed (HX-Trigger).
+BADGES_CHANGED = "badges-changed"
 
 POWER_ACTIONS = {
     "start": actions.start_server,
@@ -170,7 +173,11 @@ def server_badges(request, key_id):
         "poller": {**poller(shown, next_interval(previous, changed, busy))},
         "changed": [(sid, server) for sid, server in shown.items()] if changed else [],
     }
-    return render(request, "servers/_poller.html", context)
+    response = render(request, "servers/_poller.html", context)
+    if changed:
+        # The parts of the page that show more of a server's state than its badge follow.
+        trigger_client_event(response, BADGES_CHANGED)
+    return response
 
 
 # -- the list --------------------------------------------------------------------------------
@@ -266,8 +273,10 @@ def server_list(request, key_id):
         "total": len(servers),
         "error": error,
         "regions": regions,
-        "statuses": ["pending", "active", "suspended", "closed"],
-        "powers": ["running", "stopped"],
+        "statuses": [
+            (s, words.SERVER_STATUS[s]) for s in ("pending", "active", "suspended", "closed")
+        ],
+        "powers": [("running", "on"), ("stopped", "off")],
         "columns": _columns(request, query),
         "poller": poller(on_page, next_interval(None, True, False)),
         "operations": POWER_OPERATIONS,

@@ -1,5 +1,5 @@
 """All snapshots of a key's account: status, size, source server, date; take one of a server,
-delete one (typing its name).
+delete one (typing its name), restore one onto a server of choice or deploy a new server from it.
 
 v1's snapshot/list does not say which server a snapshot was taken of (reference §5); the panel
 knows it for the snapshots it took itself (`SnapshotSource`, panel/servers/models.py).
@@ -7,14 +7,14 @@ knows it for the snapshots it took itself (`SnapshotSource`, panel/servers/model
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import Perm, team_view
 from panel.operations import start as operations
 from panel.servers import actions
 from panel.servers.actions.base import Target
-from panel.servers.forms.resources import DeleteSnapshotForm, TakeSnapshotForm
+from panel.servers.forms.resources import DeleteSnapshotForm, SnapshotForm, TakeSnapshotForm
 from panel.servers.forms.server import ActionForm
 from panel.servers.models import SnapshotSource
 from panel.vultr import Server, ServerStatus, Snapshot
@@ -160,6 +160,33 @@ def snapshot_take(request, key_id):
     return form_again(request, form, lambda bound: _list_page(request, page, bound))
 
 
+@acts(actions.update_snapshot, target="snapshot")
+@vultr_page
+def snapshot_edit(request, key_id, snapshot_id):
+    """Change a snapshot's description: v2 keys only (v2's PUT /snapshots/{id}; v1 has no way
+    to change a snapshot, so for a v1 key there is no such page)."""
+    page = key_page(request, key_id)
+    if page.api_key.api_version != "v2":
+        raise Http404("API v1 cannot change a snapshot")
+    snapshot = resources.find(page, SNAPSHOTS, snapshot_id)
+    form = SnapshotForm(
+        request.POST if request.method == "POST" else None,
+        action=page.url("snapshot_edit", snapshot_id=snapshot.id),
+        current=snapshot,
+        explanation="The description names the snapshot in lists and when deploying or "
+        "restoring it; what is in it does not change.",
+    )
+    return resources.edit(
+        request,
+        page,
+        SNAPSHOTS,
+        snapshot,
+        form,
+        actions.update_snapshot,
+        saved=lambda: f"The snapshot {form.cleaned_data['description']} is saved.",
+    )
+
+
 @acts(actions.destroy_snapshot, target="snapshot")
 @vultr_page
 def snapshot_delete(request, key_id, snapshot_id):
@@ -181,3 +208,36 @@ def snapshot_delete(request, key_id, snapshot_id):
         require_reason=require_reason(request),
     )
     return resources.delete(request, page, SNAPSHOTS, snapshot, form)
+
+
+@team_view(Perm.PROVISIONING)
+@require_GET
+@vultr_page
+def snapshot_restore(request, key_id, snapshot_id):
+    """Which server to restore a snapshot onto: each links to that server's confirm page."""
+    page = key_page(request, key_id)
+    snapshot = resources.find(page, SNAPSHOTS, snapshot_id)
+    error = ""
+    try:
+        servers = sorted(actions.list_servers(page.ctx), key=lambda s: (s.label.lower(), s.id))
+    except actions.ActionError as err:
+        servers, error = [], str(err)
+    rows = [
+        {
+            "server": server,
+            # Vultr restores onto an active server only (a pending one is still installing).
+            "restore_url": page.url("server_restore_snapshot", server_id=server.id)
+            + f"?snapshot={snapshot.id}"
+            if server.status is ServerStatus.ACTIVE
+            else "",
+        }
+        for server in servers
+    ]
+    context = {
+        **page.context(),
+        "snapshot": snapshot,
+        "snapshot_name": name_of(snapshot),
+        "rows": rows,
+        "error": error,
+    }
+    return render_page(request, "servers/snapshots/restore.html", context, {})

@@ -381,6 +381,10 @@ class V1Transport:
     def snapshot_destroy(self, snapshot_id: str) -> None:
         self._act("snapshot/destroy", SNAPSHOTID=snapshot_id)
 
+    def snapshot_update(self, snapshot_id: str, description: str) -> None:
+        # v1 has no way to change a snapshot (reference §7 lists create, destroy and list).
+        raise InvalidParameterError("description", "API v1 cannot change a snapshot's description")
+
     def sshkey_create(self, name: str, ssh_key: str) -> str:
         return self._post("sshkey/create", _new_id("SSHKEYID"), name=name, ssh_key=ssh_key)
 
@@ -401,7 +405,14 @@ class V1Transport:
             type=type.value,
         )
 
-    def startupscript_update(self, script_id: str, name: str | None, script: str | None) -> None:
+    def startupscript_update(
+        self, script_id: str, name: str | None, script: str | None, type: ScriptType | None
+    ) -> None:
+        if type is not None:
+            # startupscript/update takes only name and script (reference §7).
+            raise InvalidParameterError(
+                "type", "API v1 cannot change a script's type: add a new script instead"
+            )
         changes = _present(name=name, script=script)
         self._act("startupscript/update", SCRIPTID=numeric_id("script_id", script_id), **changes)
 

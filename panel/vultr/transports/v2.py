@@ -474,6 +474,11 @@ class V2Transport:
     def snapshot_destroy(self, snapshot_id: str) -> None:
         self._send("DELETE", f"snapshots/{_id('snapshot_id', snapshot_id)}", 204)
 
+    def snapshot_update(self, snapshot_id: str, description: str) -> None:
+        # "Update Snapshot": PUT with the new description, 204 (v2 has no v1 counterpart).
+        body = {"description": description}
+        self._send("PUT", f"snapshots/{_id('snapshot_id', snapshot_id)}", 204, body=body)
+
     def sshkey_create(self, name: str, ssh_key: str) -> str:
         return self._call(
             "POST",
@@ -503,12 +508,19 @@ class V2Transport:
             body={"name": name, "script": _b64(script), "type": type.value},
         )
 
-    def startupscript_update(self, script_id: str, name: str | None, script: str | None) -> None:
+    def startupscript_update(
+        self, script_id: str, name: str | None, script: str | None, type: ScriptType | None
+    ) -> None:
+        # Unlike v1, v2 changes the type too (§2: PATCH takes name, script and type).
         self._send(
             "PATCH",
             f"startup-scripts/{_id('script_id', script_id)}",
             204,
-            body=_present(name=name, script=None if script is None else _b64(script)),
+            body=_present(
+                name=name,
+                script=None if script is None else _b64(script),
+                type=None if type is None else type.value,
+            ),
         )
 
     def startupscript_destroy(self, script_id: str) -> None:

@@ -736,6 +736,7 @@ POSTS: dict[str, list[str] | str] = {
     "panel:server_snapshot": ["create_snapshot"],
     "panel:servers_home": READS,
     "panel:snapshot_delete": ["destroy_snapshot"],
+    "panel:snapshot_edit": ["update_snapshot"],
     "panel:snapshot_list": READS,
     "panel:snapshot_take": ["create_snapshot"],
     "panel:sshkey_add": ["create_sshkey"],

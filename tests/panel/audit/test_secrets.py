@@ -124,3 +124,47 @@ def test_no_entry_page_shows_a_secret(secrets_used, login_as, members):
             page = client.get(reverse("panel:audit_entry", args=[team.slug, entry.pk]))
             assert page.status_code == 200
             assert_absent(secrets_used, page.content.decode(), f"the page of {entry.action}")
+
+
+def test_a_yes_or_no_is_shown_as_chosen_whatever_its_name(login_as, members, ctx_for):
+    """`enable_private_network` names no secret: the entry says what was ordered."""
+    from tests.panel.helpers import demo_order
+
+    ctx = ctx_for(members.owner)
+    actions.create_server(ctx, demo_order(ctx, label="web-09", enable_private_network=True))
+
+    entry = AuditEntry.objects.get(action="create_server")
+    assert entry.params["enable_private_network"] is True
+    page = login_as(members.owner).get(
+        reverse("panel:audit_entry", args=[members.team.slug, entry.pk])
+    )
+    text = page.content.decode()
+    assert "<code>enable_private_network</code>: True" in text
+    assert "[removed" not in text
+
+
+def test_secrets_are_found_by_name_and_by_look(login_as, members):
+    from panel.audit import record as audit
+
+    pem = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END"
+    entry = audit.record(
+        "team_settings_changed",
+        team=members.team,
+        actor=members.owner,
+        params={
+            "ssh_private_key": "plain text",
+            "rootPassword": "hunter22",
+            "private_network_id": "net-1",
+            "note": pem,
+            "label": "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        },
+    )
+
+    entry.refresh_from_db()
+    assert entry.params == {
+        "ssh_private_key": "[removed, 10 characters]",
+        "rootPassword": "[removed, 8 characters]",
+        "private_network_id": "net-1",
+        "note": f"[removed, {len(pem)} characters]",
+        "label": "[removed, 36 characters]",
+    }

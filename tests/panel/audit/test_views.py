@@ -43,7 +43,7 @@ def test_newest_first_with_who_what_on_what_and_outcome(auditor, members, chain)
     assert response.status_code == 200
     assert shown(response) == [e.pk for e in reversed(chain)]
     page = response.content.decode()
-    assert "destroy server" in page and "Unable to destroy server: too young" in page
+    assert "Destroy server" in page and "Unable to destroy server: too young" in page
     assert "oscar" in page and "web-01" in page and "“planned”" in page
     assert 'class="badge audit-denied"' in page
 
@@ -161,7 +161,7 @@ def test_an_entry_opens_with_its_whole_request(auditor, members, write):
     assert response.status_code == 200
     assert "Everything request <code>req-group-1</code> did" in page
     assert f"/t/{members.team.slug}/audit/{first.pk}/" in page
-    assert "reboot server" not in page
+    assert "Reboot server" not in page
     assert second.hash in page and second.prev_hash in page
 
 

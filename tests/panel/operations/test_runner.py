@@ -58,6 +58,19 @@ def test_create_server_replaces_its_tag_with_the_users_own(op_ctx, drive, vultr)
     assert Demo(vultr).server(op.target_id)["tag"] == "web"
 
 
+@pytest.mark.parametrize("tag", ["", "web"])
+def test_a_new_server_ends_with_the_users_tag_and_the_audit_entry_shows_it(
+    tag, op_ctx, drive, vultr
+):
+    # The operation's token tags the server only until its id is saved (kinds.CreateServer).
+    op = drive(start.start_create_server(op_ctx, demo_order(op_ctx, tag=tag or None)))
+    assert op.status == Status.SUCCEEDED, op.error
+    assert Demo(vultr).server(op.target_id)["tag"] == tag
+    entry = AuditEntry.objects.get(action="create_server")
+    assert entry.params.get("tag", "") == tag
+    assert op.token not in str(entry.params)
+
+
 def test_create_server_can_wait_for_ssh(op_ctx, drive, monkeypatch):
     probed = []
     monkeypatch.setattr(

@@ -248,11 +248,28 @@ def test_server_pages_and_the_dashboard_load_the_operations_fragments(
     assert "1 running" in usage
 
 
+def test_a_servers_operations_say_when_they_moved(login_as, members, stored_key, operation, vultr):
+    client = login_as(members.viewer)
+    server = Demo(vultr).id("web-01")
+    url = reverse("operations:server", args=[members.team.slug, stored_key.pk, server])
+    htmx = {"HX-Request": "true"}
+    first = client.get(url, headers=htmx)
+    assert "HX-Trigger" not in first  # the first load tells nothing
+    seen = first.content.decode().split("?seen=")[1].split('"')[0]
+    assert "HX-Trigger" not in client.get(url, {"seen": seen}, headers=htmx)
+
+    runner.advance(operation.pk)  # sent: a step further
+    moved = client.get(url, {"seen": seen}, headers=htmx)
+    assert "operation-moved" in moved["HX-Trigger"]
+
+
 def test_a_server_without_operations_shows_nothing(login_as, members, stored_key, vultr):
     server = Demo(vultr).id("db-01")
     url = reverse("operations:server", args=[members.team.slug, stored_key.pk, server])
     html = login_as(members.viewer).get(url).content.decode()
-    assert html.strip().endswith('<div id="server-operations"></div>')
+    # An empty place, which polls nothing and loads only when an operation starts.
+    assert "<section" not in html and "every" not in html
+    assert 'hx-trigger="operation-started from:body"' in html
 
 
 def test_the_snapshots_page_shows_snapshots_being_taken(

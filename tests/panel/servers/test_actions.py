@@ -16,7 +16,7 @@ from accounts.roles import Perm
 from panel.audit.models import AuditEntry, TeamSettings
 from panel.servers import actions
 from panel.servers.actions.base import SECRET_PARAMS
-from tests.panel.helpers import Demo, demo_order, public_key, vultr_entries
+from tests.panel.helpers import Demo, demo_order, inject_fault, public_key, vultr_entries
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +34,21 @@ class Case:
 
 def _server(label: str) -> Callable[[Demo], dict[str, Any]]:
     return lambda d: {"id": d.id(label)}
+
+
+def _with_v1_id(d: Demo, kind: str | None = None, **arg: str) -> dict[str, Any]:
+    """The object's id as the action takes it, and its v1 id ("v1") to look it up through
+    v1 afterwards (the simulator's lists are read through v1)."""
+    ((name, id),) = arg.items()
+    v1 = id if d.vultr.api_version == "v1" else d.vultr.sim.ids(d.vultr.key, id, kind)["v1"]
+    return {name: id, "v1": v1}
+
+
+def _console_url(d: Demo, server_id: str) -> str:
+    """The console address Vultr gives for the server, through the key's API version."""
+    if d.vultr.api_version == "v1":
+        return d.server(server_id)["kvm_url"]
+    return d.vultr.v2("GET", f"instances/{server_id}").json()["instance"]["kvm"]
 
 
 CASES: dict[str, Case] = {
@@ -84,7 +99,7 @@ CASES: dict[str, Case] = {
         Perm.CONSOLE,
         _server("web-01"),
         lambda ctx, a: a.update(got=actions.open_console(ctx, a["id"])),
-        lambda d, a: a["got"] == d.server(a["id"])["kvm_url"],
+        lambda d, a: a["got"] == _console_url(d, a["id"]),
     ),
     "reveal_root_password": Case(
         Perm.CONSOLE,
@@ -172,11 +187,18 @@ CASES: dict[str, Case] = {
         lambda ctx, a: actions.create_snapshot(ctx, a["id"], "before the upgrade"),
         lambda d, a: len(set(d.snapshots()) - a["before"]) == 1,
     ),
+    "update_snapshot": Case(
+        Perm.PROVISIONING,
+        lambda d: _with_v1_id(d, snap=d.snapshot_id("db-01 nightly")),
+        lambda ctx, a: actions.update_snapshot(ctx, a["snap"], "db-01 last night"),
+        lambda d, a: d.snapshots()[a["v1"]]["description"] == "db-01 last night",
+        target_type="snapshot",
+    ),
     "destroy_snapshot": Case(
         Perm.PROVISIONING,
-        lambda d: {"snap": d.snapshot_id("db-01 nightly")},
+        lambda d: _with_v1_id(d, snap=d.snapshot_id("db-01 nightly")),
         lambda ctx, a: actions.destroy_snapshot(ctx, a["snap"]),
-        lambda d, a: a["snap"] not in d.snapshots(),
+        lambda d, a: a["v1"] not in d.snapshots(),
         target_type="snapshot",
     ),
     "create_sshkey": Case(
@@ -188,16 +210,16 @@ CASES: dict[str, Case] = {
     ),
     "update_sshkey": Case(
         Perm.PROVISIONING,
-        lambda d: {"key_id": d.sshkey_id("laptop")},
+        lambda d: _with_v1_id(d, key_id=d.sshkey_id("laptop")),
         lambda ctx, a: actions.update_sshkey(ctx, a["key_id"], name="old laptop"),
-        lambda d, a: d.sshkeys()[a["key_id"]]["name"] == "old laptop",
+        lambda d, a: d.sshkeys()[a["v1"]]["name"] == "old laptop",
         target_type="sshkey",
     ),
     "destroy_sshkey": Case(
         Perm.PROVISIONING,
-        lambda d: {"key_id": d.sshkey_id("ci-deploy")},
+        lambda d: _with_v1_id(d, key_id=d.sshkey_id("ci-deploy")),
         lambda ctx, a: actions.destroy_sshkey(ctx, a["key_id"]),
-        lambda d, a: a["key_id"] not in d.sshkeys(),
+        lambda d, a: a["v1"] not in d.sshkeys(),
         target_type="sshkey",
     ),
     "create_startupscript": Case(
@@ -209,16 +231,16 @@ CASES: dict[str, Case] = {
     ),
     "update_startupscript": Case(
         Perm.PROVISIONING,
-        lambda d: {"script_id": d.script_id("install-docker")},
+        lambda d: _with_v1_id(d, "startupscript", script_id=d.script_id("install-docker")),
         lambda ctx, a: actions.update_startupscript(ctx, a["script_id"], script="#!/bin/sh\n"),
-        lambda d, a: d.scripts()[a["script_id"]]["script"] == "#!/bin/sh\n",
+        lambda d, a: d.scripts()[a["v1"]]["script"] == "#!/bin/sh\n",
         target_type="startupscript",
     ),
     "destroy_startupscript": Case(
         Perm.PROVISIONING,
-        lambda d: {"script_id": d.script_id("netboot")},
+        lambda d: _with_v1_id(d, "startupscript", script_id=d.script_id("netboot")),
         lambda ctx, a: actions.destroy_startupscript(ctx, a["script_id"]),
-        lambda d, a: a["script_id"] not in d.scripts(),
+        lambda d, a: a["v1"] not in d.scripts(),
         target_type="startupscript",
     ),
 }
@@ -259,8 +281,15 @@ def _role_with(perm: Perm) -> str:
     return "operator" if perm in (Perm.SUBSCRIPTIONS, Perm.PROVISIONING) else "owner"
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_it_does_it_and_writes_one_entry(name, members, ctx_for, stored_key, demo):
+# What one API version does not do: v2 gives a server's root password only in the answer to
+# its create call (v2 reference §3), so revealing it later works with v1 keys alone
+# (test_console.py has v2's answer); v1 cannot change a snapshot (test_snapshots.py has its).
+NOT_IN = {"reveal_root_password": "v2", "update_snapshot": "v1"}
+DONE = [(n, v) for n in sorted(CASES) for v in ("v1", "v2") if NOT_IN.get(n) != v]
+
+
+@pytest.mark.parametrize(("name", "api_version"), DONE)
+def test_it_does_it_and_writes_one_entry(name, members, ctx_for, stored_key, demo, api_version):
     case = CASES[name]
     args = case.args(demo)
     actor = getattr(members, _role_with(case.perm))
@@ -303,11 +332,12 @@ def test_it_refuses_a_member_without_the_permission(name, members, ctx_for, demo
     assert case.perm.description.lower() in entry.error
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_it_records_vultrs_refusal_in_its_words(name, members, ctx_for, demo, vultr):
+@pytest.mark.parametrize(("name", "api_version"), DONE)
+def test_it_records_vultrs_refusal_in_its_words(name, members, ctx_for, demo, vultr, api_version):
     case = CASES[name]
     args = case.args(demo)
-    vultr.sim.inject_fault(status=412, body="Simulated refusal.  Try later", key=vultr.key)
+    # Whatever the action calls first: v1's 412, v2's 400.
+    inject_fault(vultr, {"status": 412, "body": "Simulated refusal.  Try later"}, v1=None, v2=None)
 
     with pytest.raises(actions.ActionError) as failed:
         case.run(ctx_for(members.owner, reason="r"), args)
@@ -319,21 +349,32 @@ def test_it_records_vultrs_refusal_in_its_words(name, members, ctx_for, demo, vu
     assert entry.error == "Simulated refusal.  Try later"
 
 
-def test_a_real_412_reaches_the_user(members, ctx_for, vultr):
-    young = vultr.create_active_server(label="young")
+def test_a_real_refusal_reaches_the_user(members, ctx_for, vultr, demo, api_version):
+    if api_version == "v1":  # v1 refuses a destroy within 5 minutes of the create (412)
+        young = vultr.create_active_server(label="young")
+        said = "cannot be destroyed within 5 minutes"
+    else:  # v2 refuses it while the server is being built (500, v2 reference §1.3)
+        young = vultr.create_server(label="young")
+        said = "Vultr refused: Unable to destroy server: Unable to remove VM: Server is currently"
 
     with pytest.raises(actions.ActionError) as failed:
         actions.destroy_server(ctx_for(members.owner), young)
 
-    assert "cannot be destroyed within 5 minutes" in str(failed.value)
+    assert said in str(failed.value)
+    assert failed.value.kind == "refused"  # nothing was done; the same request works later
     assert vultr_entries().get().error.startswith("Unable to destroy server")
+    assert demo.server("young") is not None
 
 
 @pytest.mark.parametrize(
     ("fault", "kind", "words"),
     [
-        ({"status": 403}, "rejected", "Invalid API key"),
-        ({"status": 503}, "rate_limited", "Rate limit reached"),
+        ({"status": 403}, "rejected", {"v1": "Invalid API key", "v2": "Invalid API token."}),
+        (
+            {"status": 503},
+            "rate_limited",
+            {"v1": "Rate limit reached", "v2": "Vultr said: rate limit exceeded"},
+        ),
         ({"status": 500}, "vultr_failed", "Internal server error"),
         ({"delay": 1.5}, "timeout", "did not answer in time"),
         ({"drop": True}, "unreachable", "Could not reach Vultr"),
@@ -341,11 +382,13 @@ def test_a_real_412_reaches_the_user(members, ctx_for, vultr):
     ids=["403", "503", "500", "timeout", "dropped"],
 )
 def test_it_explains_each_kind_of_failure(
-    members, ctx_for, demo, vultr, settings, fault, kind, words
+    members, ctx_for, demo, vultr, settings, fault, kind, words, api_version
 ):
     settings.PANEL_VULTR_TIMEOUT = 0.5
     subid = demo.id("web-01")
-    vultr.sim.inject_fault(key=vultr.key, **fault)
+    inject_fault(vultr, fault, v1=None, v2=None)
+    if isinstance(words, dict):
+        words = words[api_version]
 
     with pytest.raises(actions.ActionError) as failed:
         actions.reboot_server(ctx_for(members.operator), subid)
@@ -443,8 +486,11 @@ def test_reads_need_the_view_permission_and_billing_needs_billing(members, ctx_f
     assert not vultr_entries().exists()  # reads are not audited
 
 
-def test_the_reads_return_domain_objects(members, ctx_for, demo):
+def test_the_reads_return_domain_objects(members, ctx_for, demo, api_version):
     ctx = ctx_for(members.viewer)
+    # v2 names regions and plans by code, objects by UUID (v2 reference §1.6).
+    region, plan = ("1", "201") if api_version == "v1" else ("ewr", "vc2-1c-1gb")
+    unknown = "99999999" if api_version == "v1" else "cb676a46-66fd-4dfb-b839-443f2e6c0b60"
     subid = demo.id("web-01")
 
     assert actions.get_server(ctx, subid).label == "web-01"
@@ -461,9 +507,9 @@ def test_the_reads_return_domain_objects(members, ctx_for, demo):
     assert {s.name for s in actions.list_startupscripts(ctx)} == {"install-docker", "netboot"}
     assert actions.regions(ctx) and actions.plans(ctx) and actions.operating_systems(ctx)
     assert actions.isos(ctx)
-    assert "201" in actions.availability(ctx, "1")
+    assert plan in actions.availability(ctx, region)
     with pytest.raises(actions.NotFound):
-        actions.get_server(ctx, "99999999")
+        actions.get_server(ctx, unknown)
 
 
 def test_snapshots_taken_here_are_found_for_their_server(members, ctx_for, demo):
@@ -474,3 +520,33 @@ def test_snapshots_taken_here_are_found_for_their_server(members, ctx_for, demo)
 
     assert actions.snapshot_ids_taken_from(ctx, subid) == {snapshot_id}
     assert actions.snapshot_ids_taken_from(ctx, demo.id("web-02")) == set()
+
+
+# What v2 itself answers to a bad order (v2 reference §1.3, §1.6, §8.7, §8.8), each a 400 that
+# creates nothing: a plan the region does not have, a plan Vultr does not know, an SSH key id
+# that is not a UUID.
+V2_BAD_ORDERS = {
+    "plan not in region": ({"plan_id": "vc2-16c-64gb"}, "Invalid plan chosen."),
+    "unknown plan": ({"plan_id": "vc2-99c-1tb"}, "Invalid plan chosen."),
+    "not a UUID": ({"ssh_key_ids": ("541b4960f23bd",)}, "Invalid UUID format."),
+}
+
+
+@pytest.mark.parametrize("api_version", ["v2"])  # v2's own answers; v1's are its 412s above
+@pytest.mark.parametrize("bad", list(V2_BAD_ORDERS))
+def test_v2s_answers_to_a_bad_order_reach_the_user_in_its_words(
+    members, ctx_for, demo, bad, api_version
+):
+    from panel.vultr.domain import NewServer
+
+    fields, said = V2_BAD_ORDERS[bad]
+    order = {"region_id": "ewr", "plan_id": "vc2-1c-1gb", "os_id": "387", **fields}
+    before = set(demo.servers())
+
+    with pytest.raises(actions.ActionError) as failed:
+        actions.create_server(ctx_for(members.operator), NewServer(**order, label="bad"))
+
+    assert str(failed.value) == f"Vultr refused: {said}"
+    assert failed.value.kind == "refused"
+    assert set(demo.servers()) == before
+    assert vultr_entries().get().error == said

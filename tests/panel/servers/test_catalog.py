@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from tests.panel.helpers import inject_fault
+
 pytestmark = pytest.mark.django_db
 
 
@@ -33,8 +35,14 @@ def test_another_teams_key_is_not_found(members, login_as, stored_key):
 
 
 @pytest.mark.parametrize("role", ["viewer", "auditor", "operator", "admin", "owner"])
-def test_every_member_who_sees_servers_sees_it(members, login_as, url, vultr, role):
+def test_every_member_who_sees_servers_sees_it(members, login_as, url, vultr, role, api_version):
     page = login_as(members.with_role(role)).get(url).content.decode()
+
+    if api_version == "v2":  # v2 names plans and regions by code (v2 reference §1.6)
+        assert "vc2-1c-1gb" in page and '<td data-label="Code">ewr</td>' in page
+        assert '<code class="muted">ewr</code>' not in page  # its id is its code: shown once
+    else:  # v1's DCID beside the name, its code in a column of its own
+        assert '<code class="muted">1</code>' in page and '<td data-label="Code">EWR</td>' in page
 
     for region in vultr.get("regions/list").json().values():
         assert region["name"] in page
@@ -53,7 +61,7 @@ def test_plans_name_the_regions_they_may_be_deployed_in(members, login_as, url):
 
 
 def test_one_failed_list_leaves_the_others(members, login_as, url, vultr):
-    vultr.sim.inject_fault(status=503, key=vultr.key, path="/v1/plans/list")
+    inject_fault(vultr, {"status": 503}, v1="/v1/plans/list", v2="/v2/plans")
 
     response = login_as(members.viewer).get(url)
 
@@ -66,15 +74,24 @@ def test_one_failed_list_leaves_the_others(members, login_as, url, vultr):
 @pytest.mark.parametrize(
     ("status", "shown"),
     [
-        (403, "Vultr rejected the API key"),
-        (500, "Vultr failed: Internal server error"),
-        (412, "Vultr refused: Request failed"),
+        (403, {"v1": "Vultr rejected the API key", "v2": "Invalid API token."}),
+        (
+            500,
+            {
+                "v1": "Vultr failed: Internal server error",
+                "v2": "Vultr failed: Internal server error.",
+            },
+        ),
+        (412, {"v1": "Vultr refused: Request failed", "v2": "Vultr refused: Bad request."}),
     ],
+    ids=["403", "500", "412"],
 )
-def test_vultrs_errors_are_shown_in_the_page(members, login_as, url, vultr, status, shown):
-    vultr.sim.inject_fault(status=status, key=vultr.key, path="/v1/iso/list")
+def test_vultrs_errors_are_shown_in_the_page(
+    members, login_as, url, vultr, status, shown, api_version
+):
+    inject_fault(vultr, {"status": status}, v1="/v1/iso/list", v2="/v2/iso")
 
     response = login_as(members.viewer).get(url)
 
     assert response.status_code == 200
-    assert shown in response.content.decode()
+    assert shown[api_version] in response.content.decode()

@@ -47,9 +47,9 @@ def test_it_shows_recent_operations(members, login_as, dashboard_url, ctx_for):
     operator = login_as(members.operator).get(dashboard_url).content.decode()
     viewer = login_as(members.viewer).get(dashboard_url).content.decode()
 
-    assert "Recent operations" in auditor and "reboot server" in auditor and "oscar" in auditor
-    assert "Your recent operations" in operator and "reboot server" in operator
-    assert "reboot server" not in viewer
+    assert "Recent operations" in auditor and "Reboot server" in auditor and "oscar" in auditor
+    assert "Your recent operations" in operator and "Reboot server" in operator
+    assert "Reboot server" not in viewer
 
 
 def test_a_rejected_key_shows_as_failing(members, login_as, dashboard_url, vultr):

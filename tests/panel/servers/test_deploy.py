@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from panel.audit.models import AuditEntry, TeamSettings
 from panel.servers import actions
-from tests.panel.helpers import refusals, refused_times
+from tests.panel.helpers import inject_fault, refusals, refused_times
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +21,22 @@ VULTR_ACTIONS = [n for n in actions.__all__ if getattr(getattr(actions, n), "act
 HTMX = {"HX-Request": "true", "HX-Target": "wizard", "HX-Current-URL": "http://testserver/"}
 _STATE = re.compile(r'name="state" value="([^"]+)"')
 NEW_JERSEY, PLAN_1GB, UBUNTU_20 = "1", "201", "387"
+# The same as v2 names them (v2 reference §1.6: region and plan codes; OS ids are the same).
+V2_CODES = {NEW_JERSEY: "ewr", PLAN_1GB: "vc2-1c-1gb"}
+
+
+# v1 names a US region with its state, v2 gives only the country (v2 reference §6).
+NEW_JERSEY_NAME = {"v1": "New Jersey (NJ)", "v2": "New Jersey (US)"}
+
+
+def code(api_version: str, id: str) -> str:
+    """A v1 catalogue id as the key's API version names it."""
+    return id if api_version == "v1" else V2_CODES[id]
+
+
+def iso_id(vultr) -> str:
+    """The id of the demo account's first ISO, as the key's API version names it."""
+    return vultr.panel_id(next(iter(vultr.get("iso/list").json())), "iso")
 
 
 @pytest.fixture
@@ -36,9 +52,11 @@ class Wizard:
     """Walks the wizard like a browser without JavaScript: each answer carries the signed
     state from the last page."""
 
-    def __init__(self, client, urls, headers=None):
+    def __init__(self, client, urls, headers=None, api_version="v1"):
         self.client, self.urls, self.headers = client, urls, headers or {}
         self.state = ""
+        self.region, self.plan = code(api_version, NEW_JERSEY), code(api_version, PLAN_1GB)
+        self.region_name = NEW_JERSEY_NAME[api_version]
 
     def _keep(self, response):
         found = _STATE.search(response.content.decode())
@@ -62,15 +80,15 @@ class Wizard:
 
     def up_to_review(self, image=f"os:{UBUNTU_20}", **options):
         self.start()
-        self.answer("region", region=NEW_JERSEY)
-        self.answer("plan", plan=PLAN_1GB)
+        self.answer("region", region=self.region)
+        self.answer("plan", plan=self.plan)
         self.answer("image", image=image)
         return self.answer("options", **{"label": "web-04", **options})
 
 
 @pytest.fixture
-def wizard(members, login_as, urls):
-    return Wizard(login_as(members.operator), urls)
+def wizard(members, login_as, urls, api_version):
+    return Wizard(login_as(members.operator), urls, api_version=api_version)
 
 
 def _text(response) -> str:
@@ -137,17 +155,31 @@ def test_the_first_step_offers_vultrs_regions(wizard):
     page = _text(wizard.start())
 
     assert "Where should the server run?" in page
-    assert 'value="1"' in page and "New Jersey (NJ)" in page
+    assert f'value="{wizard.region}"' in page and wizard.region_name in page
     assert "Frankfurt (DE)" in page
 
 
-def test_the_plan_step_offers_what_the_region_has_now_with_prices(wizard, vultr):
+def _available(vultr, api_version: str) -> set[str]:
+    """The plans New Jersey can deploy now, as the key's API version names them."""
+    if api_version == "v1":
+        return {str(p) for p in vultr.get("regions/availability", DCID=NEW_JERSEY).json()}
+    return set(vultr.v2("GET", "regions/ewr/availability").json()["available_plans"])
+
+
+def _plans(vultr, api_version: str) -> set[str]:
+    if api_version == "v1":
+        return set(vultr.get("plans/list").json())
+    return {plan["id"] for plan in vultr.v2("GET", "plans", per_page=500).json()["plans"]}
+
+
+def test_the_plan_step_offers_what_the_region_has_now_with_prices(wizard, vultr, api_version):
     wizard.start()
 
-    page = _text(wizard.answer("region", region=NEW_JERSEY))
+    page = _text(wizard.answer("region", region=wizard.region))
 
     assert "Plans available in New Jersey now" in page
-    available = vultr.get("regions/availability", DCID=NEW_JERSEY).json()
+    available = _available(vultr, api_version)
+    assert wizard.plan in available
     for plan_id in available:
         assert f'value="{plan_id}"' in page
     assert "$5.00</strong>/month" in page
@@ -162,37 +194,35 @@ def test_a_missing_region_is_named_and_the_step_shown_again(wizard):
     assert "Where should the server run?" in page
 
 
-def test_an_unknown_region_is_refused(wizard):
+def test_an_unknown_region_is_refused(wizard, api_version):
+    unknown = {"v1": "999", "v2": "zzz"}[api_version]
     wizard.start()
 
-    page = _text(wizard.answer("region", region="999"))
+    page = _text(wizard.answer("region", region=unknown))
 
-    assert "Vultr has no region 999" in page
+    assert f"Vultr has no region {unknown}" in page
 
 
-def test_a_plan_the_region_cannot_deploy_now_is_refused(wizard, vultr):
+def test_a_plan_the_region_cannot_deploy_now_is_refused(wizard, vultr, api_version):
     wizard.start()
-    wizard.answer("region", region=NEW_JERSEY)
-    available = {str(p) for p in vultr.get("regions/availability", DCID=NEW_JERSEY).json()}
-    elsewhere = next(
-        plan_id for plan_id in vultr.get("plans/list").json() if plan_id not in available
-    )
+    wizard.answer("region", region=wizard.region)
+    available = _available(vultr, api_version)
+    elsewhere = sorted(_plans(vultr, api_version) - available)[0]
 
     page = _text(wizard.answer("plan", plan=elsewhere))
 
-    assert f"Plan {elsewhere} cannot be deployed in New Jersey (NJ) right now" in page
+    assert f"Plan {elsewhere} cannot be deployed in {wizard.region_name} right now" in page
 
 
 def test_the_image_step_offers_systems_isos_and_finished_snapshots(wizard, vultr, demo):
     wizard.start()
-    wizard.answer("region", region=NEW_JERSEY)
+    wizard.answer("region", region=wizard.region)
 
-    page = _text(wizard.answer("plan", plan=PLAN_1GB))
+    page = _text(wizard.answer("plan", plan=wizard.plan))
 
     assert f'value="os:{UBUNTU_20}"' in page
     assert 'value="os:159"' not in page and 'value="os:164"' not in page
-    iso_id = next(iter(vultr.get("iso/list").json()))
-    assert f'value="iso:{iso_id}"' in page
+    assert f'value="iso:{iso_id(vultr)}"' in page
     assert f'value="snapshot:{demo.snapshot_id("db-01 nightly")}"' in page
 
 
@@ -212,15 +242,20 @@ def test_a_bad_hostname_is_named(wizard):
 
 
 def test_ssh_keys_are_not_taken_for_an_iso(wizard, vultr, demo):
-    iso_id = next(iter(vultr.get("iso/list").json()))
+    iso = iso_id(vultr)
 
-    page = _text(wizard.up_to_review(image=f"iso:{iso_id}", ssh_keys=demo.sshkey_id("laptop")))
+    page = _text(wizard.up_to_review(image=f"iso:{iso}", ssh_keys=demo.sshkey_id("laptop")))
 
     assert "SSH keys are installed only on a fresh Linux or BSD system" in page
     assert "Review the order" not in page
 
 
-def test_the_review_shows_every_answer_and_the_monthly_cost(wizard, demo):
+def _tag(api_version: str, tags: str) -> dict[str, str]:
+    """The wizard's tag field: v1 has one tag, v2 a list of them (v2 reference §3)."""
+    return {"tag": tags} if api_version == "v1" else {"tags": tags}
+
+
+def test_the_review_shows_every_answer_and_the_monthly_cost(wizard, demo, api_version):
     page = _text(
         wizard.up_to_review(
             ssh_keys=[demo.sshkey_id("laptop")],
@@ -228,12 +263,12 @@ def test_the_review_shows_every_answer_and_the_monthly_cost(wizard, demo):
             ipv6="on",
             auto_backups="on",
             hostname="web-04.example.com",
-            tag="web",
+            **_tag(api_version, "web"),
         )
     )
 
     assert "Review the order" in page
-    for shown in ("New Jersey (NJ)", "Ubuntu 20.04 x64", "laptop", "install-docker"):
+    for shown in (wizard.region_name, "Ubuntu 20.04 x64", "laptop", "install-docker"):
         assert shown in page
     assert "web-04.example.com" in page
     # $5.00 plan + 20% for automatic backups.
@@ -245,7 +280,7 @@ def test_back_keeps_the_answers(wizard):
 
     page = _text(wizard.back("plan"))
 
-    assert f'value="{PLAN_1GB}" required checked' in page
+    assert f'value="{wizard.plan}" required checked' in page
 
 
 def test_a_tampered_state_starts_again_and_orders_nothing(wizard, demo):
@@ -263,23 +298,26 @@ def test_a_tampered_state_starts_again_and_orders_nothing(wizard, demo):
 # -- creating --------------------------------------------------------------------------------
 
 
-def test_it_creates_the_server_and_links_to_it(wizard, demo, members, stored_key):
+def test_it_creates_the_server_and_links_to_it(wizard, demo, members, stored_key, api_version):
     before = set(demo.servers())
+    # v2 has no private network option (its VPCs are another matter, v2 reference §2).
+    v1_only = {"private_network": "on"} if api_version == "v1" else {}
     wizard.up_to_review(
         ssh_keys=[demo.sshkey_id("laptop")],
         script=demo.script_id("install-docker"),
         ipv6="on",
-        private_network="on",
         auto_backups="on",
         hostname="web-04",
-        tag="web",
+        **_tag(api_version, "web"),
+        **v1_only,
     )
 
     response = wizard.create()
 
-    assert response.status_code == 302
-    (new_id,) = set(demo.servers()) - before
-    server = demo.server(new_id)
+    assert response.status_code == 302, _text(response)
+    (subid,) = set(demo.servers()) - before
+    server = demo.server(subid)
+    new_id = demo.vultr.panel_id(subid)  # as the key's version names it (v2: the UUID)
     assert (server["label"], server["DCID"], server["VPSPLANID"], server["OSID"]) == (
         "web-04",
         NEW_JERSEY,
@@ -289,8 +327,9 @@ def test_it_creates_the_server_and_links_to_it(wizard, demo, members, stored_key
     assert (server["tag"], server["auto_backups"]) == ("web", "yes")
     # Addresses show once Vultr has assigned them, a while into provisioning.
     demo.vultr.sim.advance(demo.vultr.sim.config()["provisioning_seconds"] + 1)
-    settled = demo.server(new_id)
-    assert settled["v6_networks"] and settled["internal_ip"]
+    settled = demo.server(subid)
+    assert settled["v6_networks"]
+    assert settled["internal_ip"] or api_version == "v2"
     entry = _entries().get()
     assert (entry.action, entry.outcome, entry.target_id) == ("create_server", "succeeded", new_id)
     assert entry.params["ssh_key_ids"] == [demo.sshkey_id("laptop")]
@@ -316,24 +355,26 @@ def test_it_deploys_a_snapshot_with_os_164(wizard, demo):
     assert wizard.create().status_code == 302
 
     (new_id,) = set(demo.servers()) - before
-    assert demo.server(new_id)["OSID"] == "164"
+    assert demo.server(new_id)["OSID"] == "164"  # read through v1
     assert _entries().get().params["snapshot_id"] == snapshot_id
 
 
 def test_it_deploys_an_iso_with_os_159(wizard, demo, vultr):
-    iso_id = next(iter(vultr.get("iso/list").json()))
+    iso = iso_id(vultr)
     before = set(demo.servers())
-    wizard.up_to_review(image=f"iso:{iso_id}")
+    wizard.up_to_review(image=f"iso:{iso}")
 
     assert wizard.create().status_code == 302
 
     (new_id,) = set(demo.servers()) - before
     assert demo.server(new_id)["OSID"] == "159"
-    assert _entries().get().params["iso_id"] == iso_id
+    assert _entries().get().params["iso_id"] == iso
 
 
-def test_htmx_swaps_the_wizard_and_ends_with_hx_location(members, login_as, urls, demo):
-    wizard = Wizard(login_as(members.operator), urls, headers=HTMX)
+def test_htmx_swaps_the_wizard_and_ends_with_hx_location(
+    members, login_as, urls, demo, api_version
+):
+    wizard = Wizard(login_as(members.operator), urls, headers=HTMX, api_version=api_version)
 
     first = wizard.start()
     review = wizard.up_to_review()
@@ -370,39 +411,57 @@ def test_creating_needs_no_reason_even_when_the_team_requires_them(wizard, demo,
 # -- Vultr's errors, in the wizard -----------------------------------------------------------
 
 
-def test_a_real_412_is_shown_on_the_review_step(wizard, demo, vultr):
+def test_a_real_refusal_is_shown_on_the_review_step(wizard, demo, vultr, api_version):
     laptop = demo.sshkey_id("laptop")
     wizard.up_to_review(ssh_keys=[laptop])
     # Deleted behind the panel's back: the cached list still has it, Vultr does not.
-    assert vultr.post("sshkey/destroy", SSHKEYID=laptop).status_code == 200
+    assert vultr.post("sshkey/destroy", SSHKEYID=vultr.v1_id(laptop)).status_code == 200
     before = len(demo.servers())
+    # v1 answers 412, v2 400 (v2 reference §1.3).
+    said = {
+        "v1": "Invalid SSH key.  Check SSHKEYID value",
+        "v2": "Invalid ssh key.",
+    }[api_version]
 
     response = wizard.create()
 
     page = _text(response)
     assert response.status_code == 200
-    assert "Vultr refused: Invalid SSH key.  Check SSHKEYID value" in page
+    assert f"Vultr refused: {said}" in page
     assert "Review the order" in page
     assert len(demo.servers()) == before
     entry = _entries().get()
-    assert entry.outcome == "failed" and "Invalid SSH key" in entry.error
+    assert entry.outcome == "failed" and said in entry.error
 
 
+# As v1 answers them; a v2 key gets v2's answers (helpers.inject_fault): its 400 for a plan
+# the region does not have now is "Invalid plan chosen." (v2 reference §1.3, §8.7).
 FAULTS = [
     (412, "Plan is not available in the selected datacenter", "Vultr refused: Plan is not"),
     (403, None, "Vultr rejected the API key"),
     (503, None, "rate limit was reached"),
     (500, None, "Vultr failed: Internal server error"),
 ]
+V2_FAULTS = {
+    412: ("Invalid plan chosen.", "Vultr refused: Invalid plan chosen."),
+    403: (None, ": Invalid API token."),
+    503: (None, "Vultr said: rate limit exceeded"),
+}
+
+
+def _inject_on_create(vultr, **fault) -> None:
+    inject_fault(vultr, fault, v1="/v1/server/create", v2="/v2/instances", method="POST")
 
 
 @pytest.mark.parametrize(("status", "body", "shown"), FAULTS, ids=[str(f[0]) for f in FAULTS])
-def test_vultrs_errors_on_create_are_shown_inline(wizard, demo, vultr, status, body, shown):
+def test_vultrs_errors_on_create_are_shown_inline(
+    wizard, demo, vultr, status, body, shown, api_version
+):
     wizard.up_to_review()
     before = len(demo.servers())
-    vultr.sim.inject_fault(
-        count=1, status=status, body=body, path="/v1/server/create", key=vultr.key
-    )
+    if api_version == "v2" and status in V2_FAULTS:
+        body, shown = V2_FAULTS[status][0] or body, V2_FAULTS[status][1]
+    _inject_on_create(vultr, status=status, body=body)
 
     response = wizard.create()
 
@@ -416,7 +475,7 @@ def test_vultrs_errors_on_create_are_shown_inline(wizard, demo, vultr, status, b
 def test_a_create_that_times_out_says_it_may_have_happened(wizard, demo, vultr, settings):
     wizard.up_to_review()
     settings.PANEL_VULTR_TIMEOUT = 1
-    vultr.sim.inject_fault(count=1, delay=2, path="/v1/server/create", key=vultr.key)
+    _inject_on_create(vultr, delay=2)
 
     response = wizard.create()
 
@@ -427,7 +486,7 @@ def test_a_create_that_times_out_says_it_may_have_happened(wizard, demo, vultr, 
 def test_after_a_failed_create_the_order_can_be_placed_again(wizard, demo, vultr):
     wizard.up_to_review()
     before = len(demo.servers())
-    vultr.sim.inject_fault(count=1, status=503, path="/v1/server/create", key=vultr.key)
+    _inject_on_create(vultr, status=503)
     wizard.create()
 
     assert wizard.create().status_code == 302
@@ -437,7 +496,7 @@ def test_after_a_failed_create_the_order_can_be_placed_again(wizard, demo, vultr
 def test_a_failed_read_is_shown_in_the_wizard_not_as_an_error_page(wizard, vultr, monkeypatch):
     # Failures are shared with waiting readers for a moment; "Try again" should really retry.
     monkeypatch.setattr("panel.servers.cache.FAILURE_SECONDS", 0)
-    vultr.sim.inject_fault(count=1, status=503, path="/v1/regions/list", key=vultr.key)
+    inject_fault(vultr, {"status": 503}, v1="/v1/regions/list", v2="/v2/regions")
 
     response = wizard.start()
 

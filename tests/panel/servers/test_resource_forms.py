@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 
 from panel.audit.models import TeamSettings
-from tests.panel.helpers import HTMX
+from tests.panel.helpers import HTMX, inject_fault
 from tests.panel.helpers import action_entries as _entries
 from tests.panel.helpers import text as _text
-from tests.panel.servers.test_resources import KINDS, Kind
+from tests.panel.servers.test_resources import KINDS, UNKNOWN_UUID, Kind
 
 pytestmark = pytest.mark.django_db
 
@@ -28,17 +28,36 @@ def editable(request) -> Kind:
 
 # -- adding, editing and deleting, as every kind answers -----------------------------------------
 
-# Vultr's errors, the same for every kind but the 412, whose words are the kind's (Kind.refused).
+# Vultr's errors, the same for every kind but the 412, whose words are the kind's (Kind.refused),
+# as v1 answers them; a v2 key gets v2's answers in their place (helpers.inject_fault): 400,
+# 401 "Invalid API token.", 429 "rate limit exceeded", 500.
 FAULTS = [(412, None, None), (403, None, "Vultr rejected the API key")]
 FAULTS += [
     (503, None, "rate limit was reached"),
     (500, None, "Vultr failed: Internal server error"),
 ]
+V2_SAID = {403: ": Invalid API token.", 503: "Vultr said: rate limit exceeded"}
 
 
-def _fault(kind: Kind, fault: tuple) -> tuple[int, str | None, str]:
+def _fault(kind: Kind, fault: tuple, api_version: str) -> tuple[int, str | None, list[str]]:
     status, body, shown = fault
-    return (status, *kind.refused) if status == 412 else (status, body, shown)
+    if status == 412:
+        body, shown = kind.refused if api_version == "v1" else kind.v2_refused
+    words = [shown]
+    if api_version == "v2" and status in V2_SAID:
+        words.append(V2_SAID[status])  # Vultr's own words
+    return status, body, words
+
+
+def _inject(vultr, kind: Kind, action: str, **fault) -> None:
+    """The fault on the request that `action` ("create", "update", "destroy") of `kind` makes
+    with the key's API version."""
+    v2, method = {
+        "create": (kind.v2, "POST"),
+        "update": (kind.v2_item, "PATCH"),
+        "destroy": (kind.v2_item, "DELETE"),
+    }[action]
+    inject_fault(vultr, fault, v1=f"/v1/{kind.api}/{action}", v2=v2, method=method)
 
 
 def test_adding_with_htmx_answers_with_hx_location(operator, url, demo, kind):
@@ -49,18 +68,19 @@ def test_adding_with_htmx_answers_with_hx_location(operator, url, demo, kind):
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[str(f[0]) for f in FAULTS])
-def test_vultrs_errors_on_add_are_shown_next_to_the_form(operator, url, demo, vultr, kind, fault):
-    status, body, shown = _fault(kind, fault)
+def test_vultrs_errors_on_add_are_shown_next_to_the_form(
+    operator, url, demo, vultr, kind, fault, api_version
+):
+    status, body, shown = _fault(kind, fault, api_version)
     data = kind.add_data(demo)
     before = kind.state(demo)
-    path = f"/v1/{kind.api}/create"
-    vultr.sim.inject_fault(status=status, body=body, key=vultr.key, path=path)
+    _inject(vultr, kind, "create", status=status, body=body)
 
     response = operator.post(url(kind.add), data)
 
     assert response.status_code == 200
     page = _text(response)
-    assert shown in page
+    assert all(words in page for words in shown), shown
     # The whole page, with the list and the form in place.
     assert "<html" in page and f'id="{kind.add_form_id}"' in page and kind.name in page
     assert kind.state(demo) == before
@@ -70,7 +90,7 @@ def test_a_timeout_says_it_may_have_been_added(operator, url, demo, vultr, setti
     data = kind.add_data(demo)
     operator.get(url(f"{kind.url}_list"))  # what the page reads is cached before Vultr slows
     settings.PANEL_VULTR_TIMEOUT = 1
-    vultr.sim.inject_fault(delay=2, key=vultr.key, path=f"/v1/{kind.api}/create")
+    _inject(vultr, kind, "create", delay=2)
 
     response = operator.post(url(kind.add), data, headers=HTMX)
 
@@ -88,23 +108,22 @@ def test_saving_without_a_change_says_so(operator, url, demo, editable):
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[str(f[0]) for f in FAULTS])
 def test_vultrs_errors_on_edit_are_shown_next_to_the_form(
-    operator, url, demo, vultr, editable, fault
+    operator, url, demo, vultr, editable, fault, api_version
 ):
-    status, body, shown = _fault(editable, fault)
+    status, body, shown = _fault(editable, fault, api_version)
     target = url(f"{editable.url}_edit", **editable.url_kwargs(demo))
     before = editable.state(demo)
-    path = f"/v1/{editable.api}/update"
-    vultr.sim.inject_fault(status=status, body=body, key=vultr.key, path=path)
+    _inject(vultr, editable, "update", status=status, body=body)
 
     response = operator.post(target, editable.edit_data())
 
     assert response.status_code == 200
-    assert shown in _text(response)
+    assert all(words in _text(response) for words in shown), shown
     assert editable.state(demo) == before
 
 
-def test_an_unknown_item_is_not_found(operator, url, kind):
-    unknown = {f"{kind.url}_id": kind.unknown_id}
+def test_an_unknown_item_is_not_found(operator, url, kind, api_version):
+    unknown = {f"{kind.url}_id": kind.unknown(api_version)}
 
     assert operator.get(url(f"{kind.url}_delete", **unknown)).status_code == 404
     if kind.edit_data is not None:
@@ -159,14 +178,32 @@ def test_the_team_may_require_a_reason_which_goes_into_the_audit_entry(
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[str(f[0]) for f in FAULTS])
 def test_vultrs_errors_on_delete_are_shown_next_to_the_form(
-    operator, url, demo, vultr, kind, fault
+    operator, url, demo, vultr, kind, fault, api_version
 ):
-    status, body, shown = _fault(kind, fault)
+    status, body, shown = _fault(kind, fault, api_version)
     target = url(f"{kind.url}_delete", **kind.url_kwargs(demo))
-    vultr.sim.inject_fault(status=status, body=body, key=vultr.key, path=f"/v1/{kind.api}/destroy")
+    _inject(vultr, kind, "destroy", status=status, body=body)
 
     response = operator.post(target, {"confirm": kind.name}, headers=HTMX)
 
     assert response.status_code == 200
-    assert shown in _text(response)
+    assert all(words in _text(response) for words in shown), shown
     assert kind.item(demo) in kind.state(demo)
+
+
+def test_an_id_of_the_other_versions_shape_is_a_404_without_a_request(
+    operator, url, vultr, kind, api_version
+):
+    # v2 names these by UUID, v1 by its short ids (issue 9, bad input).
+    other = UNKNOWN_UUID if api_version == "v1" else kind.unknown_id
+    pages = [url(f"{kind.url}_delete", **{f"{kind.url}_id": other})]
+    if kind.edit_data is not None:
+        pages.append(url(f"{kind.url}_edit", **{f"{kind.url}_id": other}))
+    vultr.sim.reset_stats()
+
+    for page in pages:
+        assert operator.get(page).status_code == 404
+        assert operator.post(page, {"confirm": kind.name, "name": "x"}).status_code == 404
+
+    assert vultr.sim.stats()["total"] == 0
+    assert not _entries().filter(outcome="succeeded").exists()

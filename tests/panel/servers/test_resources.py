@@ -29,14 +29,29 @@ class Kind:
     on_page: tuple[str, ...]  # what a viewer sees on the list
     not_on_page: tuple[str, ...]  # buttons (and secrets) a viewer does not see
     api: str  # the v1 path group: /v1/<api>/create, .../update, .../destroy
+    v2: str  # the v2 collection (POST creates), and its item route (PATCH, DELETE)
+    v2_item: str
     destroy: str  # the action (and audit entry) of a delete
     refused: tuple[str, str]  # a 412 body Vultr sends for this kind, and what the page shows
+    v2_refused: tuple[str, str]  # the same as v2 sends it (a 400), and what the page shows
     add_form_id: str  # the id of the add form, shown again with Vultr's words
-    unknown_id: str  # an id of the right shape that names nothing
+    unknown_id: str  # a v1 id of the right shape that names nothing
     unchanged: Callable[[Demo], dict[str, str]] | None = None  # the edit form, as it is
+
+    def unknown(self, api_version: str) -> str:
+        """An id of the right shape for `api_version` that names nothing."""
+        return self.unknown_id if api_version == "v1" else UNKNOWN_UUID
 
     def url_kwargs(self, demo: Demo) -> dict[str, str]:
         return {f"{self.url}_id": self.item(demo)}
+
+
+UNKNOWN_UUID = "cb676a46-66fd-4dfb-b839-443f2e6c0b60"
+
+
+def _by_panel_id(demo: Demo, items: dict, kind: str) -> dict:
+    """v1's listing (keyed by v1 ids) keyed by the ids the panel's key uses (v2: UUIDs)."""
+    return {demo.vultr.panel_id(id, kind): item for id, item in items.items()}
 
 
 KINDS = {
@@ -47,20 +62,26 @@ KINDS = {
         add="sshkey_add",
         add_data=lambda demo: {"name": "mine", "ssh_key": public_key()},
         edit_data=lambda: {"name": "x", "ssh_key": public_key()},
-        state=lambda demo: demo.sshkeys(),
+        state=lambda demo: _by_panel_id(demo, demo.sshkeys(), "sshkey"),
         on_page=("laptop", "ci-deploy"),
         not_on_page=("Add the key", "Edit…", "Delete…"),
         api="sshkey",
+        v2="/v2/ssh-keys",
+        v2_item="/v2/ssh-keys/{ssh-key-id}",
         destroy="destroy_sshkey",
         refused=(
             "Invalid SSH key.  The key must be in authorized_keys format",
             "Vultr refused: Invalid",
         ),
+        v2_refused=(
+            "Invalid ssh key: it must be in authorized_keys format.",
+            "Vultr refused: Invalid ssh key: it must be in authorized_keys format.",
+        ),
         add_form_id="form-sshkey",
         unknown_id="0000000000000",
         unchanged=lambda demo: {
             "name": "laptop",
-            "ssh_key": demo.sshkeys()[demo.sshkey_id("laptop")]["ssh_key"],
+            "ssh_key": demo.sshkey(demo.sshkey_id("laptop"))["ssh_key"],
         },
     ),
     "scripts": Kind(
@@ -70,20 +91,26 @@ KINDS = {
         add="script_add",
         add_data=lambda demo: {"name": "mine", "type": "boot", "script": "echo hi"},
         edit_data=lambda: {"name": "x", "script": "echo"},
-        state=lambda demo: demo.scripts(),
+        state=lambda demo: _by_panel_id(demo, demo.scripts(), "startupscript"),
         on_page=("install-docker", "netboot"),
         not_on_page=("get.docker.com", "Add the script", "Edit…", "Delete…"),
         api="startupscript",
+        v2="/v2/startup-scripts",
+        v2_item="/v2/startup-scripts/{startup-id}",
         destroy="destroy_startupscript",
         refused=(
             "Invalid startup script type.  Must be boot or pxe",
             "Vultr refused: Invalid startup",
         ),
+        v2_refused=(
+            "Invalid startup script type: must be boot or pxe.",
+            "Vultr refused: Invalid startup script type: must be boot or pxe.",
+        ),
         add_form_id="form-script",
         unknown_id="999",
         unchanged=lambda demo: {
             "name": "install-docker",
-            "script": demo.scripts()[demo.script_id("install-docker")]["script"],
+            "script": demo.script(demo.script_id("install-docker"))["script"],
         },
     ),
     "snapshots": Kind(
@@ -93,14 +120,20 @@ KINDS = {
         add="snapshot_take",
         add_data=lambda demo: {"server": demo.id("web-01")},
         edit_data=None,
-        state=lambda demo: set(demo.snapshots()),
+        state=lambda demo: set(_by_panel_id(demo, demo.snapshots(), "snapshot")),
         on_page=("db-01 nightly",),
         not_on_page=("Take a snapshot", "Delete…"),
         api="snapshot",
+        v2="/v2/snapshots",
+        v2_item="/v2/snapshots/{snapshot-id}",
         destroy="destroy_snapshot",
         refused=(
             "Unable to create snapshot: too many snapshots",
             "Vultr refused: Unable to create",
+        ),
+        v2_refused=(
+            "Unable to create snapshot: too many snapshots",
+            "Vultr refused: Unable to create snapshot: too many snapshots",
         ),
         add_form_id="form-takesnapshot",
         unknown_id="0000000000000",

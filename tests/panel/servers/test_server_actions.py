@@ -284,7 +284,22 @@ def test_a_bad_reverse_entry_is_refused_before_vultr(operator, url, demo):
         url("server_ipv4_reverse", "web-02"), {"ip": ip, "entry": "not a host"}, headers=HTMX
     )
 
-    assert "Not sent to Vultr: entry:" in response.content.decode()
+    page = response.content.decode()
+    assert "Not a host name: use letters, digits and hyphens" in page
+    assert "entry:" not in page  # the API parameter's name is no word for a person
+    assert demo.ipv4("web-02")[0]["reverse"] != "not a host"
+
+
+def test_a_bad_reverse_ipv6_entry_names_no_parameter(operator, url, demo):
+    v6 = demo.server("web-01")["v6_main_ip"]
+
+    response = operator.post(
+        url("server_ipv6_reverse", "web-01"), {"ip": v6, "entry": "bad_host!"}, headers=HTMX
+    )
+
+    page = response.content.decode()
+    assert "Not a host name" in page and "entry:" not in page
+    assert demo.reverse_ipv6("web-01") == []
 
 
 def test_it_sets_and_deletes_reverse_dns_of_an_ipv6_address(operator, url, demo):

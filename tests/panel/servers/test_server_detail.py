@@ -157,6 +157,7 @@ V2_PATHS = {
     "/v1/server/list_ipv4": "/v2/instances/{instance-id}/ipv4",
     "/v1/server/list_ipv6": "/v2/instances/{instance-id}/ipv6",
     "/v1/server/bandwidth": "/v2/instances/{instance-id}/bandwidth",
+    "/v1/server/reverse_list_ipv6": "/v2/instances/{instance-id}/ipv6/reverse",
     "/v1/snapshot/list": "/v2/snapshots",
     "/v1/server/os_change_list": "/v2/instances/{instance-id}/upgrades",
 }
@@ -166,7 +167,8 @@ V2_PATHS = {
     ("tab", "path", "words"),
     [
         ("server_ipv4", "/v1/server/list_ipv4", "Rate limit reached"),
-        ("server_ipv6", "/v1/server/list_ipv6", "Rate limit reached"),
+        # The addresses come with the server list; the reverse entries are the tab's read.
+        ("server_ipv6", "/v1/server/reverse_list_ipv6", "Rate limit reached"),
         ("server_bandwidth", "/v1/server/bandwidth", "Rate limit reached"),
         ("server_images", "/v1/snapshot/list", "Rate limit reached"),
         ("server_settings", "/v1/server/os_change_list", "Rate limit reached"),

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from tests.panel.helpers import inject_fault
+
 pytestmark = pytest.mark.django_db
 
 
@@ -61,24 +63,41 @@ def test_the_key_navigation_offers_billing_only_to_billing_members(members, logi
 @pytest.mark.parametrize(
     ("status", "shown"),
     [
-        (403, "Vultr rejected the API key"),
-        (503, "rate limit was reached"),
-        (500, "Vultr failed: Internal server error"),
-        (412, "Vultr refused: Request failed"),
+        (
+            403,
+            {
+                "v1": ("Vultr rejected the API key", ": Invalid API key."),
+                "v2": ("Vultr rejected the API key", ": Invalid API token."),
+            },
+        ),
+        (503, {"v1": "rate limit was reached", "v2": "Vultr said: rate limit exceeded"}),
+        (
+            500,
+            {
+                "v1": "Vultr failed: Internal server error",
+                "v2": "Vultr failed: Internal server error.",
+            },
+        ),
+        (412, {"v1": "Vultr refused: Request failed", "v2": "Vultr refused: Bad request."}),
     ],
+    ids=["403", "503", "500", "412"],
 )
-def test_vultrs_errors_are_shown_in_the_page(members, login_as, url, vultr, status, shown):
-    vultr.sim.inject_fault(status=status, key=vultr.key, path="/v1/account/info")
+def test_vultrs_errors_are_shown_in_the_page(
+    members, login_as, url, vultr, status, shown, api_version
+):
+    inject_fault(vultr, {"status": status}, v1="/v1/account/info", v2="/v2/account")
 
     response = login_as(members.owner).get(url)
 
     assert response.status_code == 200
-    assert shown in response.content.decode()
+    said = shown[api_version]
+    for words in (said,) if isinstance(said, str) else said:
+        assert words in response.content.decode()
 
 
 def test_a_timeout_is_shown_in_the_page(members, login_as, url, vultr, settings):
     settings.PANEL_VULTR_TIMEOUT = 1
-    vultr.sim.inject_fault(delay=2, key=vultr.key, path="/v1/account/info")
+    inject_fault(vultr, {"delay": 2}, v1="/v1/account/info", v2="/v2/account")
 
     response = login_as(members.owner).get(url)
 
