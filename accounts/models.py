@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from accounts import encryption
 from accounts.roles import Perm, Role, permissions_of
+from panel.audit import scrub
 from panel.vultr import VultrClient
 
 
@@ -246,7 +247,11 @@ class ApiKey(models.Model):
         """A `VultrClient` for this key; keyword arguments go to `VultrClient`."""
         kwargs.setdefault("base_url", self.api_url)
         kwargs.setdefault("api_version", self.api_version)
-        return VultrClient(encryption.decrypt(self.ciphertext), **kwargs)
+        plaintext = encryption.decrypt(self.ciphertext)
+        # Known to the storage choke points until this request or task ends, so that no text
+        # holding it (or part of it) is stored (panel/audit/scrub.py).
+        scrub.in_use(plaintext)
+        return VultrClient(plaintext, **kwargs)
 
     def record_check(self, ok: bool, message: str = "") -> None:
         self.checked_at = timezone.now()

@@ -111,3 +111,37 @@ def local_secret(path: Path, make: Callable[[], str]) -> str:
     finally:
         tmp.unlink()
     return secret
+
+
+def private_folder(path: Path) -> None:
+    """Make `path` (the data folder) if missing, readable by its owner alone (0700): it holds
+    the SQLite database (password hashes, TOTP seeds) and generated secrets. A folder made
+    looser before is tightened when it is ours; one that is not (a mounted volume) is left as
+    its owner set it."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _tighten(path, 0o700)
+
+
+def private_file(path: Path) -> None:
+    """Create `path` empty and 0600 if missing (an empty file is a new SQLite database, which
+    SQLite then keeps; its journal and WAL files take the database file's mode), or tighten
+    it to 0600 if it is ours."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        _tighten(path, 0o600)
+    except OSError:
+        return  # no such folder, say: SQLite's own error names the file when it is opened
+    for suffix in ("-wal", "-shm", "-journal"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            _tighten(companion, 0o600)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    try:
+        info = path.stat()
+        if info.st_uid == os.getuid() and info.st_mode & 0o777 & ~mode:
+            path.chmod(mode)
+    except OSError:
+        pass  # not ours to change, or gone: the owner's choice stands

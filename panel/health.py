@@ -3,6 +3,7 @@ the /healthz view that answers with them."""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 import redis
@@ -12,7 +13,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from panel.celery import app
+from panel import heartbeat
+from panel.middleware import client_ip
 
 
 @dataclass(frozen=True)
@@ -43,36 +45,50 @@ def check_redis() -> Check:
     return Check("redis", True, "PONG")
 
 
-def check_celery(timeout: float = 1.0) -> Check:
+def check_celery() -> Check:
+    """Live workers from their heartbeats in the broker's Redis (panel/heartbeat.py): a read
+    of a millisecond, where asking the workers to answer a ping waited a second every time."""
     try:
-        with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
-            replies = app.control.ping(timeout=timeout, connection=conn)
-    except Exception as exc:  # broker unreachable: kombu raises several unrelated types
+        workers = heartbeat.live_workers(settings.CELERY_BROKER_URL)
+    except redis.RedisError as exc:
         return Check("celery", False, f"{type(exc).__name__}: {exc}")
-    workers = sorted(name for reply in replies for name in reply)
-    if not workers:
-        return Check("celery", False, "no worker answered a ping")
-    return Check("celery", True, f"{len(workers)} worker(s): {', '.join(workers)}")
+    if not workers.live:
+        return Check("celery", False, f"no worker heartbeat in the last {workers.window:g} s")
+    return Check("celery", True, f"{len(workers.live)} worker(s): {', '.join(workers.live)}")
 
 
 def run_checks() -> list[Check]:
     redis_check = check_redis()
-    # Without Redis there is no broker to ping workers through: say so instead of waiting.
+    # Without Redis there is no broker to read heartbeats from: say so instead of waiting.
     celery_check = (
         check_celery() if redis_check.ok else Check("celery", False, "broker (Redis) is down")
     )
     return [check_database(), redis_check, celery_check]
 
 
+def may_see_detail(request) -> bool:
+    """Staff, or a caller on this machine (a container's health check, an operator's curl):
+    they see which service failed and why. Anyone else learns only ok or not: worker host
+    names, the database vendor and error texts tell an attacker about the installation.
+    Behind a proxy the caller is the client it forwards, not the proxy on loopback."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_staff:
+        return True
+    try:
+        return ipaddress.ip_address(client_ip(request) or "").is_loopback
+    except ValueError:
+        return False
+
+
 @never_cache
 @require_GET
 def healthz(request):
-    """JSON state of the database, Redis and Celery; 503 naming what failed."""
+    """JSON state of the database, Redis and Celery; 503 naming what failed (to those who may
+    see it, `may_see_detail`)."""
     checks = run_checks()
     failing = [c.name for c in checks if not c.ok]
-    body = {
-        "status": "ok" if not failing else "fail",
-        "failing": failing,
-        "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks},
-    }
+    body: dict = {"status": "ok" if not failing else "fail"}
+    if may_see_detail(request):
+        body["failing"] = failing
+        body["checks"] = {c.name: {"ok": c.ok, "detail": c.detail} for c in checks}
     return JsonResponse(body, status=503 if failing else 200)

@@ -1,11 +1,14 @@
-"""Who a request comes from: its id and the client's address.
+"""Who a request comes from: its id and the client's address; and no shared cache keeps what
+a signed-in user was shown.
 
 Request ids: every request gets one, for the audit log, the logs and the response header.
 
-The id is taken from an incoming ``X-Request-ID`` when a proxy in front of us already assigned
-one (so one id follows the request through every layer), but only if it looks like an id: the
-value goes into audit entries and log lines, so free text from the client is not trusted.
-Otherwise a fresh uuid4 hex is made (NetBox does the same for its change records).
+The id is taken from an incoming ``X-Request-ID`` only when the proxy in front of us assigns
+one (PANEL_PROXY_REQUEST_ID, with BEHIND_TLS_PROXY: so one id follows the request through every
+layer), and only if it looks like an id: the value goes into audit entries and log lines. A
+client's own header is never believed: the audit page groups entries by request id, and a
+member could otherwise file their actions under another person's request. Otherwise a fresh
+uuid4 hex is made (NetBox does the same for its change records).
 
 The client's address (`client_ip`) is what sign-in lockouts (django-axes, through
 AXES_CLIENT_IP_CALLABLE), the audit log and the action layer record. Behind a TLS proxy
@@ -25,6 +28,7 @@ import uuid
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.cache import add_never_cache_headers
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Letters, digits and a little punctuation, 8 to 64 characters: covers uuids (with or without
@@ -67,7 +71,28 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
+        if settings.PANEL_PROXY_REQUEST_ID:
+            request.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
+        else:
+            request.request_id = new_request_id()
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request.request_id
+        return response
+
+
+class NoStoreWhenSignedInMiddleware:
+    """Every answer to a signed-in user says ``Cache-Control: no-store, private`` (and no-cache,
+    max-age=0): such pages hold the team's servers, audit exports, webhook signing secrets,
+    backup codes. A proxy or the browser's disk cache must not keep them for the next person
+    at the same machine or behind the same proxy. One place for every view, so that a new page
+    is covered without thinking of it. Anonymous pages keep whatever their view set."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
         return response

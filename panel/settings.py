@@ -23,11 +23,14 @@ from panel.env import (
     env_str,
     env_url,
     local_secret,
+    private_file,
+    private_folder,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Git-ignored folder for everything a local run creates: SQLite file, generated secrets.
 DATA_DIR = Path(env_str("PANEL_DATA_DIR", str(BASE_DIR / "data")))
+private_folder(DATA_DIR)
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_secret("SECRET_KEY") or local_secret(
@@ -71,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: what a signed-in user is shown is never kept by a cache.
+    "panel.middleware.NoStoreWhenSignedInMiddleware",
     # After authentication: adds request.user.is_verified() (two-factor passed this session).
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -130,6 +135,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+    # The file holds password hashes and TOTP seeds: created 0600 before SQLite makes it 0644.
+    if DATABASES["default"]["NAME"] and DATABASES["default"]["NAME"] != ":memory:":
+        private_file(Path(DATABASES["default"]["NAME"]))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -193,6 +201,12 @@ CONTENT_SECURITY_POLICY = {
 }
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The panel is meant to be reached over HTTPS: a plain HTTP request is sent there, and
+    # browsers are told (HSTS) to use nothing else for this host, a year by default.
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env_int("PANEL_HSTS_SECONDS", 365 * 24 * 60 * 60, minimum=0)
+    # Health checks (docker-compose's, a load balancer's) speak plain HTTP to the process.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Celery: broker and result backend on Redis (panel/celery.py).
 CELERY_BROKER_URL = REDIS_URL
@@ -206,6 +220,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Each worker writes a heartbeat to Redis this often; /healthz counts a worker as down when
+# three in a row are missing (panel/heartbeat.py).
+PANEL_WORKER_HEARTBEAT_SECONDS = env_int("PANEL_WORKER_HEARTBEAT_SECONDS", 2, minimum=1)
 
 # The Vultr API the panel talks to; the README's run command points it at the bundled simulator.
 VULTR_API_URL = env_url("VULTR_API_URL", "https://api.vultr.com", schemes=("http", "https"))
@@ -278,6 +295,15 @@ AXES_CLIENT_IP_CALLABLE = "panel.middleware.client_ip"
 PANEL_PROXY_COUNT = (
     env_int("PANEL_PROXY_COUNT", 1, minimum=1) if env_bool("BEHIND_TLS_PROXY", False) else 0
 )
+# A request's X-Request-ID is taken as its id only from a proxy that sets it, overwriting any a
+# client sent (nginx: proxy_set_header X-Request-ID $request_id); otherwise each request gets a
+# new one, so that nobody can file their actions under another person's request.
+PANEL_PROXY_REQUEST_ID = env_bool("PANEL_PROXY_REQUEST_ID", False)
+if PANEL_PROXY_REQUEST_ID and not PANEL_PROXY_COUNT:
+    raise ImproperlyConfigured(
+        "PANEL_PROXY_REQUEST_ID=true needs BEHIND_TLS_PROXY=true: without a proxy in front, "
+        "X-Request-ID comes from the client."
+    )
 OTP_TOTP_ISSUER = env_str("PANEL_OTP_ISSUER", "Vultr panel")
 
 # The panel's Vultr pages (panel/servers/actions, panel/servers/cache.py). Lists are cached per

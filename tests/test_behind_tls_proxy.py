@@ -33,10 +33,13 @@ NAMES = [
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
     "PANEL_PROXY_COUNT",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_REDIRECT_EXEMPT",
 ]
 
 
-def derived_settings(behind_proxy: str) -> dict:
+def derived_settings(behind_proxy: str, **env: str) -> dict:
     """What panel/settings.py makes of BEHIND_TLS_PROXY, in a fresh process."""
     code = (
         "import json, django; django.setup(); from django.conf import settings as s; "
@@ -51,6 +54,7 @@ def derived_settings(behind_proxy: str) -> dict:
             "BEHIND_TLS_PROXY": behind_proxy,
             "SECRET_KEY": "x" * 50,
             "PANEL_DATA_DIR": tempfile.mkdtemp(prefix="proxy-settings-"),
+            **env,
         },
         capture_output=True,
         text=True,
@@ -91,12 +95,21 @@ def test_the_setting_trusts_x_forwarded_proto_and_the_proxys_client_address(prox
     assert proxy_settings["SESSION_COOKIE_SECURE"] is True
     assert proxy_settings["CSRF_COOKIE_SECURE"] is True
     assert proxy_settings["PANEL_PROXY_COUNT"] == 1
+    assert proxy_settings["SECURE_SSL_REDIRECT"] is True
+    assert proxy_settings["SECURE_HSTS_SECONDS"] == 365 * 24 * 60 * 60
 
 
 def test_without_it_x_forwarded_proto_and_for_are_ignored():
     direct = derived_settings("false")
     assert direct["SECURE_PROXY_SSL_HEADER"] is None
     assert direct["PANEL_PROXY_COUNT"] == 0
+    # The local run answers plain HTTP on 127.0.0.1: no redirect, no HSTS.
+    assert direct["SECURE_SSL_REDIRECT"] is False
+    assert direct["SECURE_HSTS_SECONDS"] == 0
+
+
+def test_the_hsts_lifetime_is_a_setting():
+    assert derived_settings("true", PANEL_HSTS_SECONDS="600")["SECURE_HSTS_SECONDS"] == 600
 
 
 def test_without_a_proxy_a_clients_x_forwarded_for_is_not_believed(settings, members):
@@ -131,16 +144,26 @@ def test_a_request_forwarded_as_https_is_secure_and_its_cookies_too(behind_proxy
     assert signed_in.cookies["sessionid"]["secure"] is True
 
 
-def test_plain_http_through_the_same_settings_is_not_secure(behind_proxy, members):
-    client = Client(enforce_csrf_checks=True)
-    page = client.get(LOGIN, REMOTE_ADDR=PROXY)
-    form = {
-        "username": "vera",
-        "password": PASSWORD,
-        "csrfmiddlewaretoken": page.cookies["csrftoken"].value,
-    }
-    # No X-Forwarded-Proto: plain HTTP, where Django does not ask for a Referer.
-    assert client.post(LOGIN, form, REMOTE_ADDR=PROXY).status_code == 302
+def test_plain_http_through_the_proxy_is_sent_to_https(behind_proxy, members):
+    answer = Client().get(LOGIN, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_PROTO="http")
+
+    assert answer.status_code == 301
+    assert answer["Location"] == "https://testserver/accounts/login/"
+
+
+def test_https_answers_tell_browsers_to_use_nothing_else(behind_proxy, members):
+    answer = Client().get(LOGIN, **through_proxy(CLIENT))
+
+    assert answer.status_code == 200
+    assert answer["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_the_health_check_is_answered_over_plain_http(behind_proxy, members):
+    # docker-compose's health check asks the process directly, without the proxy.
+    answer = Client().get("/healthz", REMOTE_ADDR="127.0.0.1")
+
+    assert answer.status_code in (200, 503)
+    assert "Strict-Transport-Security" not in answer
 
 
 def test_a_forged_x_forwarded_for_does_not_lift_a_lockout(behind_proxy, members):
@@ -180,8 +203,10 @@ def test_the_audit_log_records_the_clients_address_for_sign_ins(behind_proxy, me
     vera = Client()
     vera.force_login(members.viewer)
     team = members.viewer.personal_team.slug
-    failed = vera.get(f"/t/{team}/audit/", {"action": "sign_in_failed"}).content.decode()
-    signed_in = vera.get(f"/t/{team}/audit/", {"action": "signed_in"}).content.decode()
+    # Read through the proxy too (plain HTTP is sent to HTTPS), from a third address.
+    read = through_proxy("192.0.2.44")
+    failed = vera.get(f"/t/{team}/audit/", {"action": "sign_in_failed"}, **read).content.decode()
+    signed_in = vera.get(f"/t/{team}/audit/", {"action": "signed_in"}, **read).content.decode()
 
     # The entries are there (with some address)...
     assert PROXY in failed or CLIENT in failed
@@ -204,7 +229,9 @@ def test_the_audit_log_records_the_clients_address_for_server_actions(
 
     auditor = Client()
     auditor.force_login(members.auditor)
-    log = auditor.get(f"/t/{members.team.slug}/audit/", {"q": "via-proxy"}).content.decode()
+    log = auditor.get(
+        f"/t/{members.team.slug}/audit/", {"q": "via-proxy"}, **through_proxy("192.0.2.44")
+    ).content.decode()
     assert "via-proxy" in log
     assert PROXY in log or CLIENT in log
     assert CLIENT in log and PROXY not in log

@@ -9,8 +9,9 @@ same expectations, so that the two CI runs prove the panel behaves alike on both
   upper-case ones on SQLite: pinned by a test of its own).
 - Ordering: the audit page is newest first by the chain's number, not by anything the
   database happens to return first.
-- Locking and isolation: two owners leaving at the same moment leave one owner (the rows are
-  locked with select_for_update; SQLite serialises writers instead).
+- Locking and isolation: two owners leaving at the same moment leave one owner, and two people
+  accepting one invitation at the same moment make one member (the rows are locked with
+  select_for_update; SQLite serialises writers instead).
 """
 
 from __future__ import annotations
@@ -154,3 +155,50 @@ def test_two_owners_leaving_at_once_leave_one_owner(members, make_user):
     remaining = Membership.objects.filter(team=members.team, role=Role.OWNER).count()
     assert remaining == 1, outcomes
     assert sorted(outcomes) == ["left", "refused"], outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_accepting_one_invitation_at_once_make_one_member(members, make_user):
+    """Through the page, as two browsers would: one joins, the other is told the link is used,
+    and neither sees "database is locked"."""
+    from django.test import Client
+
+    from accounts.models import Invitation
+
+    invitation = Invitation(team=members.team, email="new@example.com", role=Role.OPERATOR)
+    token = invitation.new_token()
+    invitation.save()
+    link = f"/invitations/{token}/"
+    people = [make_user(f"joiner{n}") for n in range(8)]
+    clients = []
+    for person in people:
+        client = Client()
+        client.force_login(person)
+        clients.append(client)
+    start = threading.Barrier(len(clients))
+    answers: list[tuple[int, str]] = []
+
+    def accept(client) -> None:
+        try:
+            start.wait()
+            response = client.post(link)
+            answers.append((response.status_code, response.content.decode()))
+        except Exception as err:  # "database is locked": reported below
+            answers.append((0, f"{type(err).__name__}: {err}"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=accept, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [302] + [409] * 7, [(s, t[-300:]) for s, t in answers]
+    for status, page in answers:
+        if status == 409:
+            assert "This invitation has already been used" in page
+    joined = Membership.objects.filter(team=members.team, user__in=people)
+    assert joined.count() == 1
+    assert Invitation.objects.get().accepted_by == joined.get().user

@@ -38,6 +38,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from panel.audit import scrub
 from panel.audit.redact import redact
 
 if TYPE_CHECKING:
@@ -164,14 +165,18 @@ def _clean_ip(value: str | None) -> str | None:
 
 def prepare(entry: AuditEntry) -> None:
     """Make the entry's values exactly what the database will store and give back."""
-    entry.params = _json_ready(redact(entry.params or {}))
-    entry.before = _json_ready(redact(entry.before))
-    entry.after = _json_ready(redact(entry.after))
+    entry.params = _json_ready(scrub.value(redact(entry.params or {})))
+    entry.before = _json_ready(scrub.value(redact(entry.before)))
+    entry.after = _json_ready(scrub.value(redact(entry.after)))
     entry.ip = _clean_ip(entry.ip)
     for field in entry._meta.concrete_fields:
-        if isinstance(field, models.CharField) and field.max_length:
-            value = getattr(entry, field.attname)
-            setattr(entry, field.attname, (value or "")[: field.max_length])
+        if not field.editable:  # the chain's own hashes
+            continue
+        if isinstance(field, models.TextField):
+            setattr(entry, field.attname, scrub.text(getattr(entry, field.attname) or ""))
+        elif isinstance(field, models.CharField) and field.max_length:
+            value = scrub.text(getattr(entry, field.attname) or "")
+            setattr(entry, field.attname, value[: field.max_length])
 
 
 def lock_head(key: int, using: str | None = None) -> AuditChain:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 
 from panel.audit.events import action_choices
@@ -23,6 +25,13 @@ TARGET_TYPES = [
 ]
 
 
+def _before_the_last_day(day: date) -> None:
+    # "To" covers its whole day, up to the next midnight, and the day after 9999-12-31 does not
+    # exist (Python's dates end there): refused here, not an OverflowError in the query.
+    if day >= date.max:
+        raise forms.ValidationError("Choose a date before 31 December 9999.")
+
+
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(
         required=False,
@@ -37,8 +46,18 @@ class AuditFilterForm(forms.Form):
     outcome = forms.ChoiceField(
         required=False, choices=[("", "Any outcome"), *AuditEntry.Outcome.choices]
     )
-    since = forms.DateField(required=False, label="From", widget=forms.DateInput({"type": "date"}))
-    until = forms.DateField(required=False, label="To", widget=forms.DateInput({"type": "date"}))
+    since = forms.DateField(
+        required=False,
+        label="From",
+        widget=forms.DateInput({"type": "date"}),
+        validators=[_before_the_last_day],
+    )
+    until = forms.DateField(
+        required=False,
+        label="To",
+        widget=forms.DateInput({"type": "date"}),
+        validators=[_before_the_last_day],
+    )
     request_id = forms.CharField(required=False, max_length=64, label="Request id")
     q = forms.CharField(required=False, max_length=200, label="Text")
 
@@ -52,6 +71,16 @@ class AuditFilterForm(forms.Form):
         if since and until and since > until:
             raise forms.ValidationError("The date range ends before it starts.")
         return data
+
+    def problems(self) -> list[str]:
+        """Each error as one line naming its field ("To: ..."), for answers without a form."""
+        if not self.is_bound or self.is_valid():
+            return []
+        found = []
+        for name, errors in self.errors.items():
+            label = self.fields[name].label if name in self.fields else None
+            found += [f"{label}: {error}" if label else error for error in errors]
+        return found
 
     def filters(self) -> AuditFilter:
         """The valid filters; an invalid field counts as empty (its error is shown)."""

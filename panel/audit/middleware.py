@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 
+from panel.audit import scrub
 from panel.audit.denials import unrecorded
 from panel.audit.record import _request
 
@@ -25,6 +26,7 @@ class AuditRequestMiddleware:
             return response
         finally:
             _request.reset(token)
+            scrub.forget()  # the keys this request decrypted
 
     def process_exception(self, request, exception):
         # The refusal's message, for the entry `unrecorded` writes; Django answers the 403.

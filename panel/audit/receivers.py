@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from axes.helpers import get_failure_limit
 from axes.signals import user_locked_out
+from celery.signals import task_postrun, task_prerun
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
+from panel.audit import scrub
 from panel.audit.models import AuditEntry, TeamSettings
 from panel.audit.record import account_event, personal_team, record, user_target
 
@@ -135,3 +137,10 @@ def record_settings(sender, instance, created, raw=False, **kwargs):
         before={name: before_all[name] for name in changed},
         after={name: getattr(instance, name) for name in changed},
     )
+
+
+@task_prerun.connect(dispatch_uid="panel_audit_task_keys_start")
+@task_postrun.connect(dispatch_uid="panel_audit_task_keys_end")
+def forget_keys(**kwargs):
+    """A Celery task, like a request, forgets the keys it decrypted (panel/audit/scrub.py)."""
+    scrub.forget()

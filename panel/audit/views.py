@@ -5,7 +5,7 @@ the retention setting. Everything is read through `request.team` (team_view): an
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -69,7 +69,15 @@ def audit_entry(request, entry_id: int):
 def audit_export(request, fmt: str):
     if fmt not in export.FORMATS:
         raise Http404("No such export format")
-    filters = AuditFilterForm(request.GET or None).filters()
+    form = AuditFilterForm(request.GET or None)
+    if problems := form.problems():
+        # The page shows an invalid filter next to its field and leaves it out; a download
+        # cannot, and the whole log is not what was asked for.
+        return HttpResponseBadRequest(
+            "The export was not made: " + " ".join(problems),
+            content_type="text/plain; charset=utf-8",
+        )
+    filters = form.filters()
     audit.record(
         "audit_exported",
         team=request.team,

@@ -43,6 +43,8 @@ from django.urls import reverse
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
+from panel.audit import scrub
+
 from .models import AlertDelivery, AlertTarget, Notice, Operation
 from .retry import backoff
 
@@ -91,7 +93,7 @@ def operation_ended(op: Operation) -> None:
             team_id=op.team_id,
             operation=op,
             level=level,
-            text=summary(op)[:500],
+            text=scrub.text(summary(op))[:500],
         )
     event = event_of(op)
     if event is None:

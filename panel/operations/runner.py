@@ -47,6 +47,7 @@ from django.utils import timezone
 
 from accounts.encryption import DecryptionError
 from accounts.models import ApiKey
+from panel.audit import scrub
 from panel.budget import tokens as budget
 from panel.servers.actions import ActionContext, ActionDenied, ActionError
 from panel.servers.actions.base import SERVERS, SNAPSHOTS, cache_for, explain, server_scopes
@@ -81,6 +82,8 @@ TASK_PATIENCE_SECONDS = 30.0
 MAX_INTERNAL_ERRORS = 5
 # Steps that may appear more than once in a timeline.
 REPEATABLE = frozenset({"retrying", "lost_answer", "retried", "waiting", "note", "cancelled"})
+# Fields of an operation that may hold text from Vultr's answers.
+SCRUBBED = frozenset({"error", "target_label", "result", "last_state"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,11 +155,17 @@ def save(
     now = timezone.now()
     new = []
     reached = list(op.reached)
+    # Texts may quote Vultr's answers: no key in use goes into the row (panel/audit/scrub.py).
+    detail = scrub.text(detail)
+    fields = {
+        name: scrub.value(value) if name in SCRUBBED else value for name, value in fields.items()
+    }
     for name, label in steps:
         if name in reached and name not in REPEATABLE:
             continue
         if name not in reached:
             reached.append(name)
+        label = scrub.text(label)
         new.append(OperationStep(operation=op, name=name, label=label[:255], detail=detail, at=now))
     if new:
         fields["reached"] = reached

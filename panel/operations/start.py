@@ -37,7 +37,9 @@ from panel.audit.models import AuditEntry, TeamSettings
 from panel.servers import actions
 from panel.servers.actions import ActionContext, ActionDenied, ActionError, NotFound
 from panel.servers.actions.base import (
+    SERVERS,
     Target,
+    cache_for,
     check_allowed,
     clean_params,
     order_options,
@@ -163,11 +165,21 @@ def send_now(op: Operation) -> Operation:
 
 
 def _server(ctx: ActionContext, server_id: str) -> Target:
-    """The server as a target, named by its label in the (cached) server list. A server not
-    in the list yet, or a Vultr that cannot be reached now, is no reason to refuse: the
+    """The server as a target, named by its label in the server list: `NotFound` before
+    anything is recorded or queued when the key's account has no such server (an id of
+    another account must not become an operation, whatever Vultr would answer later).
+
+    The cached list may predate a server created seconds ago: a miss is checked once more
+    against a fresh list. A Vultr that cannot be reached now is no reason to refuse: the
     request itself will tell."""
     try:
-        server = actions.get_server(ctx, server_id)
+        try:
+            server = actions.get_server(ctx, server_id)
+        except NotFound:
+            cache_for(ctx).invalidate([SERVERS])
+            server = actions.get_server(ctx, server_id)
+    except NotFound:
+        raise
     except ActionError:
         return server_target(ctx, server_id)
     return Target("server", server.id, server.label)

@@ -1,4 +1,5 @@
-"""Request ids (a sane incoming X-Request-ID is kept) and the client's address."""
+"""Request ids (a sane X-Request-ID is kept from a trusted proxy only), the client's address,
+and no caching of what a signed-in user is shown."""
 
 import re
 
@@ -18,10 +19,25 @@ def test_it_gives_each_request_an_id(client):
 
 
 @pytest.mark.django_db
-def test_it_keeps_the_id_a_proxy_assigned(client):
+def test_it_keeps_the_id_a_trusted_proxy_assigned(client, settings):
+    settings.PANEL_PROXY_COUNT = 1
+    settings.PANEL_PROXY_REQUEST_ID = True
     response = client.get("/accounts/login/", headers={"X-Request-ID": "edge-1234abcd"})
 
     assert response["X-Request-ID"] == "edge-1234abcd"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("behind_proxy", [False, True])
+def test_a_clients_own_request_id_is_replaced(client, settings, members, behind_proxy):
+    # Without a proxy that sets the id, a member could file their actions under the request
+    # id of someone else's (the audit page groups a request's entries by it).
+    settings.PANEL_PROXY_COUNT = 1 if behind_proxy else 0
+    client.force_login(members.operator)
+
+    response = client.get("/accounts/", headers={"X-Request-ID": "victims-request-0001"})
+
+    assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
 
 
 @pytest.mark.parametrize(
@@ -54,3 +70,22 @@ def test_client_ip_counts_the_proxies_from_the_right(settings, proxies, forwarde
     settings.PANEL_PROXY_COUNT = proxies
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
+
+
+def _no_store(response) -> bool:
+    directives = {part.strip() for part in response.get("Cache-Control", "").split(",")}
+    return {"no-store", "private"} <= directives
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    ["/t/{team}/audit/export.csv", "/t/{team}/operations/alerts/", "/t/{team}/", "/accounts/"],
+)
+def test_pages_of_a_signed_in_user_are_never_stored_by_a_cache(login_as, members, url):
+    # The alerts page shows webhook signing secrets; the export is the team's whole log.
+    url = url.format(team=members.team.slug)
+    response = login_as(members.owner).get(url)
+
+    assert response.status_code == 200, url
+    assert _no_store(response), response.get("Cache-Control")

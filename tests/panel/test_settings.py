@@ -47,6 +47,54 @@ def test_it_names_the_bad_variable(tmp_path, variable, value, message):
     assert message in result.stderr
 
 
+def test_a_request_id_from_a_proxy_needs_a_proxy(tmp_path):
+    result = start_django(tmp_path, PANEL_PROXY_REQUEST_ID="true")
+
+    assert result.returncode != 0
+    assert "PANEL_PROXY_REQUEST_ID=true needs BEHIND_TLS_PROXY=true" in result.stderr
+
+
+def test_the_data_folder_and_the_database_are_its_owners_alone(tmp_path):
+    # The SQLite file holds password hashes and django-otp's TOTP seeds.
+    result = start_django(tmp_path)
+    assert result.returncode == 0, result.stderr
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"],
+        cwd=BASE_DIR,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PANEL_DATA_DIR": str(tmp_path / "data"),
+            "DJANGO_SETTINGS_MODULE": "panel.settings",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert migrate.returncode == 0, migrate.stderr
+
+    data = tmp_path / "data"
+    assert data.stat().st_mode & 0o777 == 0o700
+    database = data / "panel.sqlite3"
+    assert database.stat().st_size > 0  # a real database, made by migrate in the file
+    assert database.stat().st_mode & 0o777 == 0o600
+    for path in data.iterdir():
+        assert path.stat().st_mode & 0o077 == 0, path
+
+
+def test_a_data_folder_made_looser_before_is_tightened(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    (data / "panel.sqlite3").touch(mode=0o644)
+    (data / "panel.sqlite3").chmod(0o644)
+
+    result = start_django(tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert data.stat().st_mode & 0o777 == 0o700
+    assert (data / "panel.sqlite3").stat().st_mode & 0o777 == 0o600
+
+
 def test_it_starts_with_no_configuration_and_keeps_its_generated_secret(tmp_path):
     first = start_django(tmp_path)
     secret_file = tmp_path / "data" / "secret_key"

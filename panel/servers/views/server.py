@@ -782,10 +782,11 @@ def _os_choices(page: ServerPage) -> tuple[list[tuple[str, str]], str]:
 @team_view(Perm.SUBSCRIPTIONS_VIEW)
 @vultr_page
 def server_settings(request, key_id, server_id):
-    page = server_page(request, key_id, server_id)
-    if not (page.may(Perm.SUBSCRIPTIONS) or page.may(Perm.PROVISIONING)):
+    # Refused before Vultr is asked anything (tests/security/test_authorization_matrix.py).
+    membership = request.membership
+    if not (membership.may(Perm.SUBSCRIPTIONS) or membership.may(Perm.PROVISIONING)):
         require(request, Perm.SUBSCRIPTIONS)
-    return _settings_tab(request, page)
+    return _settings_tab(request, server_page(request, key_id, server_id))
 
 
 @acts(actions.set_server_label)

@@ -43,6 +43,7 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import NewConnectionError
 
 from ..errors import ConnectionFailedError, RateLimitedError, VultrError, VultrTimeoutError
+from ..secrets import scrub
 
 logger = logging.getLogger("panel.vultr")
 
@@ -208,8 +209,9 @@ class HttpClient:
         )
 
     def redact(self, text: str) -> str:
-        """`text` with the API key replaced, for anything that may end up in an error or log."""
-        return text.replace(self._secret, REDACTED) if self._secret in text else text
+        """`text` without the API key (in any case, or 12 or more characters of it), for
+        anything that may end up in an error or log."""
+        return scrub(text, (self._secret,), REDACTED)
 
     def _transport_error(
         self, exc: requests.RequestException, method: str, path: str

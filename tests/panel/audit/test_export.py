@@ -101,3 +101,12 @@ def test_big_logs_are_read_in_chunks_one_query_each(members, write, django_asser
 def test_an_unknown_format_is_not_found(auditor, members):
     assert auditor.get(export_url(members, "xml")).status_code == 404
     assert not AuditEntry.objects.filter(action="audit_exported").exists()
+
+
+def test_an_invalid_filter_is_refused_with_its_error_not_ignored(auditor, members, chain):
+    response = auditor.get(export_url(members, "csv", "?outcome=denied&until=9999-12-31"))
+
+    assert response.status_code == 400
+    assert "To: Choose a date before 31 December 9999." in response.content.decode()
+    # Nothing was exported, so nothing is recorded as exported.
+    assert not AuditEntry.objects.filter(action="audit_exported").exists()

@@ -190,3 +190,13 @@ def test_the_nav_links_to_the_log_for_those_who_may_read_it(login_as, members):
 
     assert log_url(members) in login_as(members.auditor).get(home).content.decode()
     assert log_url(members) not in login_as(members.viewer).get(home).content.decode()
+
+
+@pytest.mark.parametrize("field", ["since", "until"])
+def test_a_date_at_the_end_of_the_calendar_is_a_form_error(auditor, members, chain, field):
+    # The day after 9999-12-31 does not exist: the range "until" is inclusive of its whole day.
+    response = auditor.get(log_url(members, **{field: "9999-12-31"}))
+
+    assert response.status_code == 200
+    assert "Choose a date before 31 December 9999." in response.content.decode()
+    assert shown(response) == [e.pk for e in reversed(chain)]

@@ -129,11 +129,11 @@ def test_a_webhook_gets_the_operation_and_the_servers_ip_retried_until_it_answer
     assert headers["X-Panel-Signature"] == f"sha256={expected}"
 
 
-def test_webhooks_give_up_after_their_last_attempt(op_ctx, members, loopback_allowed):
+def test_webhooks_give_up_after_their_last_attempt(op_ctx, server_id, members, loopback_allowed):
     receiver = Receiver(*[500] * notify.MAX_ATTEMPTS)
     try:
         AlertTarget.objects.create(team=members.team, channel="webhook", address=receiver.url)
-        op = start.start_reinstall_server(op_ctx, "1")
+        op = start.start_reinstall_server(op_ctx, server_id("web-01"))
         runner.fail(Operation.objects.get(pk=op.pk), "Vultr refused: no")
         delivery = AlertDelivery.objects.get()
         assert delivery.event == "failed"
@@ -155,13 +155,13 @@ def test_only_the_events_a_target_wants(op_ctx, drive, members):
 
 
 def test_a_webhook_into_the_panels_network_is_refused_when_delivered(
-    op_ctx, members, receiver, settings
+    op_ctx, server_id, members, receiver, settings
 ):
     settings.PANEL_WEBHOOK_ALLOW_PRIVATE = False
     any_port(settings)
     # Saved while allowed (or resolved elsewhere then); refused at delivery, nothing sent.
     AlertTarget.objects.create(team=members.team, channel="webhook", address=receiver.url)
-    op = start.start_reinstall_server(op_ctx, "1")
+    op = start.start_reinstall_server(op_ctx, server_id("web-01"))
     runner.fail(Operation.objects.get(pk=op.pk), "no")
     delivery = AlertDelivery.objects.get()
     assert notify.deliver(delivery.pk) is None
@@ -226,7 +226,9 @@ def test_only_web_ports_unless_configured(settings):
     notify.check_webhook_url("http://127.0.0.1:8080/")
 
 
-def test_a_webhook_goes_to_the_address_that_was_checked(op_ctx, members, settings, monkeypatch):
+def test_a_webhook_goes_to_the_address_that_was_checked(
+    op_ctx, server_id, members, settings, monkeypatch
+):
     """DNS rebinding: the name resolves to an allowed address when checked and to an inner one
     afterwards; the request must still go to the checked address, naming the host."""
     settings.PANEL_WEBHOOK_ALLOW_PRIVATE = False
@@ -254,7 +256,7 @@ def test_a_webhook_goes_to_the_address_that_was_checked(op_ctx, members, setting
         AlertTarget.objects.create(
             team=members.team, channel="webhook", address=f"http://hook.example:{checked.port}/h"
         )
-        op = start.start_reinstall_server(op_ctx, "1")
+        op = start.start_reinstall_server(op_ctx, server_id("web-01"))
         runner.fail(Operation.objects.get(pk=op.pk), "no")
         delivery = AlertDelivery.objects.get()
         assert notify.deliver(delivery.pk) is None
@@ -268,11 +270,13 @@ def test_a_webhook_goes_to_the_address_that_was_checked(op_ctx, members, setting
         inner.close()
 
 
-def test_a_refused_webhook_shows_its_status_never_its_body(op_ctx, members, loopback_allowed):
+def test_a_refused_webhook_shows_its_status_never_its_body(
+    op_ctx, server_id, members, loopback_allowed
+):
     receiver = Receiver(500, body=b"<h1>Internal admin</h1> db_password=hunter2")
     try:
         AlertTarget.objects.create(team=members.team, channel="webhook", address=receiver.url)
-        op = start.start_reinstall_server(op_ctx, "1")
+        op = start.start_reinstall_server(op_ctx, server_id("web-01"))
         runner.fail(Operation.objects.get(pk=op.pk), "no")
         delivery = AlertDelivery.objects.get()
         notify.deliver(delivery.pk)
