@@ -14,16 +14,15 @@ from panel.servers.models import ServerPassword
 from panel.vultr import Bandwidth, CreatedServer, OsChangeOption, Server, VultrClient
 from panel.vultr.domain import NewServer
 
+from . import catalog
 from .base import (
     ACCOUNT,
-    CATALOG,
     SERVERS,
     ActionContext,
     ActionError,
     Change,
     NotFound,
     Target,
-    cache_for,
     mutation,
     on_server,
     order_options,
@@ -65,7 +64,7 @@ def list_servers(ctx: ActionContext) -> list[Server]:
     def fetch(vultr: VultrClient) -> list[Server]:
         servers = _fetch_servers(vultr)
         # Once per fetch, not per read: every reader then shares the one cached list.
-        if any(server.location == server.region_id for server in servers):
+        if any(s.location == s.region_id or not s.cost_per_month for s in servers):
             servers = _with_catalog(ctx, servers)
         return servers
 
@@ -80,15 +79,15 @@ def list_servers(ctx: ActionContext) -> list[Server]:
 
 
 def _with_catalog(ctx: ActionContext, servers: list[Server]) -> list[Server]:
-    """v2 names a server's region only by its code ("ewr") and gives no monthly cost (v2
-    reference §3): the city and the plan's price come from the catalogue when the key's cache
-    has it (the deploy wizard and the catalogue page read it), so that pages show, search and
-    sort the same things for both versions. Never a request of its own: without the
-    catalogue, the code stays."""
-    store = cache_for(ctx)
-    cities = {region.id: region.name for region in store.peek(CATALOG, "regions") or ()}
-    prices = {plan.id: plan.price_per_month for plan in store.peek(CATALOG, "plans") or ()}
-    if not cities and not prices:
+    """v2 names a server's region only by its code ("ewr") and its plan only by its code, with
+    no monthly cost (v2 reference §3): the city and the plan's price come from the catalogue,
+    read through the key's cache (an hour fresh, shared with the deploy wizard and the
+    catalogue page), so that pages show, search and sort the same things for both versions.
+    If Vultr cannot give the catalogue now, the codes stay and the list is shown anyway."""
+    try:
+        cities = {region.id: region.name for region in catalog.regions(ctx)}
+        prices = {plan.id: plan.price_per_month for plan in catalog.plans(ctx)}
+    except ActionError:
         return servers
     found = []
     for server in servers:
