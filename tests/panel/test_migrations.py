@@ -78,9 +78,11 @@ def test_an_old_layout_database_keeps_its_rows():
     executor.migrate(latest)
 
     # The move creates and drops no table; the new tables are the snapshots' sources and the
-    # audit chains' counter and verification records (audit 0002).
+    # audit chains' counter and verification records (audit 0002), and the kept v2 root
+    # passwords (servers 0002).
     assert _tables() == before | {
         "servers_snapshotsource",
+        "servers_serverpassword",
         "audit_auditcounter",
         "audit_auditwitness",
     }

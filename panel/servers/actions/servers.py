@@ -4,7 +4,11 @@ change, destroy and create."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import logging
 
+from django.db import DatabaseError
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.permissions import Perm
@@ -14,16 +18,15 @@ from panel.servers.models import ServerPassword
 from panel.vultr import Bandwidth, CreatedServer, OsChangeOption, Server, VultrClient
 from panel.vultr.domain import NewServer
 
+from . import catalog
 from .base import (
     ACCOUNT,
-    CATALOG,
     SERVERS,
     ActionContext,
     ActionError,
     Change,
     NotFound,
     Target,
-    cache_for,
     mutation,
     on_server,
     order_options,
@@ -34,6 +37,8 @@ from .base import (
     server_scopes,
     server_target,
 )
+
+logger = logging.getLogger(__name__)
 
 # Bandwidth is counted per day; a minute is fresh enough for a chart.
 BANDWIDTH_SECONDS = 60
@@ -63,9 +68,11 @@ def list_servers(ctx: ActionContext) -> list[Server]:
     """Every server of the key's account (root passwords and console URLs blanked)."""
 
     def fetch(vultr: VultrClient) -> list[Server]:
+        asked = timezone.now()
         servers = _fetch_servers(vultr)
+        _forget_passwords_of_gone_servers(ctx, servers, asked)
         # Once per fetch, not per read: every reader then shares the one cached list.
-        if any(server.location == server.region_id for server in servers):
+        if any(s.location == s.region_id or not s.cost_per_month for s in servers):
             servers = _with_catalog(ctx, servers)
         return servers
 
@@ -79,16 +86,41 @@ def list_servers(ctx: ActionContext) -> list[Server]:
     )
 
 
+# A server just created may be missing from a list for a little while (v2 reference §8.2: even
+# GET /instances/{id} answers 404 at first), and a list asked for before the create answered
+# cannot hold it: only passwords kept well before the list was asked for are forgotten.
+PASSWORD_GRACE = datetime.timedelta(minutes=10)
+
+
+def _forget_passwords_of_gone_servers(
+    ctx: ActionContext, servers: list[Server], asked: datetime.datetime
+) -> None:
+    """A fresh, complete list no longer holds a server whose root password the panel kept:
+    it was destroyed (elsewhere, or the panel would have forgotten it then). Forget it."""
+    if ctx.api_key_id is None:
+        return
+    try:
+        ServerPassword.forget_all_but(
+            ctx.team,
+            ctx.api_key_id,
+            {server.id for server in servers},
+            kept_before=asked - PASSWORD_GRACE,
+        )
+    except DatabaseError:
+        # The list matters more; the next fresh list tries again.
+        logger.warning("Could not forget the root passwords of destroyed servers", exc_info=True)
+
+
 def _with_catalog(ctx: ActionContext, servers: list[Server]) -> list[Server]:
-    """v2 names a server's region only by its code ("ewr") and gives no monthly cost (v2
-    reference §3): the city and the plan's price come from the catalogue when the key's cache
-    has it (the deploy wizard and the catalogue page read it), so that pages show, search and
-    sort the same things for both versions. Never a request of its own: without the
-    catalogue, the code stays."""
-    store = cache_for(ctx)
-    cities = {region.id: region.name for region in store.peek(CATALOG, "regions") or ()}
-    prices = {plan.id: plan.price_per_month for plan in store.peek(CATALOG, "plans") or ()}
-    if not cities and not prices:
+    """v2 names a server's region only by its code ("ewr") and its plan only by its code, with
+    no monthly cost (v2 reference §3): the city and the plan's price come from the catalogue,
+    read through the key's cache (an hour fresh, shared with the deploy wizard and the
+    catalogue page), so that pages show, search and sort the same things for both versions.
+    If Vultr cannot give the catalogue now, the codes stay and the list is shown anyway."""
+    try:
+        cities = {region.id: region.name for region in catalog.regions(ctx)}
+        prices = {plan.id: plan.price_per_month for plan in catalog.plans(ctx)}
+    except ActionError:
         return servers
     found = []
     for server in servers:
@@ -168,6 +200,18 @@ def set_server_label(ctx: ActionContext, server_id: str, label: str) -> None:
 # -- destructive changes ---------------------------------------------------------------------
 
 
+def _outdate_password(ctx: ActionContext, server_id: str, done: str) -> None:
+    """After a change that gives the server a new root password (`done`: "reinstalled",
+    ...): the one kept from the create answer no longer opens it. v2 answers a reinstall, an
+    OS change and a restore with the instance but no `default_password` (v2 reference §2, the
+    field only in the create answer, §3), so there is no new one to keep: the old one is
+    forgotten, and the reveal says why."""
+    if ctx.api_key_id is not None:
+        when = timezone.now().strftime("%d %b %Y at %H:%M UTC")
+        because = f"{done} through the panel on {when}"
+        ServerPassword.outdate(ctx.team, ctx.api_key_id, server_id, because)
+
+
 @mutation(Perm.PROVISIONING)
 def reinstall_server(ctx: ActionContext, server_id: str, hostname: str | None = None) -> None:
     """Reinstalls the same OS: everything on the disk is lost; the IP addresses stay."""
@@ -179,6 +223,7 @@ def reinstall_server(ctx: ActionContext, server_id: str, hostname: str | None = 
         destructive=True,
         conflicts=True,
     )
+    _outdate_password(ctx, server_id, "reinstalled")
 
 
 @mutation(Perm.PROVISIONING)
@@ -192,6 +237,7 @@ def change_server_os(ctx: ActionContext, server_id: str, os_id: str) -> None:
         destructive=True,
         conflicts=True,
     )
+    _outdate_password(ctx, server_id, "given another operating system")
 
 
 @mutation(Perm.PROVISIONING)
@@ -307,6 +353,15 @@ def reveal_root_password(ctx: ActionContext, server_id: str) -> str:
         password = _fresh_server(vultr, server_id).default_password
         if not password and ctx.api_key_id is not None:
             password = ServerPassword.reveal(ctx.team, ctx.api_key_id, server_id) or ""
+        if not password and ctx.api_key_id is not None:
+            outdated = ServerPassword.outdated(ctx.team, ctx.api_key_id, server_id)
+            if outdated:
+                raise NotOffered(
+                    "The root password of this server is not available through the API: the "
+                    "panel kept the one Vultr gave when it created the server, but the server "
+                    f"was {outdated}, which gave it a new root password that Vultr's API "
+                    "does not give. The old one was forgotten."
+                )
         if not password:
             raise NotOffered(
                 "The root password of this server is not available through the API: Vultr "

@@ -23,6 +23,7 @@ from .base import (
     read,
     server_target,
 )
+from .servers import _outdate_password
 
 
 @query
@@ -101,3 +102,5 @@ def restore_snapshot(ctx: ActionContext, server_id: str, snapshot_id: str) -> No
         destructive=True,
         conflicts=True,
     )
+    # The disk, /etc/shadow with it, is the image's now (servers._outdate_password).
+    _outdate_password(ctx, server_id, "restored from a snapshot")

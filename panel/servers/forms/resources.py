@@ -66,6 +66,12 @@ class SnapshotForm(ActionForm):
 # -- SSH keys --------------------------------------------------------------------------------
 
 
+def key_material(line: str) -> tuple[str, ...]:
+    """The key itself (type and base64 blob) of an authorized_keys line, without the comment:
+    the same key pasted from two machines differs only there."""
+    return tuple(line.split()[:2])
+
+
 class SshKeyForm(ActionForm):
     """Adds a key; with `current` (an `SshKey`) it edits that key instead."""
 
@@ -80,16 +86,54 @@ class SshKeyForm(ActionForm):
         help_text="One line of an authorized_keys file: type, key and an optional comment.",
     )
 
-    def __init__(self, data=None, *, current=None, **kwargs):
+    # Shown (as a checkbox) only once the key text was found in the account already.
+    same_key_ok = forms.BooleanField(
+        required=False, label="Add it again anyway", widget=forms.HiddenInput
+    )
+
+    def __init__(self, data=None, *, current=None, existing=lambda: [], **kwargs):
+        """`existing()`: the account's keys (`SshKey`), to refuse a name already taken and to
+        warn about a key already there, asked only of a form that is otherwise valid;
+        `current`, the key edited, is not compared with itself."""
         if current is not None:
             kwargs.setdefault("initial", {"name": current.name, "ssh_key": current.ssh_key})
         super().__init__(data, **kwargs)
         self.current = current
+        self.existing = existing
         if current is not None:
             self.title, self.submit = "Rename or replace", "Save"
 
     def clean_ssh_key(self) -> str:
         return _authorized_keys_line(self.cleaned_data["ssh_key"])
+
+    def _compare_with_the_account(self, data: dict) -> None:
+        others = [k for k in self.existing() if self.current is None or k.id != self.current.id]
+        # Vultr takes the same name twice, and the deploy wizard then offers two keys that
+        # look alike; names are told apart regardless of case, as people read them.
+        name = data["name"].casefold()
+        for other in others:
+            if other.name.strip().casefold() == name:
+                self.add_error(
+                    "name",
+                    f"An SSH key named “{other.name}” is already in this account: "
+                    "choose another name (or edit that key).",
+                )
+                break
+        material = key_material(data["ssh_key"])
+        if data.get("same_key_ok") or (
+            self.current is not None and material == key_material(self.current.ssh_key)
+        ):
+            return  # allowed, or not a new key: only its name or comment changes
+        same = [k for k in others if key_material(k.ssh_key) == material]
+        if same:
+            # A warning, not a refusal: a key may be kept under two names on purpose.
+            self.fields["same_key_ok"].widget = forms.CheckboxInput()
+            names = ", ".join(f"“{k.name}”" for k in same)
+            self.add_error(
+                "ssh_key",
+                f"This public key is already in this account, as {names} (the same key, "
+                "whatever its comment). Tick “Add it again anyway” to store it once more.",
+            )
 
     def changes(self) -> dict[str, str]:
         """For an edit: only what differs from the key at Vultr (v1 takes either or both)."""
@@ -102,6 +146,8 @@ class SshKeyForm(ActionForm):
 
     def clean(self):
         data = super().clean()
+        if not self.errors:
+            self._compare_with_the_account(data)
         if self.current is not None and not self.errors and not self.changes():
             raise forms.ValidationError("Nothing changed: edit the name or the key first.")
         return data

@@ -48,6 +48,9 @@ class Resource:
     create: Callable[..., Any] | None = None
     args: Callable[[dict[str, Any]], tuple[Any, ...]] = lambda data: ()
     rows: Callable[[list[Any]], list[Any]] = list
+    # More arguments of the add form's class, read from the account when it is posted (the
+    # SSH keys already there, to refuse a name taken twice).
+    form_kwargs: Callable[[KeyPage], dict[str, Any]] = lambda page: {}
 
     def target(self, item: Any) -> Target:
         return Target(self.target_type, item.id, (self.label_of or self.name_of)(item))
@@ -226,7 +229,9 @@ def add_view(resource: Resource) -> Callable[..., HttpResponse]:
     @require_POST
     def view(request: HttpRequest, key_id: int) -> HttpResponse:
         page = key_page(request, key_id)
-        form = add_form(request.POST, action=page.url(f"{resource.url}_add"))
+        form = add_form(
+            request.POST, action=page.url(f"{resource.url}_add"), **resource.form_kwargs(page)
+        )
         return add(
             request,
             page,

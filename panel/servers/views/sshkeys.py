@@ -16,6 +16,7 @@ from panel.vultr import SshKey
 
 from . import resources
 from .common import (
+    KeyPage,
     acts,
     key_page,
     require_reason,
@@ -34,7 +35,17 @@ SSHKEYS = resources.Resource(
     create=actions.create_sshkey,
     args=lambda data: (data["name"], data["ssh_key"]),
     rows=lambda keys: [(k, describe(k)) for k in keys],
+    form_kwargs=lambda page: {"existing": lambda: _keys_in(page)},
 )
+
+
+def _keys_in(page: KeyPage) -> list[SshKey]:
+    """The account's keys (from the read cache), to compare a new name and key with; none
+    if Vultr cannot be asked now (Vultr itself then answers the add)."""
+    try:
+        return actions.list_sshkeys(page.ctx)
+    except actions.ActionError:
+        return []
 
 
 def describe(sshkey: SshKey) -> dict[str, str]:
@@ -69,6 +80,7 @@ def sshkey_edit(request, key_id, sshkey_id):
         request.POST if request.method == "POST" else None,
         action=page.url("sshkey_edit", sshkey_id=sshkey.id),
         current=sshkey,
+        existing=lambda: _keys_in(page),
         explanation="Servers installed earlier keep the key they got; the new text is "
         "installed on servers deployed from now on.",
     )

@@ -127,9 +127,10 @@ def test_it_rejects_members_without_the_permission(
         assert (entry.outcome, entry.actor) == ("denied", members.with_role(role))
     else:
         assert not vultr_entries().exists()
-    # Nothing was changed at Vultr (reads to draw the page are fine; POSTs are not).
+    # Nothing was changed at Vultr (reads to draw the page are fine; POSTs are not). A v2
+    # server list also reads the catalogue's regions and plans (for cities and prices).
     posts = [p for p in vultr.sim.stats()["by_path"] if "list" not in p]
-    assert vultr.sim.stats()["by_key"].get(vultr.key, 0) - before <= 2, posts
+    assert vultr.sim.stats()["by_key"].get(vultr.key, 0) - before <= 4, posts
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,9 @@ def list_url(members, stored_key):
 
 def _labels(response) -> list[str]:
     return re.findall(
-        r'<tr id="server-[\w-]+">.*?<a href="[^"]+">([^<]+)</a>', response.content.decode(), re.S
+        r'<tr id="server-[\w-]+">.*?<a [^>]*href="[^"]+"[^>]*>([^<]+)</a>',
+        response.content.decode(),
+        re.S,
     )
 
 
@@ -52,6 +54,25 @@ def test_it_searches_and_filters(members, login_as, list_url, query, expected):
     response = login_as(members.viewer).get(list_url, query)
 
     assert set(_labels(response)) == expected
+
+
+def test_it_shows_each_servers_city_and_monthly_cost(members, login_as, list_url, vultr):
+    # v2 instances name only the region and plan codes (v2 reference §3): with a v2 key the
+    # list reads the catalogue itself, with nothing else having read it first.
+    from tests.panel.helpers import Demo
+
+    server = Demo(vultr).server("mail")
+    city = server["location"]
+    response = login_as(members.viewer).get(list_url, {"q": "mail"})
+
+    row = re.search(r'<tr id="server-[\w-]+">.*?</tr>', response.content.decode(), re.S)
+    assert row is not None
+    assert f'<td data-label="Location">{city}</td>' in row.group()
+    assert f'<td data-label="Cost">${server["cost_per_month"]}/month</td>' in row.group()
+    # ... and finds servers by their city.
+    assert city.lower() not in "mail"
+    found = login_as(members.viewer).get(list_url, {"q": city.lower()}).content.decode()
+    assert 'title="mail">mail</a>' in found
 
 
 def test_it_searches_by_address(members, login_as, list_url, vultr):

@@ -145,6 +145,82 @@ def test_a_real_refusal_on_edit_is_shown_next_to_the_form(operator, url, demo, v
     assert demo.sshkeys() and "renamed" not in {k["name"] for k in demo.sshkeys().values()}
 
 
+# -- the same name or the same key twice ---------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["laptop", "Laptop "])
+def test_a_name_already_in_the_account_is_refused(operator, url, demo, name):
+    before = demo.sshkeys()
+
+    response = operator.post(url("sshkey_add"), {"name": name, "ssh_key": public_key()})
+
+    assert response.status_code == 200
+    page = _text(response)
+    assert "An SSH key named “laptop” is already in this account" in page
+    assert 'id="form-sshkey"' in page  # next to the form, with what was typed
+    assert demo.sshkeys() == before
+    assert not _entries().exists()
+
+
+def test_renaming_to_another_keys_name_is_refused(operator, url, demo):
+    laptop = demo.sshkey_id("laptop")
+    before = demo.sshkeys()
+
+    response = operator.post(
+        url("sshkey_edit", sshkey_id=laptop),
+        {"name": "ci-deploy", "ssh_key": demo.sshkey(laptop)["ssh_key"]},
+    )
+
+    assert "An SSH key named “ci-deploy” is already in this account" in _text(response)
+    assert demo.sshkeys() == before
+
+
+def test_a_key_already_in_the_account_is_warned_about_and_can_be_added_anyway(operator, url, demo):
+    laptop_text = demo.sshkey(demo.sshkey_id("laptop"))["ssh_key"]
+    same_key = " ".join([*laptop_text.split()[:2], "alice@other-machine"])
+    before = demo.sshkeys()
+
+    response = operator.post(url("sshkey_add"), {"name": "alice", "ssh_key": same_key})
+
+    page = _text(response)
+    assert "This public key is already in this account, as “laptop”" in page
+    assert 'type="checkbox" name="same_key_ok"' in page
+    assert demo.sshkeys() == before
+    assert not _entries().exists()
+
+    response = operator.post(
+        url("sshkey_add"), {"name": "alice", "ssh_key": same_key, "same_key_ok": "on"}
+    )
+
+    assert response.status_code == 302
+    assert demo.sshkey(demo.sshkey_id("alice"))["ssh_key"] == same_key
+
+
+def test_replacing_a_key_with_another_keys_text_is_warned_about(operator, url, demo):
+    laptop = demo.sshkey_id("laptop")
+    before = demo.sshkeys()
+    ci_text = demo.sshkey(demo.sshkey_id("ci-deploy"))["ssh_key"]
+
+    response = operator.post(
+        url("sshkey_edit", sshkey_id=laptop), {"name": "laptop", "ssh_key": ci_text}
+    )
+
+    assert "This public key is already in this account, as “ci-deploy”" in _text(response)
+    assert demo.sshkeys() == before
+
+
+def test_a_new_comment_on_the_same_key_is_no_duplicate(operator, url, demo):
+    laptop = demo.sshkey_id("laptop")
+    new_text = " ".join([*demo.sshkey(laptop)["ssh_key"].split()[:2], "alice@renamed"])
+
+    response = operator.post(
+        url("sshkey_edit", sshkey_id=laptop), {"name": "laptop", "ssh_key": new_text}
+    )
+
+    assert response.status_code == 302
+    assert demo.sshkey(laptop)["ssh_key"] == new_text
+
+
 # -- delete ----------------------------------------------------------------------------------
 
 
