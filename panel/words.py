@@ -28,6 +28,7 @@ ACTIONS: dict[str, str] = {
     "restore_backup": "Restore backup",
     "create_snapshot": "Take snapshot",
     "destroy_snapshot": "Delete snapshot",
+    "update_snapshot": "Change snapshot description",
     "create_ipv4": "Add IPv4 address",
     "destroy_ipv4": "Remove IPv4 address",
     "set_reverse_ipv4": "Set reverse DNS of an IPv4 address",

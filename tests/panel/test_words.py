@@ -136,7 +136,7 @@ def test_no_page_shows_the_api_words(members, login_as, stored_key, vultr, ctx_f
             runner.advance(operation_id)
     operation.refresh_from_db()
     assert not operation.is_active
-    notices = visible_text(owner.get(reverse("operations:notices")).content.decode())
+    notices = visible_text(owner.get(reverse("operations:notices", args=[slug])).content.decode())
     assert "Change operating system of web-01" in notices
     assert [leak for leak in leaks if leak.lower() in notices.lower()] == []
     entry = AuditEntry.objects.get(action="create_ipv4")

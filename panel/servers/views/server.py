@@ -742,7 +742,8 @@ def destroy_wait(page: ServerPage, now: datetime | None = None) -> dict[str, Any
         if server.date_created is None:
             return {}
         now = now or timezone.now()
-        possible = server.date_created + V1_DESTROY_MIN_AGE
+        # A date after the panel's now is a clock apart from Vultr's: never more than 5 minutes.
+        possible = min(server.date_created, now) + V1_DESTROY_MIN_AGE
         seconds = (possible - now).total_seconds()
         if seconds <= 0:
             return {}

@@ -547,8 +547,9 @@ def test_a_retry_after_a_failure_orders_only_the_servers_not_yet_ordered(wizard,
     before = set(demo.servers())
     wizard.up_to_review(quantity="3", label="db-{n}")
     # The first create goes through (a delay alone serves it), the second is refused.
-    vultr.sim.inject_fault(count=1, delay=0.01, path="/v1/server/create", key=vultr.key)
-    vultr.sim.inject_fault(count=1, status=503, path="/v1/server/create", key=vultr.key)
+    create = {"v1": "/v1/server/create", "v2": "/v2/instances", "method": "POST"}
+    inject_fault(vultr, {"delay": 0.01}, **create)
+    inject_fault(vultr, {"status": 503}, **create)
 
     failed = _text(wizard.create())
 
