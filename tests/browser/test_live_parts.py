@@ -62,7 +62,7 @@ def test_a_snapshot_row_follows_its_operation(sign_in, members, vultr, key_url, 
     page.get_by_role("button", name="Take a snapshot").click()
 
     row = page.locator("tr", has_text="live-parts")
-    expect(row).to_contain_text("pending", timeout=LONG)
+    expect(row).to_contain_text("being taken", timeout=LONG)
     expect(row).to_contain_text("0.0 GB")
 
     vultr.sim.advance(vultr.sim.config()["provisioning_seconds"] + 1)
@@ -81,7 +81,7 @@ def test_the_server_header_and_facts_follow_a_reinstall(
     page.goto(f"{key_url}/servers/{server_id}/")
     status = page.locator("dl.facts dt:text-is('Status') + dd")
     badge = page.locator(f"header.server-head #badge-{server_id}")
-    expect(status).to_contain_text(re.compile("locked|installingbooting"), timeout=LONG)
+    expect(status).to_contain_text(re.compile("locked|installing or booting"), timeout=LONG)
     expect(badge).not_to_have_text("running")
     # The worker's poll has seen it busy too (else it would wait out the settling time).
     _wait_for(lambda: Operation.objects.get(pk=op.pk).seen_busy, page)
@@ -89,7 +89,7 @@ def test_the_server_header_and_facts_follow_a_reinstall(
     vultr.sim.advance(vultr.sim.config()["provisioning_seconds"])
 
     expect(page.locator("#server-operations")).to_contain_text("Succeeded", timeout=LONG)
-    expect(status).to_contain_text("state ok", timeout=LONG)
+    expect(status).to_contain_text("ready", timeout=LONG)
     expect(badge).to_have_text("running")
     _nothing_polls(page)
 
@@ -165,9 +165,9 @@ def test_the_server_facts_follow_the_badge_after_a_reboot(
     page.get_by_role("button", name="Reboot").click()
     status = page.locator("dl.facts dt:text-is('Status') + dd")
     badge = page.locator(f"header.server-head #badge-{server_id}")
-    expect(status).to_contain_text("installingbooting", timeout=LONG)
+    expect(status).to_contain_text("installing or booting", timeout=LONG)
 
     vultr.sim.advance(vultr.sim.config()["provisioning_seconds"] / 6 + 1)
 
     expect(badge).to_have_text("running", timeout=LONG)
-    expect(status).to_contain_text("state ok", timeout=LONG)
+    expect(status).to_contain_text("ready", timeout=LONG)
