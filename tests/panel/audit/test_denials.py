@@ -25,12 +25,19 @@ def members_url(members) -> str:
     return reverse("accounts:members", kwargs={"team": members.team.slug})
 
 
+@pytest.fixture
+def one_minute(monkeypatch):
+    """Requests sent in a loop all fall in this minute, even when the clock turns during it."""
+    real, fixed = denials._window, denials._window()
+    monkeypatch.setattr(denials, "_window", lambda now=None: fixed if now is None else real(now))
+
+
 def later() -> int:
     """A window after every minute so far: flush() writes what was counted."""
     return denials._window() + 2
 
 
-def test_a_crawl_of_refused_pages_writes_one_entry_and_one_count(login_as, members):
+def test_a_crawl_of_refused_pages_writes_one_entry_and_one_count(login_as, members, one_minute):
     client = login_as(members.viewer)
     for _ in range(40):
         assert client.get(members_url(members)).status_code == 403
@@ -54,7 +61,9 @@ def test_a_crawl_of_refused_pages_writes_one_entry_and_one_count(login_as, membe
 
 
 @both_versions
-def test_refused_posts_to_an_action_are_counted_too(login_as, members, stored_key, vultr):
+def test_refused_posts_to_an_action_are_counted_too(
+    login_as, members, stored_key, vultr, one_minute
+):
     server = Demo(vultr).id("web-01")
     url = reverse("panel:server_destroy", args=[members.team.slug, stored_key.pk, server])
     client = login_as(members.viewer)
