@@ -142,7 +142,8 @@ V2_ONLY = {"panel:snapshot_edit"}
 # Pages whose GET is a form and whose POST needs what only a browser session holds.
 GET_ONLY = {
     # The order is signed into the wizard's own steps (a token per order); its refusal is the
-    # same gate as the wizard's (provisioning), whose GET is checked here.
+    # same gate as the wizard's (provisioning), whose GET is checked here; the order itself,
+    # signed for each refused actor, is refused in `test_a_refused_order_places_nothing`.
     "panel:deploy_create",
 }
 
@@ -309,3 +310,43 @@ def test_authorization(name, api_version, members, stored_key, vultr, ctx_for, l
         assert status < 500 and status not in (403, 404), (role, status)
         if status == 302:
             assert not response["Location"].startswith(LOGIN), (role, response["Location"])
+
+
+def test_a_refused_order_places_nothing(members, stored_key, vultr, login_as):
+    """`deploy_create` with the order a permitted member reviewed, signed for each refused
+    actor as the wizard would sign it for them: refused, nothing sent to Vultr, nothing
+    stored; then the permitted member's own order goes through (the payload works)."""
+    from django.core import signing
+
+    from tests.panel.servers.test_deploy import Wizard
+
+    kwargs = {"team": members.team.slug, "key_id": stored_key.pk}
+    urls = {
+        "deploy": reverse("panel:deploy", kwargs=kwargs),
+        "create": reverse("panel:deploy_create", kwargs=kwargs),
+    }
+    perm = getattr(team_patterns()["panel:deploy_create"].callback, "team_permission", None)
+    permitted = [r for r in ROLES if not refused_by(r, perm)][0]
+    wizard = Wizard(login_as(members.with_role(permitted)), urls)
+    wizard.up_to_review()
+
+    def salt(user) -> str:
+        return f"panel.deploy:{members.team.pk}:{stored_key.pk}:{user.pk}"
+
+    order = signing.loads(wizard.state, salt=salt(members.with_role(permitted)))
+    actors = {"outsider": members.outsider} | {
+        r: members.with_role(r) for r in ROLES if refused_by(r, perm)
+    }
+    assert len(actors) > 1
+    for actor, user in actors.items():
+        state, seen = database_state(), vultr_requests(vultr)
+        form = {"state": signing.dumps(order, salt=salt(user), compress=True)}
+        response = login_as(user).post(urls["create"], form)
+        assert response.status_code == (404 if actor == "outsider" else 403), actor
+        assert vultr_requests(vultr) == seen, f"{actor}'s refused order reached Vultr"
+        assert changed(state, database_state()) == [], f"{actor}'s refused order changed them"
+
+    state, seen = database_state(), vultr_requests(vultr)
+    response = wizard.create()
+    assert response.status_code < 400
+    assert "operations.Operation" in changed(state, database_state())
