@@ -45,6 +45,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import quick_mode  # noqa: E402
+from bench.common import start_simulator as start  # noqa: E402
 from panel.local_stack import child_env, free_port, start_redis, stop, wait_for_port  # noqa: E402
 
 KEY = "BENCH" + "0" * 31  # a v1 key has 36 upper-case letters and digits
@@ -63,19 +65,7 @@ print(f"{{team.slug}} {{key.pk}}")
 
 
 def start_simulator(servers: int) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "panel.simulator", "--port", "0", "--key", KEY,
-         "--servers", str(servers)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    line = proc.stdout.readline().strip()
-    prefix = "Vultr v1 simulator listening on "
-    if not line.startswith(prefix):
-        proc.kill()
-        raise RuntimeError(f"simulator did not start: {line!r}")
-    return proc, line.removeprefix(prefix)
+    return start("--key", KEY, "--servers", str(servers))
 
 
 # The requests that fetch the server list, per API version (v2 stats name the route).
@@ -220,13 +210,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--samples", type=int, default=200)
-    parser.add_argument(
-        "--quick", action="store_true", help="small figures for CI: proves the script runs"
-    )
-    if "--quick" in sys.argv[1:]:
-        parser.set_defaults(
-            servers=200, viewers=10, viewer_seconds=10.0, load_seconds=2.0, samples=30
-        )
+    quick_mode(parser, servers=200, viewers=10, viewer_seconds=10.0, load_seconds=2.0, samples=30)
     parser.add_argument("--api", choices=["v1", "v2"], default="v1")
     args = parser.parse_args()
 

@@ -32,23 +32,15 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import start_simulator as start  # noqa: E402
+
 KEY = "BENCHKEY"
 
 
 def start_simulator(*args: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "panel.simulator", "--port", "0", "--rate-limit", "0",
-         "--v2-rate-limit", "0", *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    line = proc.stdout.readline().strip()
-    prefix = "Vultr v1 simulator listening on "
-    if not line.startswith(prefix):
-        proc.kill()
-        raise RuntimeError(f"simulator did not start: {line!r}")
-    return proc, line.removeprefix(prefix)
+    return start("--rate-limit", "0", "--v2-rate-limit", "0", *args)
 
 
 def stop(proc: subprocess.Popen) -> None:
