@@ -30,7 +30,6 @@ import argparse
 import http.client
 import json
 import math
-import multiprocessing
 import random
 import statistics
 import subprocess
@@ -45,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import quick_mode  # noqa: E402
+from bench.common import in_processes, quick_mode  # noqa: E402
 from bench.common import start_simulator as start  # noqa: E402
 from panel.local_stack import child_env, free_port, start_redis, stop, wait_for_port  # noqa: E402
 
@@ -182,18 +181,7 @@ def _hammer(port: int, cookie: str, path: str, seconds: float, results) -> None:
 
 
 def rps(port: int, cookie: str, path: str, seconds: float, clients: int) -> float:
-    results: multiprocessing.Queue = multiprocessing.Queue()
-    procs = [
-        multiprocessing.Process(target=_hammer, args=(port, cookie, path, seconds, results))
-        for _ in range(clients)
-    ]
-    started = time.monotonic()
-    for proc in procs:
-        proc.start()
-    counts = [results.get(timeout=seconds + 120) for _ in procs]
-    elapsed = time.monotonic() - started
-    for proc in procs:
-        proc.join()
+    counts, elapsed = in_processes(_hammer, (port, cookie, path, seconds), clients, seconds + 120)
     errors = sum(c[1] for c in counts)
     if errors:
         raise RuntimeError(f"{errors} requests to {path} failed")

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import subprocess
 import sys
+import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +61,20 @@ def quick_mode(parser: argparse.ArgumentParser, **small: Any) -> None:
     )
     if "--quick" in sys.argv[1:]:
         parser.set_defaults(**small)
+
+
+def in_processes(
+    target: Callable[..., None], args: tuple, count: int, timeout: float
+) -> tuple[list[tuple[int, int]], float]:
+    """Runs `target(*args, results)` in `count` processes at once, each putting its (requests
+    done, errors) on `results`; returns those and the seconds from start to the last answer."""
+    results: multiprocessing.Queue = multiprocessing.Queue()
+    procs = [multiprocessing.Process(target=target, args=(*args, results)) for _ in range(count)]
+    started = time.monotonic()
+    for proc in procs:
+        proc.start()
+    counts = [results.get(timeout=timeout) for _ in procs]
+    elapsed = time.monotonic() - started
+    for proc in procs:
+        proc.join()
+    return counts, elapsed
