@@ -140,6 +140,15 @@ class V1Transport(BaseTransport):
         """A POST whose answer is an empty 200 (§1); the body is not looked at."""
         self._http.request("POST", PREFIX + action, data, check=_raise_for_status)
 
+    def _act_on_server(self, action: str, subid: str, **data: str) -> None:
+        """`_act` on one server; `subid` checked first."""
+        self._act(action, SUBID=numeric_id("subid", subid), **data)
+
+    def _server_items(self, action: str, parse_one: Callable[[Any], T], subid: str) -> list[T]:
+        """A list read for one server, answered as `{SUBID: [...]}` or a bare list (§5)."""
+        subid = numeric_id("subid", subid)
+        return self._get(action, _per_server(parse_one, subid), SUBID=subid)
+
     def _call(self, method: str, action: str, params: Params, parse: Callable[[Any], T]) -> T:
         path = PREFIX + action
         response = self._http.request(method, path, params, check=_raise_for_status)
@@ -188,28 +197,13 @@ class V1Transport(BaseTransport):
         return self._get("server/bandwidth", _bandwidth, SUBID=numeric_id("subid", subid))
 
     def server_list_ipv4(self, subid: str) -> list[Ipv4]:
-        subid = numeric_id("subid", subid)
-        return self._get(
-            "server/list_ipv4",
-            _per_server(_ipv4, subid),
-            SUBID=subid,
-        )
+        return self._server_items("server/list_ipv4", _ipv4, subid)
 
     def server_list_ipv6(self, subid: str) -> list[Ipv6]:
-        subid = numeric_id("subid", subid)
-        return self._get(
-            "server/list_ipv6",
-            _per_server(_ipv6, subid),
-            SUBID=subid,
-        )
+        return self._server_items("server/list_ipv6", _ipv6, subid)
 
     def server_reverse_list_ipv6(self, subid: str) -> list[ReverseDns]:
-        subid = numeric_id("subid", subid)
-        return self._get(
-            "server/reverse_list_ipv6",
-            _per_server(_reverse, subid),
-            SUBID=subid,
-        )
+        return self._server_items("server/reverse_list_ipv6", _reverse, subid)
 
     def server_os_change_list(self, subid: str) -> list[OsChangeOption]:
         return self._get(
@@ -281,24 +275,22 @@ class V1Transport(BaseTransport):
         return CreatedServer(self._post("server/create", _new_id("SUBID"), **data))
 
     def server_destroy(self, subid: str) -> None:
-        self._act("server/destroy", SUBID=numeric_id("subid", subid))
+        self._act_on_server("server/destroy", subid)
 
     def server_start(self, subid: str) -> None:
-        self._act("server/start", SUBID=numeric_id("subid", subid))
+        self._act_on_server("server/start", subid)
 
     def server_halt(self, subid: str) -> None:
-        self._act("server/halt", SUBID=numeric_id("subid", subid))
+        self._act_on_server("server/halt", subid)
 
     def server_reboot(self, subid: str) -> None:
-        self._act("server/reboot", SUBID=numeric_id("subid", subid))
+        self._act_on_server("server/reboot", subid)
 
     def server_reinstall(self, subid: str, hostname: str | None) -> None:
-        self._act(
-            "server/reinstall", SUBID=numeric_id("subid", subid), **present(hostname=hostname)
-        )
+        self._act_on_server("server/reinstall", subid, **present(hostname=hostname))
 
     def server_label_set(self, subid: str, label: str) -> None:
-        self._act("server/label_set", SUBID=numeric_id("subid", subid), label=label)
+        self._act_on_server("server/label_set", subid, label=label)
 
     def server_create_ipv4(self, subid: str, reboot: bool) -> str | None:
         # The docs promise an empty body; govultr expects {"ipv4": "..."} (§5). Accept both.
@@ -310,40 +302,28 @@ class V1Transport(BaseTransport):
         return self._parse(response, "POST", path, _new_ipv4)
 
     def server_destroy_ipv4(self, subid: str, ip: str) -> None:
-        self._act("server/destroy_ipv4", SUBID=numeric_id("subid", subid), ip=ip)
+        self._act_on_server("server/destroy_ipv4", subid, ip=ip)
 
     def server_os_change(self, subid: str, os_id: str) -> None:
-        self._act(
-            "server/os_change",
-            SUBID=numeric_id("subid", subid),
-            OSID=numeric_id("os_id", os_id),
-        )
+        self._act_on_server("server/os_change", subid, OSID=numeric_id("os_id", os_id))
 
     def server_restore_backup(self, subid: str, backup_id: str) -> None:
-        self._act(
-            "server/restore_backup",
-            SUBID=numeric_id("subid", subid),
-            BACKUPID=backup_id,
-        )
+        self._act_on_server("server/restore_backup", subid, BACKUPID=backup_id)
 
     def server_restore_snapshot(self, subid: str, snapshot_id: str) -> None:
-        self._act(
-            "server/restore_snapshot",
-            SUBID=numeric_id("subid", subid),
-            SNAPSHOTID=snapshot_id,
-        )
+        self._act_on_server("server/restore_snapshot", subid, SNAPSHOTID=snapshot_id)
 
     def server_reverse_default_ipv4(self, subid: str, ip: str) -> None:
-        self._act("server/reverse_default_ipv4", SUBID=numeric_id("subid", subid), ip=ip)
+        self._act_on_server("server/reverse_default_ipv4", subid, ip=ip)
 
     def server_reverse_set_ipv4(self, subid: str, ip: str, entry: str) -> None:
-        self._act("server/reverse_set_ipv4", SUBID=numeric_id("subid", subid), ip=ip, entry=entry)
+        self._act_on_server("server/reverse_set_ipv4", subid, ip=ip, entry=entry)
 
     def server_reverse_set_ipv6(self, subid: str, ip: str, entry: str) -> None:
-        self._act("server/reverse_set_ipv6", SUBID=numeric_id("subid", subid), ip=ip, entry=entry)
+        self._act_on_server("server/reverse_set_ipv6", subid, ip=ip, entry=entry)
 
     def server_reverse_delete_ipv6(self, subid: str, ip: str) -> None:
-        self._act("server/reverse_delete_ipv6", SUBID=numeric_id("subid", subid), ip=ip)
+        self._act_on_server("server/reverse_delete_ipv6", subid, ip=ip)
 
     def snapshot_create(self, subid: str, description: str | None) -> str:
         return self._post(
