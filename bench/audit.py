@@ -39,6 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import quick_mode  # noqa: E402
+
 TEAM_SLUG = "audit-bench"
 AUDITOR = "bench-auditor"
 ACTORS = 20
@@ -226,11 +228,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=25)
     parser.add_argument("--keep", action="store_true", help="Keep the bench team (PostgreSQL).")
     parser.add_argument("--export-child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument(
-        "--quick", action="store_true", help="small figures for CI: proves the script runs"
-    )
-    if "--quick" in sys.argv[1:]:
-        parser.set_defaults(entries=20_000, repeat=5)
+    quick_mode(parser, entries=20_000, repeat=5)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="audit-bench-") as data_dir:

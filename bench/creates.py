@@ -43,43 +43,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import control, quick_mode, vultr_get  # noqa: E402
+from bench.common import start_simulator as start  # noqa: E402
 from panel.local_stack import free_port, start_celery, start_redis, stop  # noqa: E402
 from panel.vultr.domain import NewServer  # noqa: E402
-
-PREFIX = "Vultr v1 simulator listening on "
 
 
 def start_simulator(key: str, rate: float, speed: float, provisioning: float, api: str = "v1"):
     limit = ["--rate-limit", str(rate)] if api == "v1" else ["--v2-rate-limit", str(rate)]
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "panel.simulator", "--port", "0", "--key", key,
-            *limit, "--speed", str(speed),
-            "--provisioning-seconds", str(provisioning),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    line = proc.stdout.readline().strip()
-    if not line.startswith(PREFIX):
-        proc.kill()
-        raise RuntimeError(f"simulator did not start: {line!r}")
-    return proc, line.removeprefix(PREFIX)
-
-
-def control(url: str, path: str, method: str = "GET") -> dict:
-    request = urllib.request.Request(
-        f"{url}/_sim/{path}", method=method, data=b"" if method == "POST" else None
+    return start(
+        "--key", key, *limit, "--speed", str(speed), "--provisioning-seconds", str(provisioning)
     )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.load(answer)
-
-
-def vultr_get(url: str, key: str, path: str) -> dict:
-    request = urllib.request.Request(f"{url}/v1/{path}", headers={"API-Key": key})
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        return json.load(answer) or {}
 
 
 def v2_labels(url: str, key: str) -> list[str]:
@@ -111,11 +85,7 @@ def main() -> None:
         "--poll", type=float, default=None, help="seconds between polls of a key (v1 5, v2 2)"
     )
     parser.add_argument("--timeout", type=float, default=600.0)
-    parser.add_argument(
-        "--quick", action="store_true", help="small figures for CI: proves the script runs"
-    )
-    if "--quick" in sys.argv[1:]:
-        parser.set_defaults(ops=10, timeout=120.0)
+    quick_mode(parser, ops=10, timeout=120.0)
     parser.add_argument("--api", choices=["v1", "v2"], default="v1")
     options = parser.parse_args()
     if options.rate is None:

@@ -30,7 +30,6 @@ import argparse
 import http.client
 import json
 import math
-import multiprocessing
 import random
 import statistics
 import subprocess
@@ -45,6 +44,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import in_processes, quick_mode  # noqa: E402
+from bench.common import start_simulator as start  # noqa: E402
 from panel.local_stack import child_env, free_port, start_redis, stop, wait_for_port  # noqa: E402
 
 KEY = "BENCH" + "0" * 31  # a v1 key has 36 upper-case letters and digits
@@ -63,19 +64,7 @@ print(f"{{team.slug}} {{key.pk}}")
 
 
 def start_simulator(servers: int) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "panel.simulator", "--port", "0", "--key", KEY,
-         "--servers", str(servers)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    line = proc.stdout.readline().strip()
-    prefix = "Vultr v1 simulator listening on "
-    if not line.startswith(prefix):
-        proc.kill()
-        raise RuntimeError(f"simulator did not start: {line!r}")
-    return proc, line.removeprefix(prefix)
+    return start("--key", KEY, "--servers", str(servers))
 
 
 # The requests that fetch the server list, per API version (v2 stats name the route).
@@ -192,18 +181,7 @@ def _hammer(port: int, cookie: str, path: str, seconds: float, results) -> None:
 
 
 def rps(port: int, cookie: str, path: str, seconds: float, clients: int) -> float:
-    results: multiprocessing.Queue = multiprocessing.Queue()
-    procs = [
-        multiprocessing.Process(target=_hammer, args=(port, cookie, path, seconds, results))
-        for _ in range(clients)
-    ]
-    started = time.monotonic()
-    for proc in procs:
-        proc.start()
-    counts = [results.get(timeout=seconds + 120) for _ in procs]
-    elapsed = time.monotonic() - started
-    for proc in procs:
-        proc.join()
+    counts, elapsed = in_processes(_hammer, (port, cookie, path, seconds), clients, seconds + 120)
     errors = sum(c[1] for c in counts)
     if errors:
         raise RuntimeError(f"{errors} requests to {path} failed")
@@ -220,13 +198,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--samples", type=int, default=200)
-    parser.add_argument(
-        "--quick", action="store_true", help="small figures for CI: proves the script runs"
-    )
-    if "--quick" in sys.argv[1:]:
-        parser.set_defaults(
-            servers=200, viewers=10, viewer_seconds=10.0, load_seconds=2.0, samples=30
-        )
+    quick_mode(parser, servers=200, viewers=10, viewer_seconds=10.0, load_seconds=2.0, samples=30)
     parser.add_argument("--api", choices=["v1", "v2"], default="v1")
     args = parser.parse_args()
 

@@ -34,18 +34,18 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import control, quick_mode, vultr_get  # noqa: E402
+from bench.common import start_simulator as start  # noqa: E402
 from panel.local_stack import stop  # noqa: E402
 from tests.fixtures.production import ProductionStack, temporary_workdir  # noqa: E402
 from tests.fixtures.web import WebClient  # noqa: E402
 
-PREFIX = "Vultr v1 simulator listening on "
 INTERVAL = 5  # PANEL_CACHE_SECONDS (its default): the list cache's lifetime, one tick
 USER, PASSWORD = "scale", "scale-bench-password-1234"
 
@@ -61,30 +61,10 @@ for i in range(int(sys.argv[2])):
 
 
 def start_simulator(key: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "panel.simulator", "--port", "0", "--key", key,
-         "--rate-limit", "2", "--speed", "10", "--provisioning-seconds", "60"],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True,
+    return start(
+        "--key", key, "--rate-limit", "2", "--speed", "10", "--provisioning-seconds", "60",
+        start_new_session=True,
     )  # fmt: skip
-    line = proc.stdout.readline().strip()
-    if not line.startswith(PREFIX):
-        proc.kill()
-        raise RuntimeError(f"simulator did not start: {line!r}")
-    return proc, line.removeprefix(PREFIX)
-
-
-def control(url: str, path: str, method: str = "GET") -> dict:
-    request = urllib.request.Request(
-        f"{url}/_sim/{path}", method=method, data=b"" if method == "POST" else None
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.load(answer)
-
-
-def vultr_get(url: str, key: str, path: str) -> dict:
-    request = urllib.request.Request(f"{url}/v1/{path}", headers={"API-Key": key})
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        return json.load(answer) or {}
 
 
 def list_calls(url: str) -> int:
@@ -223,11 +203,7 @@ def main() -> None:
     parser.add_argument("--viewers", type=int, default=50)
     parser.add_argument("--viewer-seconds", type=float, default=30.0)
     parser.add_argument("--timeout", type=float, default=900.0)
-    parser.add_argument(
-        "--quick", action="store_true", help="small figures for CI: proves the script runs"
-    )
-    if "--quick" in sys.argv[1:]:
-        parser.set_defaults(ops=10, entries=100, viewers=10, viewer_seconds=10.0)
+    quick_mode(parser, ops=10, entries=100, viewers=10, viewer_seconds=10.0)
     args = parser.parse_args()
 
     key = secrets.token_hex(18).upper()

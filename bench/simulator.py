@@ -32,23 +32,16 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import in_processes  # noqa: E402
+from bench.common import start_simulator as start  # noqa: E402
+
 KEY = "BENCHKEY"
 
 
 def start_simulator(*args: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "panel.simulator", "--port", "0", "--rate-limit", "0",
-         "--v2-rate-limit", "0", *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    line = proc.stdout.readline().strip()
-    prefix = "Vultr v1 simulator listening on "
-    if not line.startswith(prefix):
-        proc.kill()
-        raise RuntimeError(f"simulator did not start: {line!r}")
-    return proc, line.removeprefix(prefix)
+    return start("--rate-limit", "0", "--v2-rate-limit", "0", *args)
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -105,18 +98,7 @@ def list_rps(api: str, seconds: float, processes: int) -> dict[str, float]:
         first = json.loads(get(url, path))
         assert len(first if api == "v1" else first["instances"]) == 100
         port = urllib.parse.urlsplit(url).port
-        results: multiprocessing.Queue = multiprocessing.Queue()
-        workers = [
-            multiprocessing.Process(target=load, args=(port, path, seconds, results))
-            for _ in range(processes)
-        ]
-        started = time.monotonic()
-        for worker in workers:
-            worker.start()
-        counts = [results.get(timeout=seconds + 60) for _ in workers]
-        elapsed = time.monotonic() - started
-        for worker in workers:
-            worker.join()
+        counts, elapsed = in_processes(load, (port, path, seconds), processes, seconds + 60)
         # The simulator's own count, as a check on the load generator's.
         with urllib.request.urlopen(url + "/_sim/stats", timeout=10) as response:
             by_path = json.load(response)["by_path"]

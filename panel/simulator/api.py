@@ -270,24 +270,22 @@ def server_create(call: Call) -> Any:
     return {"SUBID": server.subid}
 
 
-@_endpoint("server/destroy", "POST")
-def server_destroy(call: Call) -> Any:
-    call.account.destroy_server(call.now, call.subid)
+def _server_change(account_method: str) -> Handler:
+    """An endpoint whose whole work is the account's `account_method` on the server, now."""
+
+    def handler(call: Call) -> Any:
+        getattr(call.account, account_method)(call.now, call.subid)
+
+    return handler
 
 
-@_endpoint("server/start", "POST")
-def server_start(call: Call) -> Any:
-    call.account.start(call.now, call.subid)
-
-
-@_endpoint("server/halt", "POST")
-def server_halt(call: Call) -> Any:
-    call.account.halt(call.now, call.subid)
-
-
-@_endpoint("server/reboot", "POST")
-def server_reboot(call: Call) -> Any:
-    call.account.reboot(call.now, call.subid)
+for _action, _account_method in (
+    ("destroy", "destroy_server"),
+    ("start", "start"),
+    ("halt", "halt"),
+    ("reboot", "reboot"),
+):
+    _endpoint(f"server/{_action}", "POST")(_server_change(_account_method))
 
 
 @_endpoint("server/reinstall", "POST")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from http.client import responses as reasons
 from typing import Any
@@ -327,15 +328,11 @@ class Simulator:
         stats_path = path if endpoint else _OTHER_PATH
 
         fault = self._faults.take(path, key, api="v1")
-        if fault is not None:
-            if fault.delay:
-                time.sleep(fault.delay)
-            if fault.drop:
-                self._record("v1", stats_path, caller, None)
-                return Response(0, drop=True)
-            if fault.status is not None:
-                self._record("v1", stats_path, caller, fault.status)
-                return text(fault.status, self._fault_body(fault))
+        faulted = self._faulted(
+            fault, "v1", stats_path, caller, lambda f: text(f.status, self._fault_body(f))
+        )
+        if faulted is not None:
+            return faulted
 
         rate_limited = created = False
         if endpoint is None:
@@ -365,6 +362,28 @@ class Simulator:
         )  # fmt: skip
         return response
 
+    def _faulted(
+        self,
+        fault: Fault | None,
+        api: str,
+        stats_path: str,
+        caller: str,
+        answer: Callable[[Fault], Response],
+    ) -> Response | None:
+        """What an injected `fault` makes of a request (recorded in the stats): after its
+        delay, a dropped connection or `answer(fault)`; None lets the request through."""
+        if fault is None:
+            return None
+        if fault.delay:
+            time.sleep(fault.delay)
+        if fault.drop:
+            self._record(api, stats_path, caller, None)
+            return Response(0, drop=True)
+        if fault.status is not None:
+            self._record(api, stats_path, caller, fault.status)
+            return answer(fault)
+        return None
+
     def _handle_v2(
         self, method: str, path: str, query: str, raw: bytes, authorization: str | None, client: str
     ) -> Response:
@@ -377,15 +396,9 @@ class Simulator:
         caller = key if account else (_BAD_KEY if key else _NO_KEY)
 
         fault = self._faults.take(path, key, method, template, "v2")
-        if fault is not None:
-            if fault.delay:
-                time.sleep(fault.delay)
-            if fault.drop:
-                self._record("v2", stats_path, caller, None)
-                return Response(0, drop=True)
-            if fault.status is not None:
-                self._record("v2", stats_path, caller, fault.status)
-                return self._v2_fault_response(fault)
+        faulted = self._faulted(fault, "v2", stats_path, caller, self._v2_fault_response)
+        if faulted is not None:
+            return faulted
 
         wait = self._v2_limiter.wait(f"ip:{client}")
         if wait:

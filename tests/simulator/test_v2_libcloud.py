@@ -30,6 +30,14 @@ def driver(account, key=None):
     return cls(key or account.key, secure=False, host="127.0.0.1", port=port)
 
 
+def create_node(lc, name: str, size_id: str, location_id: str, image_id: str, **extra):
+    """Orders a node the libcloud way: size, location and image objects from its own lists."""
+    size = next(s for s in lc.list_sizes() if s.id == size_id)
+    location = next(loc for loc in lc.list_locations() if loc.id == location_id)
+    image = next(i for i in lc.list_images() if i.id == image_id)
+    return lc.create_node(name, size, location, image=image, **extra)
+
+
 def settle(account):
     account.sim.advance(account.sim.config()["provisioning_seconds"] + 1)
 
@@ -68,10 +76,7 @@ def test_it_lists_sizes_locations_and_images(vultr_account):
 def test_it_creates_operates_and_destroys_a_node(vultr_empty_account):
     account = vultr_empty_account
     lc = driver(account)
-    size = next(s for s in lc.list_sizes() if s.id == "vc2-1c-2gb")
-    location = next(loc for loc in lc.list_locations() if loc.id == "ams")
-    image = next(i for i in lc.list_images() if i.id == "387")
-    node = lc.create_node("lc-node", size, location, image=image, ex_hostname="lc.example")
+    node = create_node(lc, "lc-node", "vc2-1c-2gb", "ams", "387", ex_hostname="lc.example")
     assert node.state == NodeState.PENDING
     assert node.extra["disk"] == 0 and node.public_ips[0] == "0.0.0.0"
 
@@ -124,10 +129,7 @@ def test_it_manages_key_pairs(vultr_empty_account):
 def test_it_manages_snapshots(vultr_empty_account):
     account = vultr_empty_account
     lc = driver(account)
-    size = next(s for s in lc.list_sizes() if s.id == "vc2-1c-1gb")
-    location = next(loc for loc in lc.list_locations() if loc.id == "ewr")
-    image = next(i for i in lc.list_images() if i.id == "387")
-    node = lc.create_node("snap-me", size, location, image=image)
+    node = create_node(lc, "snap-me", "vc2-1c-1gb", "ewr", "387")
     settle(account)
     snapshot = lc.ex_create_snapshot(node, description="before upgrade")
     assert snapshot.state == VolumeSnapshotState.CREATING

@@ -10,3 +10,9 @@ def api():
     refuses any other, and fails the test if a registered one was never asked."""
     with responses.RequestsMock() as mock:
         yield mock
+
+
+@pytest.fixture
+def sim(vultr_account):
+    """The simulator behind the test's account (its control API)."""
+    return vultr_account.sim

@@ -7,7 +7,6 @@ rate limit. Faults are injected for the test's own key, so they cannot hit anoth
 
 from __future__ import annotations
 
-import socket
 import time
 from decimal import Decimal
 
@@ -33,40 +32,22 @@ from panel.vultr import (
     VultrClient,
     VultrTimeoutError,
 )
-
-ED25519_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB26pKE1H+CWhdXzeqBOwCcyUUhKVgIrU3xWC0ra9GxJ me"
-UBUNTU_20 = "387"
-
-
-def connect(account, **options) -> VultrClient:
-    options.setdefault("timeout", (2.0, 5.0))
-    options.setdefault("sleep", lambda seconds: None)
-    return VultrClient(account.key, base_url=account.url, **options)
+from tests.vultr.simulated import (
+    ED25519_KEY,
+    UBUNTU_20,
+    by_label,
+    closed_port,
+    connect,
+    inject,
+    recorder,
+    settle,
+)
 
 
 @pytest.fixture
 def client(vultr_account):
     with connect(vultr_account) as client:
         yield client
-
-
-@pytest.fixture
-def sim(vultr_account):
-    return vultr_account.sim
-
-
-def by_label(client: VultrClient, label: str):
-    (server,) = client.server_list(label=label)
-    return server
-
-
-def settle(sim, fraction: float = 1.0) -> None:
-    """Moves the clock past (a fraction of) one provisioning period."""
-    sim.advance(sim.config()["provisioning_seconds"] * fraction + 1)
-
-
-def inject(account, **fault) -> None:
-    account.sim.inject_fault(key=account.key, **fault)
 
 
 # -- account and catalogue ------------------------------------------------------------------------
@@ -92,9 +73,10 @@ def test_account_and_catalogue(client):
     assert iso.filename.endswith(".iso") and iso.size_bytes > 0
 
 
-def test_empty_account_answers_empty_lists(vultr_empty_account):
-    # v1 sends `[]` for an empty map (reference §4).
-    client = connect(vultr_empty_account)
+@pytest.mark.parametrize("api_version", ["v1", "v2"])
+def test_empty_account_answers_empty_lists(vultr_empty_account, api_version):
+    # v1 sends `[]` for an empty map (reference §4); v2 an empty list.
+    client = connect(vultr_empty_account, api_version)
 
     assert client.server_list() == []
     assert client.snapshot_list() == []
@@ -102,7 +84,7 @@ def test_empty_account_answers_empty_lists(vultr_empty_account):
     assert client.sshkey_list() == []
     assert client.startupscript_list() == []
     assert client.iso_list() == []
-    assert client.account_info().pending_charges == Decimal("0.00")
+    assert client.account_info().pending_charges == Decimal("0")
 
 
 # -- servers --------------------------------------------------------------------------------------
@@ -352,8 +334,8 @@ def test_invalid_server_is_request_failed(client):
 
 
 def test_invalid_parameter_sends_nothing(vultr_account, client):
-    attempts = []
-    watched = connect(vultr_account, on_response=lambda *args: attempts.append(args))
+    attempts, hook = recorder()
+    watched = connect(vultr_account, on_response=hook)
 
     with pytest.raises(InvalidParameterError):
         watched.server_label_set(by_label(client, "web-01").id, "")
@@ -443,8 +425,8 @@ def test_dropped_connection(vultr_account, client):
     inject(vultr_account, drop=True, path="/v1/server/list")
     assert client.server_get(subid).id == subid
 
-    attempts = []
-    watched = connect(vultr_account, on_response=lambda *args: attempts.append(args))
+    attempts, hook = recorder()
+    watched = connect(vultr_account, on_response=hook)
     inject(vultr_account, drop=True, path="/v1/server/reboot")
     with pytest.raises(ConnectionFailedError) as caught:
         watched.server_reboot(subid)
@@ -452,17 +434,16 @@ def test_dropped_connection(vultr_account, client):
     assert [status for *_, status, _ in attempts] == [None]
 
 
-def test_connection_refused(vultr_account):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    attempts = []
+@pytest.mark.parametrize("api_version", ["v1", "v2"])
+def test_connection_refused(vultr_account, api_version):
+    attempts, hook = recorder()
     client = VultrClient(
         vultr_account.key,
-        base_url=f"http://127.0.0.1:{port}",
+        base_url=f"http://127.0.0.1:{closed_port()}",
+        api_version=api_version,
         max_retries=2,
         sleep=lambda seconds: None,
-        on_response=lambda *args: attempts.append(args),
+        on_response=hook,
     )
 
     with pytest.raises(ConnectionFailedError) as caught:

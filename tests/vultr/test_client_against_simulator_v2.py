@@ -14,7 +14,6 @@ import base64
 import dataclasses
 import ipaddress
 import re
-import socket
 import time
 import uuid
 from decimal import Decimal
@@ -44,24 +43,16 @@ from panel.vultr import (
 )
 from panel.vultr.transports import v2 as v2_transport
 from tests.fixtures.simulator import new_key
+from tests.vultr import simulated
+from tests.vultr.simulated import ED25519_KEY, UBUNTU_20, by_label, recorder, settle
 
-ED25519_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB26pKE1H+CWhdXzeqBOwCcyUUhKVgIrU3xWC0ra9GxJ me"
-UBUNTU_20 = "387"
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 LOCKED_TEXT = "Unable to destroy server: Unable to remove VM: Server is currently locked"
 MISSING = str(uuid.UUID(int=1, version=4))  # a well-formed id that names nothing
 
 
 def connect(account, **options) -> VultrClient:
-    options.setdefault("timeout", (2.0, 5.0))
-    options.setdefault("sleep", lambda seconds: None)
-    return VultrClient(account.key, base_url=account.url, api_version="v2", **options)
-
-
-def connect_v1(account) -> VultrClient:
-    return VultrClient(
-        account.key, base_url=account.url, timeout=(2.0, 5.0), sleep=lambda seconds: None
-    )
+    return simulated.connect(account, "v2", **options)
 
 
 @pytest.fixture
@@ -72,13 +63,8 @@ def client(vultr_account):
 
 @pytest.fixture
 def v1(vultr_account):
-    with connect_v1(vultr_account) as client:
+    with simulated.connect(vultr_account) as client:
         yield client
-
-
-@pytest.fixture
-def sim(vultr_account):
-    return vultr_account.sim
 
 
 @pytest.fixture
@@ -89,18 +75,8 @@ def restore_config(simulator):
     simulator.sim.configure(**original)
 
 
-def by_label(client: VultrClient, label: str):
-    (server,) = client.server_list(label=label)
-    return server
-
-
-def settle(sim, fraction: float = 1.0) -> None:
-    """Moves the clock past (a fraction of) one provisioning period."""
-    sim.advance(sim.config()["provisioning_seconds"] * fraction + 1)
-
-
 def inject(account, **fault) -> None:
-    account.sim.inject_fault(key=account.key, api="v2", **fault)
+    simulated.inject(account, api="v2", **fault)
 
 
 def ids(account, some_id: str, kind: str | None = None) -> dict:
@@ -114,11 +90,6 @@ def ids(account, some_id: str, kind: str | None = None) -> dict:
 def requests_of(account) -> int:
     """How many v2 requests this account's key has made so far."""
     return account.sim.stats("v2")["by_key"].get(account.key, 0)
-
-
-def recorder():
-    attempts = []
-    return attempts, lambda *args: attempts.append(args)
 
 
 # -- account and catalogue ------------------------------------------------------------------------
@@ -153,18 +124,6 @@ def test_account_and_catalogue(client, v1):
     (iso,) = client.iso_list()
     assert UUID.match(iso.id) and iso.filename.endswith(".iso") and iso.size_bytes > 0
     assert iso.status == "complete"
-
-
-def test_empty_account_answers_empty_lists(vultr_empty_account):
-    client = connect(vultr_empty_account)
-
-    assert client.server_list() == []
-    assert client.snapshot_list() == []
-    assert client.backup_list() == []
-    assert client.sshkey_list() == []
-    assert client.startupscript_list() == []
-    assert client.iso_list() == []
-    assert client.account_info().pending_charges == Decimal("0")
 
 
 # -- servers --------------------------------------------------------------------------------------
@@ -727,26 +686,6 @@ def test_read_timeout_is_retried_for_reads_not_for_create(vultr_account, client)
     assert len(client.server_list(label="slow")) == 1
 
 
-def test_connection_refused(vultr_account):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    attempts, hook = recorder()
-    client = VultrClient(
-        vultr_account.key,
-        base_url=f"http://127.0.0.1:{port}",
-        api_version="v2",
-        max_retries=2,
-        sleep=lambda seconds: None,
-        on_response=hook,
-    )
-
-    with pytest.raises(ConnectionFailedError) as caught:
-        client.account_info()
-
-    assert caught.value.retryable is True and len(attempts) == 3
-
-
 @pytest.mark.parametrize(
     ("status", "error_class"),
     [
@@ -813,7 +752,7 @@ def test_key_only_in_bearer_header_and_rate_limiter_per_attempt(vultr_account):
 
 def test_a_server_created_through_v2_is_seen_through_v1(vultr_empty_account):
     account = vultr_empty_account
-    client, v1 = connect(account), connect_v1(account)
+    client, v1 = connect(account), simulated.connect(account)
 
     subid = client.server_create("ewr", "vc2-1c-1gb", UBUNTU_20, label="both", tags=["web"])
 
@@ -848,7 +787,7 @@ def test_a_server_created_through_v2_is_seen_through_v1(vultr_empty_account):
 
 def test_a_server_created_through_v1_is_seen_through_v2(vultr_empty_account):
     account = vultr_empty_account
-    client, v1 = connect(account), connect_v1(account)
+    client, v1 = connect(account), simulated.connect(account)
 
     old_id = v1.server_create("7", "202", UBUNTU_20, label="from v1", tag="api", enable_ipv6=True)
 

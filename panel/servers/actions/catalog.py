@@ -7,45 +7,39 @@ account (reference §1), so they are cached per key like everything else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from accounts.permissions import Perm
 from panel.servers.cache import CATALOG_SECONDS
-from panel.vultr import Iso, OperatingSystem, Plan, Region
+from panel.vultr import Iso, OperatingSystem, Plan, Region, VultrClient
 
 from .base import CATALOG, ActionContext, query, read
+
+T = TypeVar("T")
 
 # Capacity comes and goes; the deploy wizard should not offer a plan that sold out an hour ago.
 AVAILABILITY_SECONDS = 60
 
 
+def _catalog(ctx: ActionContext, name: str, fetch: Callable[[VultrClient], T]) -> T:
+    """One of the catalogue's lists, cached per key for CATALOG_SECONDS."""
+    return read(ctx, Perm.SUBSCRIPTIONS_VIEW, CATALOG, name, fetch, seconds=CATALOG_SECONDS)
+
+
 @query
 def regions(ctx: ActionContext) -> list[Region]:
-    return read(
-        ctx,
-        Perm.SUBSCRIPTIONS_VIEW,
-        CATALOG,
-        "regions",
-        lambda v: v.regions_list(),
-        seconds=CATALOG_SECONDS,
-    )
+    return _catalog(ctx, "regions", lambda v: v.regions_list())
 
 
 @query
 def plans(ctx: ActionContext) -> list[Plan]:
-    return read(
-        ctx,
-        Perm.SUBSCRIPTIONS_VIEW,
-        CATALOG,
-        "plans",
-        lambda v: v.plans_list(),
-        seconds=CATALOG_SECONDS,
-    )
+    return _catalog(ctx, "plans", lambda v: v.plans_list())
 
 
 @query
 def operating_systems(ctx: ActionContext) -> list[OperatingSystem]:
-    return read(
-        ctx, Perm.SUBSCRIPTIONS_VIEW, CATALOG, "os", lambda v: v.os_list(), seconds=CATALOG_SECONDS
-    )
+    return _catalog(ctx, "os", lambda v: v.os_list())
 
 
 @query

@@ -163,6 +163,54 @@ def _answer(
     return form_again(request, form, lambda bound: tab(request, page, bound))
 
 
+def _tab_view(
+    tab: Callable[[HttpRequest, ServerPage], HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """The GET of a tab that anyone who sees servers may see."""
+
+    @team_view(Perm.SUBSCRIPTIONS_VIEW)
+    @vultr_page
+    def view(request, key_id, server_id):
+        return tab(request, server_page(request, key_id, server_id))
+
+    return view
+
+
+def _tab_post(
+    action: Callable[..., Any],
+    name: str,
+    form_class: type[ActionForm],
+    call: Callable[[ServerPage, actions.ActionContext, dict[str, Any]], Any],
+    *,
+    then: str,
+    said: Callable[[ServerPage, dict[str, Any], Any], str],
+    tab: Callable[[HttpRequest, ServerPage, Bound], HttpResponse],
+    form_kwargs: Callable[[HttpRequest, ServerPage], dict[str, Any]] = lambda request, page: {},
+) -> Callable[..., HttpResponse]:
+    """The POST view (URL name `name`) of one form in a tab, which does `action`: the form
+    bound to the POST, then `_answer` with `call(page, ctx, data)`; on success on to the tab
+    `then`, saying `said(page, data, what call returned)`."""
+
+    @acts(action)
+    @require_POST
+    @vultr_page
+    def view(request, key_id, server_id):
+        page = server_page(request, key_id, server_id)
+        form = form_class(request.POST, action=page.url(name), **form_kwargs(request, page))
+        return _answer(
+            request,
+            page,
+            form,
+            lambda ctx, data: call(page, ctx, data),
+            then=page.url(then),
+            said=lambda result: said(page, form.cleaned_data, result),
+            tab=tab,
+        )
+
+    view.__name__ = view.__qualname__ = name
+    return view
+
+
 # -- overview --------------------------------------------------------------------------------
 
 
@@ -228,10 +276,7 @@ def _ipv4_tab(request: HttpRequest, page: ServerPage, bound: Bound = None) -> Ht
     return _render_tab(request, page, "server_ipv4", "servers/server_ipv4.html", context)
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
-@vultr_page
-def server_ipv4(request, key_id, server_id):
-    return _ipv4_tab(request, server_page(request, key_id, server_id))
+server_ipv4 = _tab_view(_ipv4_tab)
 
 
 def _add_ipv4(ctx: actions.ActionContext, server_id: str, *, reboot: bool) -> str | None:
@@ -242,23 +287,16 @@ def _add_ipv4(ctx: actions.ActionContext, server_id: str, *, reboot: bool) -> st
     return actions.create_ipv4(ctx, server_id, reboot=False)
 
 
-@acts(actions.create_ipv4)
-@require_POST
-@vultr_page
-def server_ipv4_add(request, key_id, server_id):
-    page = server_page(request, key_id, server_id)
-    form = AddIpv4Form(
-        request.POST, action=page.url("server_ipv4_add"), server_label=page.confirm_text
-    )
-    return _answer(
-        request,
-        page,
-        form,
-        lambda ctx, data: _add_ipv4(ctx, page.server.id, reboot=data["reboot"]),
-        then=page.url("server_ipv4"),
-        said=lambda ip: f"Vultr added {ip or 'an IPv4 address'} to {page.confirm_text}.",
-        tab=_ipv4_tab,
-    )
+server_ipv4_add = _tab_post(
+    actions.create_ipv4,
+    "server_ipv4_add",
+    AddIpv4Form,
+    lambda page, ctx, data: _add_ipv4(ctx, page.server.id, reboot=data["reboot"]),
+    form_kwargs=lambda request, page: {"server_label": page.confirm_text},
+    then="server_ipv4",
+    said=lambda page, _, ip: f"Vultr added {ip or 'an IPv4 address'} to {page.confirm_text}.",
+    tab=_ipv4_tab,
+)
 
 
 def _address_form_page(
@@ -344,21 +382,15 @@ def server_ipv4_reverse(request, key_id, server_id):
     return render_both(form, reset_form())
 
 
-@acts(actions.default_reverse_ipv4)
-@require_POST
-@vultr_page
-def server_ipv4_reverse_default(request, key_id, server_id):
-    page = server_page(request, key_id, server_id)
-    form = DefaultReverseIpv4Form(request.POST, action=page.url("server_ipv4_reverse_default"))
-    return _answer(
-        request,
-        page,
-        form,
-        lambda ctx, data: actions.default_reverse_ipv4(ctx, page.server.id, data["ip"]),
-        then=page.url("server_ipv4"),
-        said=lambda _: f"The reverse DNS of {form.cleaned_data['ip']} is Vultr's default.",
-        tab=_ipv4_tab,
-    )
+server_ipv4_reverse_default = _tab_post(
+    actions.default_reverse_ipv4,
+    "server_ipv4_reverse_default",
+    DefaultReverseIpv4Form,
+    lambda page, ctx, data: actions.default_reverse_ipv4(ctx, page.server.id, data["ip"]),
+    then="server_ipv4",
+    said=lambda page, data, _: f"The reverse DNS of {data['ip']} is Vultr's default.",
+    tab=_ipv4_tab,
+)
 
 
 def _ipv6_tab(request: HttpRequest, page: ServerPage, bound: Bound = None) -> HttpResponse:
@@ -407,44 +439,30 @@ def _ipv6_tab(request: HttpRequest, page: ServerPage, bound: Bound = None) -> Ht
     return _render_tab(request, page, "server_ipv6", "servers/server_ipv6.html", context)
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
-@vultr_page
-def server_ipv6(request, key_id, server_id):
-    return _ipv6_tab(request, server_page(request, key_id, server_id))
+server_ipv6 = _tab_view(_ipv6_tab)
 
 
-@acts(actions.set_reverse_ipv6)
-@require_POST
-@vultr_page
-def server_ipv6_reverse(request, key_id, server_id):
-    page = server_page(request, key_id, server_id)
-    form = ReverseIpv6Form(request.POST, action=page.url("server_ipv6_reverse"))
-    return _answer(
-        request,
-        page,
-        form,
-        lambda ctx, data: actions.set_reverse_ipv6(ctx, page.server.id, data["ip"], data["entry"]),
-        then=page.url("server_ipv6"),
-        said=lambda _: f"The reverse DNS of {form.cleaned_data['ip']} is set.",
-        tab=_ipv6_tab,
-    )
+server_ipv6_reverse = _tab_post(
+    actions.set_reverse_ipv6,
+    "server_ipv6_reverse",
+    ReverseIpv6Form,
+    lambda page, ctx, data: actions.set_reverse_ipv6(
+        ctx, page.server.id, data["ip"], data["entry"]
+    ),
+    then="server_ipv6",
+    said=lambda page, data, _: f"The reverse DNS of {data['ip']} is set.",
+    tab=_ipv6_tab,
+)
 
-
-@acts(actions.delete_reverse_ipv6)
-@require_POST
-@vultr_page
-def server_ipv6_reverse_delete(request, key_id, server_id):
-    page = server_page(request, key_id, server_id)
-    form = DeleteReverseIpv6Form(request.POST, action=page.url("server_ipv6_reverse_delete"))
-    return _answer(
-        request,
-        page,
-        form,
-        lambda ctx, data: actions.delete_reverse_ipv6(ctx, page.server.id, data["ip"]),
-        then=page.url("server_ipv6"),
-        said=lambda _: f"The reverse DNS entry of {form.cleaned_data['ip']} is deleted.",
-        tab=_ipv6_tab,
-    )
+server_ipv6_reverse_delete = _tab_post(
+    actions.delete_reverse_ipv6,
+    "server_ipv6_reverse_delete",
+    DeleteReverseIpv6Form,
+    lambda page, ctx, data: actions.delete_reverse_ipv6(ctx, page.server.id, data["ip"]),
+    then="server_ipv6",
+    said=lambda page, data, _: f"The reverse DNS entry of {data['ip']} is deleted.",
+    tab=_ipv6_tab,
+)
 
 
 # -- bandwidth -------------------------------------------------------------------------------
@@ -556,29 +574,20 @@ def _images_tab(request: HttpRequest, page: ServerPage, bound: Bound = None) -> 
     return _render_tab(request, page, "server_images", "servers/server_images.html", context)
 
 
-@team_view(Perm.SUBSCRIPTIONS_VIEW)
-@vultr_page
-def server_images(request, key_id, server_id):
-    return _images_tab(request, server_page(request, key_id, server_id))
+server_images = _tab_view(_images_tab)
 
 
-@acts(actions.create_snapshot)
-@require_POST
-@vultr_page
-def server_snapshot(request, key_id, server_id):
-    page = server_page(request, key_id, server_id)
-    form = SnapshotForm(request.POST, action=page.url("server_snapshot"))
-    return _answer(
-        request,
-        page,
-        form,
-        lambda ctx, data: operations.start_create_snapshot(
-            ctx, page.server.id, data["description"], now=True
-        ).result.get("snapshot_id"),
-        then=page.url("server_images"),
-        said=lambda sid: f"Vultr is taking snapshot {sid} of {page.confirm_text}.",
-        tab=_images_tab,
-    )
+server_snapshot = _tab_post(
+    actions.create_snapshot,
+    "server_snapshot",
+    SnapshotForm,
+    lambda page, ctx, data: operations.start_create_snapshot(
+        ctx, page.server.id, data["description"], now=True
+    ).result.get("snapshot_id"),
+    then="server_images",
+    said=lambda page, _, sid: f"Vultr is taking snapshot {sid} of {page.confirm_text}.",
+    tab=_images_tab,
+)
 
 
 def _snapshot_name(page: ServerPage, snapshot_id: str) -> str | None:
@@ -790,46 +799,33 @@ def server_settings(request, key_id, server_id):
     return _settings_tab(request, server_page(request, key_id, server_id))
 
 
-@acts(actions.set_server_label)
-@require_POST
-@vultr_page
-def server_label(request, key_id, server_id):
-    page = server_page(request, key_id, server_id)
-    form = LabelForm(request.POST, action=page.url("server_label"))
-    return _answer(
-        request,
-        page,
-        form,
-        lambda ctx, data: actions.set_server_label(ctx, page.server.id, data["label"]),
-        then=page.url("server_settings"),
-        said=lambda _: f"The server is now called {form.cleaned_data['label']}.",
-        tab=_settings_tab,
-    )
+server_label = _tab_post(
+    actions.set_server_label,
+    "server_label",
+    LabelForm,
+    lambda page, ctx, data: actions.set_server_label(ctx, page.server.id, data["label"]),
+    then="server_settings",
+    said=lambda page, data, _: f"The server is now called {data['label']}.",
+    tab=_settings_tab,
+)
 
 
 def _confirmed(request: HttpRequest, page: ServerPage) -> dict[str, Any]:
     return {"expected": page.confirm_text, "require_reason": require_reason(request)}
 
 
-@acts(actions.reinstall_server)
-@require_POST
-@vultr_page
-def server_reinstall(request, key_id, server_id):
-    page = server_page(request, key_id, server_id)
-    form = ReinstallForm(
-        request.POST, action=page.url("server_reinstall"), **_confirmed(request, page)
-    )
-    return _answer(
-        request,
-        page,
-        form,
-        lambda ctx, data: operations.start_reinstall_server(
-            ctx, page.server.id, data["hostname"] or None, now=True
-        ),
-        then=page.url("server_detail"),
-        said=lambda _: f"{page.confirm_text} is being reinstalled.",
-        tab=_settings_tab,
-    )
+server_reinstall = _tab_post(
+    actions.reinstall_server,
+    "server_reinstall",
+    ReinstallForm,
+    lambda page, ctx, data: operations.start_reinstall_server(
+        ctx, page.server.id, data["hostname"] or None, now=True
+    ),
+    form_kwargs=_confirmed,
+    then="server_detail",
+    said=lambda page, _, __: f"{page.confirm_text} is being reinstalled.",
+    tab=_settings_tab,
+)
 
 
 @acts(actions.change_server_os)

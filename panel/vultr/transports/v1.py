@@ -16,8 +16,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
 from ..domain import (
@@ -60,7 +59,18 @@ from ..errors import (
 )
 from ..validation import numeric_id
 from . import Transport
-from .http import Connection, HttpClient, Params, RawResponse
+from .base import (
+    MAX_MESSAGE,
+    BaseTransport,
+    assigned_ip,
+    none_if_empty,
+    none_if_zero,
+    present,
+    to_decimal,
+    to_int,
+    utc,
+)
+from .http import Params, RawResponse
 
 T = TypeVar("T")
 
@@ -97,39 +107,19 @@ _ERRORS: dict[int, tuple[type[VultrError], str]] = {
     503: (RateLimitedError, "Rate limit reached - please try your request again later."),
 }
 
-# Vultr's error texts are one line; the cap keeps a proxy's HTML error page out of messages.
-_MAX_MESSAGE = 500
-
-# Ways a parser fails on an answer of the wrong shape. RecursionError: json.loads on deeply
-# nested input (it is no ValueError, so it would otherwise escape the library).
-_PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, ArithmeticError, RecursionError)
-
 _LEADING_INT = re.compile(r"\d+")
 
 
-class V1Transport:
+class V1Transport(BaseTransport):
     """Speaks API v1 over one `HttpClient`."""
 
     api_version = "v1"
 
-    def __init__(self, api_key: str, connection: Connection) -> None:
-        self._http = HttpClient(
-            connection,
-            # The header form; the old `?api_key=` query form would put the key in URLs and
-            # therefore in access logs (§1).
-            auth_headers={"API-Key": api_key},
-            secret=api_key,
-        )
-
-    @property
-    def base_url(self) -> str:
-        return self._http.base_url
-
-    def __repr__(self) -> str:
-        return f"V1Transport(base_url={self.base_url!r})"
-
-    def close(self) -> None:
-        self._http.close()
+    @staticmethod
+    def _auth_headers(api_key: str) -> dict[str, str]:
+        # The header form; the old `?api_key=` query form would put the key in URLs and
+        # therefore in access logs (§1).
+        return {"API-Key": api_key}
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -150,25 +140,19 @@ class V1Transport:
         """A POST whose answer is an empty 200 (§1); the body is not looked at."""
         self._http.request("POST", PREFIX + action, data, check=_raise_for_status)
 
+    def _act_on_server(self, action: str, subid: str, **data: str) -> None:
+        """`_act` on one server; `subid` checked first."""
+        self._act(action, SUBID=numeric_id("subid", subid), **data)
+
+    def _server_items(self, action: str, parse_one: Callable[[Any], T], subid: str) -> list[T]:
+        """A list read for one server, answered as `{SUBID: [...]}` or a bare list (§5)."""
+        subid = numeric_id("subid", subid)
+        return self._get(action, _per_server(parse_one, subid), SUBID=subid)
+
     def _call(self, method: str, action: str, params: Params, parse: Callable[[Any], T]) -> T:
         path = PREFIX + action
         response = self._http.request(method, path, params, check=_raise_for_status)
         return self._parse(response, method, path, parse)
-
-    def _parse(self, response: RawResponse, method: str, path: str, parse: Callable[[Any], T]) -> T:
-        """Parses a 200 answer; any surprise in its shape becomes `UnexpectedResponseError`."""
-        try:
-            return parse(response.json())
-        except _PARSE_ERRORS as exc:
-            # A RecursionError (json.loads on deeply nested input) says only its class: its
-            # text is Python's, not the answer's.
-            detail = exc.__class__.__name__ if isinstance(exc, RecursionError) else repr(exc)
-            raise UnexpectedResponseError(
-                self._http.redact(f"Unexpected answer to {method} {path}: {detail}"),
-                status=response.status,
-                method=method,
-                path=path,
-            ) from None
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -213,28 +197,13 @@ class V1Transport:
         return self._get("server/bandwidth", _bandwidth, SUBID=numeric_id("subid", subid))
 
     def server_list_ipv4(self, subid: str) -> list[Ipv4]:
-        subid = numeric_id("subid", subid)
-        return self._get(
-            "server/list_ipv4",
-            _per_server(_ipv4, subid),
-            SUBID=subid,
-        )
+        return self._server_items("server/list_ipv4", _ipv4, subid)
 
     def server_list_ipv6(self, subid: str) -> list[Ipv6]:
-        subid = numeric_id("subid", subid)
-        return self._get(
-            "server/list_ipv6",
-            _per_server(_ipv6, subid),
-            SUBID=subid,
-        )
+        return self._server_items("server/list_ipv6", _ipv6, subid)
 
     def server_reverse_list_ipv6(self, subid: str) -> list[ReverseDns]:
-        subid = numeric_id("subid", subid)
-        return self._get(
-            "server/reverse_list_ipv6",
-            _per_server(_reverse, subid),
-            SUBID=subid,
-        )
+        return self._server_items("server/reverse_list_ipv6", _reverse, subid)
 
     def server_os_change_list(self, subid: str) -> list[OsChangeOption]:
         return self._get(
@@ -306,24 +275,22 @@ class V1Transport:
         return CreatedServer(self._post("server/create", _new_id("SUBID"), **data))
 
     def server_destroy(self, subid: str) -> None:
-        self._act("server/destroy", SUBID=numeric_id("subid", subid))
+        self._act_on_server("server/destroy", subid)
 
     def server_start(self, subid: str) -> None:
-        self._act("server/start", SUBID=numeric_id("subid", subid))
+        self._act_on_server("server/start", subid)
 
     def server_halt(self, subid: str) -> None:
-        self._act("server/halt", SUBID=numeric_id("subid", subid))
+        self._act_on_server("server/halt", subid)
 
     def server_reboot(self, subid: str) -> None:
-        self._act("server/reboot", SUBID=numeric_id("subid", subid))
+        self._act_on_server("server/reboot", subid)
 
     def server_reinstall(self, subid: str, hostname: str | None) -> None:
-        self._act(
-            "server/reinstall", SUBID=numeric_id("subid", subid), **_present(hostname=hostname)
-        )
+        self._act_on_server("server/reinstall", subid, **present(hostname=hostname))
 
     def server_label_set(self, subid: str, label: str) -> None:
-        self._act("server/label_set", SUBID=numeric_id("subid", subid), label=label)
+        self._act_on_server("server/label_set", subid, label=label)
 
     def server_create_ipv4(self, subid: str, reboot: bool) -> str | None:
         # The docs promise an empty body; govultr expects {"ipv4": "..."} (§5). Accept both.
@@ -335,47 +302,35 @@ class V1Transport:
         return self._parse(response, "POST", path, _new_ipv4)
 
     def server_destroy_ipv4(self, subid: str, ip: str) -> None:
-        self._act("server/destroy_ipv4", SUBID=numeric_id("subid", subid), ip=ip)
+        self._act_on_server("server/destroy_ipv4", subid, ip=ip)
 
     def server_os_change(self, subid: str, os_id: str) -> None:
-        self._act(
-            "server/os_change",
-            SUBID=numeric_id("subid", subid),
-            OSID=numeric_id("os_id", os_id),
-        )
+        self._act_on_server("server/os_change", subid, OSID=numeric_id("os_id", os_id))
 
     def server_restore_backup(self, subid: str, backup_id: str) -> None:
-        self._act(
-            "server/restore_backup",
-            SUBID=numeric_id("subid", subid),
-            BACKUPID=backup_id,
-        )
+        self._act_on_server("server/restore_backup", subid, BACKUPID=backup_id)
 
     def server_restore_snapshot(self, subid: str, snapshot_id: str) -> None:
-        self._act(
-            "server/restore_snapshot",
-            SUBID=numeric_id("subid", subid),
-            SNAPSHOTID=snapshot_id,
-        )
+        self._act_on_server("server/restore_snapshot", subid, SNAPSHOTID=snapshot_id)
 
     def server_reverse_default_ipv4(self, subid: str, ip: str) -> None:
-        self._act("server/reverse_default_ipv4", SUBID=numeric_id("subid", subid), ip=ip)
+        self._act_on_server("server/reverse_default_ipv4", subid, ip=ip)
 
     def server_reverse_set_ipv4(self, subid: str, ip: str, entry: str) -> None:
-        self._act("server/reverse_set_ipv4", SUBID=numeric_id("subid", subid), ip=ip, entry=entry)
+        self._act_on_server("server/reverse_set_ipv4", subid, ip=ip, entry=entry)
 
     def server_reverse_set_ipv6(self, subid: str, ip: str, entry: str) -> None:
-        self._act("server/reverse_set_ipv6", SUBID=numeric_id("subid", subid), ip=ip, entry=entry)
+        self._act_on_server("server/reverse_set_ipv6", subid, ip=ip, entry=entry)
 
     def server_reverse_delete_ipv6(self, subid: str, ip: str) -> None:
-        self._act("server/reverse_delete_ipv6", SUBID=numeric_id("subid", subid), ip=ip)
+        self._act_on_server("server/reverse_delete_ipv6", subid, ip=ip)
 
     def snapshot_create(self, subid: str, description: str | None) -> str:
         return self._post(
             "snapshot/create",
             _new_id("SNAPSHOTID"),
             SUBID=numeric_id("subid", subid),
-            **_present(description=description),
+            **present(description=description),
         )
 
     def snapshot_destroy(self, snapshot_id: str) -> None:
@@ -389,7 +344,7 @@ class V1Transport:
         return self._post("sshkey/create", _new_id("SSHKEYID"), name=name, ssh_key=ssh_key)
 
     def sshkey_update(self, sshkey_id: str, name: str | None, ssh_key: str | None) -> None:
-        changes = _present(name=name, ssh_key=ssh_key)
+        changes = present(name=name, ssh_key=ssh_key)
         self._act("sshkey/update", SSHKEYID=sshkey_id, **changes)
 
     def sshkey_destroy(self, sshkey_id: str) -> None:
@@ -413,7 +368,7 @@ class V1Transport:
             raise InvalidParameterError(
                 "type", "API v1 cannot change a script's type: add a new script instead"
             )
-        changes = _present(name=name, script=script)
+        changes = present(name=name, script=script)
         self._act("startupscript/update", SCRIPTID=numeric_id("script_id", script_id), **changes)
 
     def startupscript_destroy(self, script_id: str) -> None:
@@ -434,7 +389,7 @@ def _raise_for_status(response: RawResponse, method: str, path: str) -> None:
         response.status, (UnexpectedResponseError, f"Unexpected HTTP status {response.status}")
     )
     # Vultr's own text is the message (§2); the seed's description only when it sent none.
-    message = response.body_text.strip()[:_MAX_MESSAGE] or description
+    message = response.body_text.strip()[:MAX_MESSAGE] or description
     if response.status == 500:
         retryable = method == "GET"
     else:
@@ -512,37 +467,10 @@ def _id_key(value: str) -> tuple[int, str]:
     return (len(value), value)
 
 
-def _none_if_empty(value: Any) -> str | None:
-    """v1 says "none" as `false`, `""` or `null` (§4)."""
-    if value is None or value is False or value == "":
-        return None
-    return str(value)
-
-
-def _none_if_zero(value: Any) -> str | None:
-    """APPID and FIREWALLGROUPID are "0" when unset (§4)."""
-    text = _none_if_empty(value)
-    return None if text == "0" else text
-
-
-def _int(value: Any) -> int:
-    """An int sent as a number or a string ("1024", "1.00"); missing means 0."""
-    if value is None or value == "":
-        return 0
-    return int(Decimal(str(value)))
-
-
 def _leading_int(value: Any) -> int:
     """The number in "1024 MB" or "Virtual 25 GB" (server ram and disk, §6)."""
     match = _LEADING_INT.search(str(value or ""))
     return int(match.group()) if match else 0
-
-
-def _decimal(value: Any) -> Decimal:
-    # Through str, so that a JSON float such as 0.026 keeps its printed digits.
-    if value is None or value == "":
-        return Decimal(0)
-    return Decimal(str(value))
 
 
 def _float(value: Any) -> float:
@@ -573,27 +501,20 @@ def _datetime(value: Any) -> datetime | None:
     """ "YYYY-MM-DD HH:MM:SS" in UTC without a zone (§4); `null` or "" means unknown."""
     if not value or str(value).startswith("0000-00-00"):
         return None
-    parsed = datetime.fromisoformat(str(value))
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return utc(str(value))
 
 
 def _optional_numeric_id(name: str, value: str | None) -> str | None:
     return None if value is None else numeric_id(name, value)
 
 
-def _present(**values: str | None) -> dict[str, str]:
-    return {name: value for name, value in values.items() if value is not None}
-
-
 def _account(body: Any) -> Account:
     data: Mapping[str, Any] = body or {}  # `[]` for an empty object (§4)
     return Account(
-        balance=_decimal(data.get("balance")),
-        pending_charges=_decimal(data.get("pending_charges")),
+        balance=to_decimal(data.get("balance")),
+        pending_charges=to_decimal(data.get("pending_charges")),
         last_payment_date=_datetime(data.get("last_payment_date")),
-        last_payment_amount=_decimal(data.get("last_payment_amount")),
+        last_payment_amount=to_decimal(data.get("last_payment_amount")),
     )
 
 
@@ -615,7 +536,7 @@ def _os_change_option(d: Mapping[str, Any]) -> OsChangeOption:
         arch=os.arch,
         family=os.family,
         windows=os.windows,
-        surcharge=_decimal(d.get("surcharge")),
+        surcharge=to_decimal(d.get("surcharge")),
     )
 
 
@@ -623,11 +544,11 @@ def _iso(d: Mapping[str, Any]) -> Iso:
     return Iso(
         id=str(d["ISOID"]),
         filename=str(d.get("filename", "")),
-        size_bytes=_int(d.get("size")),
+        size_bytes=to_int(d.get("size")),
         date_created=_datetime(d.get("date_created")),
-        md5sum=_none_if_empty(d.get("md5sum")),
-        sha512sum=_none_if_empty(d.get("sha512sum")),
-        status=_none_if_empty(d.get("status")),
+        md5sum=none_if_empty(d.get("md5sum")),
+        sha512sum=none_if_empty(d.get("sha512sum")),
+        status=none_if_empty(d.get("status")),
     )
 
 
@@ -635,11 +556,11 @@ def _plan(d: Mapping[str, Any]) -> Plan:
     return Plan(
         id=str(d["VPSPLANID"]),
         name=str(d.get("name", "")),
-        vcpu_count=_int(d.get("vcpu_count")),
-        ram_mb=_int(d.get("ram")),
-        disk_gb=_int(d.get("disk")),
-        bandwidth_tb=_decimal(d.get("bandwidth")),
-        price_per_month=_decimal(d.get("price_per_month")),
+        vcpu_count=to_int(d.get("vcpu_count")),
+        ram_mb=to_int(d.get("ram")),
+        disk_gb=to_int(d.get("disk")),
+        bandwidth_tb=to_decimal(d.get("bandwidth")),
+        price_per_month=to_decimal(d.get("price_per_month")),
         plan_type=str(d.get("plan_type", "")),
         available_locations=tuple(
             sorted((str(dcid) for dcid in d.get("available_locations") or ()), key=_id_key)
@@ -654,30 +575,23 @@ def _region(d: Mapping[str, Any]) -> Region:
         name=str(d.get("name", "")),
         country=str(d.get("country", "")),
         continent=str(d.get("continent", "")),
-        state=_none_if_empty(d.get("state")),
-        code=_none_if_empty(d.get("regioncode")),
+        state=none_if_empty(d.get("state")),
+        code=none_if_empty(d.get("regioncode")),
         ddos_protection=_bool(d.get("ddos_protection")),
         block_storage=_bool(d.get("block_storage")),
     )
 
 
-def _assigned_ip(value: Any) -> str | None:
-    # Until a new server has its address, main_ip and gateway_v4 may be "" or "0.0.0.0"; both
-    # mean "not assigned yet", which the domain says with None.
-    text = _none_if_empty(value)
-    return None if text == "0.0.0.0" else text
-
-
 def _v6_networks(d: Mapping[str, Any]) -> tuple[Ipv6Network, ...]:
     networks = d.get("v6_networks") or []
-    if not networks and _none_if_empty(d.get("v6_main_ip")):
+    if not networks and none_if_empty(d.get("v6_main_ip")):
         # Older answers have only the deprecated single fields (§4).
         networks = [d]
     return tuple(
         Ipv6Network(
             main_ip=str(n["v6_main_ip"]),
             network=str(n.get("v6_network", "")),
-            network_size=_int(n.get("v6_network_size")),
+            network_size=to_int(n.get("v6_network_size")),
         )
         for n in networks
     )
@@ -685,8 +599,8 @@ def _v6_networks(d: Mapping[str, Any]) -> tuple[Ipv6Network, ...]:
 
 def _server(d: Mapping[str, Any]) -> Server:
     auto_backups = _bool(d.get("auto_backups"))
-    tag = _none_if_empty(d.get("tag"))
-    v6_main_ip = _none_if_empty(d.get("v6_main_ip"))
+    tag = none_if_empty(d.get("tag"))
+    v6_main_ip = none_if_empty(d.get("v6_main_ip"))
     return Server(
         id=str(d["SUBID"]),
         label=str(d.get("label", "")),
@@ -698,22 +612,22 @@ def _server(d: Mapping[str, Any]) -> Server:
         plan_id=str(d.get("VPSPLANID", "")),
         os=str(d.get("os", "")),
         os_id=str(d.get("OSID", "")),
-        app_id=_none_if_zero(d.get("APPID")),
-        firewall_group_id=_none_if_zero(d.get("FIREWALLGROUPID")),
-        vcpu_count=_int(d.get("vcpu_count")),
+        app_id=none_if_zero(d.get("APPID")),
+        firewall_group_id=none_if_zero(d.get("FIREWALLGROUPID")),
+        vcpu_count=to_int(d.get("vcpu_count")),
         ram_mb=_leading_int(d.get("ram")),
         disk_gb=_leading_int(d.get("disk")),
-        main_ip=_assigned_ip(d.get("main_ip")),
-        netmask_v4=_none_if_empty(d.get("netmask_v4")),
-        gateway_v4=_assigned_ip(d.get("gateway_v4")),
+        main_ip=assigned_ip(d.get("main_ip")),
+        netmask_v4=none_if_empty(d.get("netmask_v4")),
+        gateway_v4=assigned_ip(d.get("gateway_v4")),
         v6_main_ip=v6_main_ip,
         v6_networks=_v6_networks(d),
-        internal_ip=_none_if_empty(d.get("internal_ip")),
+        internal_ip=none_if_empty(d.get("internal_ip")),
         date_created=_datetime(d.get("date_created")),
-        pending_charges=_decimal(d.get("pending_charges")),
-        cost_per_month=_decimal(d.get("cost_per_month")),
+        pending_charges=to_decimal(d.get("pending_charges")),
+        cost_per_month=to_decimal(d.get("cost_per_month")),
         current_bandwidth_gb=_float(d.get("current_bandwidth_gb")),
-        allowed_bandwidth_gb=_int(d.get("allowed_bandwidth_gb")),
+        allowed_bandwidth_gb=to_int(d.get("allowed_bandwidth_gb")),
         auto_backups=auto_backups,
         tags=(tag,) if tag else (),
         hostname=None,
@@ -723,15 +637,15 @@ def _server(d: Mapping[str, Any]) -> Server:
             if present
         ),
         default_password=str(d.get("default_password", "")),
-        kvm_url=_none_if_empty(d.get("kvm_url")),
+        kvm_url=none_if_empty(d.get("kvm_url")),
     )
 
 
 def _bandwidth(body: Any) -> Bandwidth:
     """Two lists of ["YYYY-MM-DD", "bytes"] pairs (§5), merged into one row per day."""
     data: Mapping[str, Any] = body or {}
-    incoming = {day: _int(count) for day, count in data.get("incoming_bytes") or ()}
-    outgoing = {day: _int(count) for day, count in data.get("outgoing_bytes") or ()}
+    incoming = {day: to_int(count) for day, count in data.get("incoming_bytes") or ()}
+    outgoing = {day: to_int(count) for day, count in data.get("outgoing_bytes") or ()}
     return Bandwidth(
         days=tuple(
             BandwidthDay(
@@ -748,10 +662,10 @@ def _ipv4(d: Mapping[str, Any]) -> Ipv4:
     return Ipv4(
         ip=str(d["ip"]),
         netmask=str(d.get("netmask", "")),
-        gateway=_none_if_empty(d.get("gateway")),
+        gateway=none_if_empty(d.get("gateway")),
         type=IpType(d.get("type") or ""),
-        reverse=_none_if_empty(d.get("reverse")),
-        mac_address=_none_if_empty(d.get("mac_address")),
+        reverse=none_if_empty(d.get("reverse")),
+        mac_address=none_if_empty(d.get("mac_address")),
     )
 
 
@@ -759,7 +673,7 @@ def _ipv6(d: Mapping[str, Any]) -> Ipv6:
     return Ipv6(
         ip=str(d["ip"]),
         network=str(d.get("network", "")),
-        network_size=_int(d.get("network_size")),
+        network_size=to_int(d.get("network_size")),
         type=IpType(d.get("type") or ""),
     )
 
@@ -769,18 +683,18 @@ def _reverse(d: Mapping[str, Any]) -> ReverseDns:
 
 
 def _new_ipv4(body: Any) -> str | None:
-    return _none_if_empty(body.get("ipv4")) if isinstance(body, dict) else None
+    return none_if_empty(body.get("ipv4")) if isinstance(body, dict) else None
 
 
 def _snapshot(d: Mapping[str, Any]) -> Snapshot:
     return Snapshot(
         id=str(d["SNAPSHOTID"]),
         description=str(d.get("description") or ""),
-        size_bytes=_int(d.get("size")),
+        size_bytes=to_int(d.get("size")),
         status=ImageStatus(d.get("status") or ""),
         date_created=_datetime(d.get("date_created")),
-        os_id=_none_if_empty(d.get("OSID")),
-        app_id=_none_if_zero(d.get("APPID")),
+        os_id=none_if_empty(d.get("OSID")),
+        app_id=none_if_zero(d.get("APPID")),
     )
 
 
@@ -788,7 +702,7 @@ def _backup(d: Mapping[str, Any]) -> Backup:
     return Backup(
         id=str(d["BACKUPID"]),
         description=str(d.get("description") or ""),
-        size_bytes=_int(d.get("size")),
+        size_bytes=to_int(d.get("size")),
         status=ImageStatus(d.get("status") or ""),
         date_created=_datetime(d.get("date_created")),
     )

@@ -24,7 +24,6 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
@@ -69,7 +68,18 @@ from ..errors import (
 )
 from ..validation import numeric_id, uuid_id
 from . import Transport
-from .http import Check, Connection, HttpClient, Params, RawResponse
+from .base import (
+    MAX_MESSAGE,
+    BaseTransport,
+    assigned_ip,
+    none_if_empty,
+    none_if_zero,
+    present,
+    to_decimal,
+    to_int,
+    utc,
+)
+from .http import Check, Params, RawResponse
 
 T = TypeVar("T")
 
@@ -100,43 +110,16 @@ _ERRORS: dict[int, tuple[type[VultrError], str]] = {
 # The text of v2's 500 for a destroy or power action while a server is being built (§1.3).
 LOCKED_TEXT = "server is currently locked"
 
-# Vultr's error texts are one line; the cap keeps a proxy's error page out of messages.
-_MAX_MESSAGE = 500
 
-# Ways a parser fails on an answer of the wrong shape. RecursionError: json.loads on deeply
-# nested input.
-_PARSE_ERRORS = (
-    ValueError,
-    TypeError,
-    KeyError,
-    AttributeError,
-    ArithmeticError,
-    RecursionError,
-)
-
-
-class V2Transport:
+class V2Transport(BaseTransport):
     """Speaks API v2 over one `HttpClient`."""
 
     api_version = "v2"
 
-    def __init__(self, api_key: str, connection: Connection) -> None:
-        self._http = HttpClient(
-            connection,
-            # v2 knows only this form: no API-Key header, no ?api_key= (§1.1).
-            auth_headers={"Authorization": f"Bearer {api_key}"},
-            secret=api_key,
-        )
-
-    @property
-    def base_url(self) -> str:
-        return self._http.base_url
-
-    def __repr__(self) -> str:
-        return f"V2Transport(base_url={self.base_url!r})"
-
-    def close(self) -> None:
-        self._http.close()
+    @staticmethod
+    def _auth_headers(api_key: str) -> dict[str, str]:
+        # v2 knows only this form: no API-Key header, no ?api_key= (§1.1).
+        return {"Authorization": f"Bearer {api_key}"}
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -176,7 +159,7 @@ class V2Transport:
         body: Mapping[str, Any] | None = None,
     ) -> T:
         response = self._send(method, path, expected, query=query, body=body)
-        return self._parse(response, method, path, parse)
+        return self._parse(response, method, PREFIX + path, parse)
 
     def _get(self, path: str, parse: Callable[[Any], T], query: Params | None = None) -> T:
         return self._call("GET", path, 200, parse, query=query)
@@ -212,20 +195,6 @@ class V2Transport:
                     path=PREFIX + path,
                 )
             seen.add(cursor)
-
-    def _parse(self, response: RawResponse, method: str, path: str, parse: Callable[[Any], T]) -> T:
-        """Parses a successful answer; any surprise in its shape becomes
-        `UnexpectedResponseError`."""
-        try:
-            return parse(response.json())
-        except _PARSE_ERRORS as exc:
-            detail = exc.__class__.__name__ if isinstance(exc, RecursionError) else repr(exc)
-            raise UnexpectedResponseError(
-                self._http.redact(f"Unexpected answer to {method} {PREFIX}{path}: {detail}"),
-                status=response.status,
-                method=method,
-                path=PREFIX + path,
-            ) from None
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -263,7 +232,7 @@ class V2Transport:
             # a NotFoundError, as v1's "Invalid server." is a RequestFailedError.
             servers = [self._get(f"instances/{_id('subid', subid)}", _one("instance", _server))]
         else:
-            query = _present(tag=tag, label=label, main_ip=main_ip)
+            query = present(tag=tag, label=label, main_ip=main_ip)
             servers = self._list("instances", "instances", _server, query)
         # Filtered here too: `tag` is deprecated on the wire (§2), and v1 matched exactly.
         return [
@@ -398,7 +367,7 @@ class V2Transport:
             "POST",
             f"instances/{_id('subid', subid)}/reinstall",
             202,
-            body=_present(hostname=hostname),
+            body=present(hostname=hostname),
         )
 
     def server_label_set(self, subid: str, label: str) -> None:
@@ -466,7 +435,7 @@ class V2Transport:
         self._send("DELETE", f"instances/{_id('subid', subid)}/ipv6/reverse/{_expanded(ip)}", 204)
 
     def snapshot_create(self, subid: str, description: str | None) -> str:
-        body = {"instance_id": _id("subid", subid), **_present(description=description)}
+        body = {"instance_id": _id("subid", subid), **present(description=description)}
         return self._call(
             "POST", "snapshots", 201, lambda b: _id_of(_object(b, "snapshot")), body=body
         )
@@ -493,7 +462,7 @@ class V2Transport:
             "PATCH",
             f"ssh-keys/{_id('sshkey_id', sshkey_id)}",
             204,
-            body=_present(name=name, ssh_key=ssh_key),
+            body=present(name=name, ssh_key=ssh_key),
         )
 
     def sshkey_destroy(self, sshkey_id: str) -> None:
@@ -516,7 +485,7 @@ class V2Transport:
             "PATCH",
             f"startup-scripts/{_id('script_id', script_id)}",
             204,
-            body=_present(
+            body=present(
                 name=name,
                 script=None if script is None else _b64(script),
                 type=None if type is None else type.value,
@@ -587,11 +556,11 @@ def _error_text(body_text: str) -> str:
         body = json.loads(text)
     except (ValueError, RecursionError):
         # Not JSON: show it if it reads like a sentence, not markup or broken JSON.
-        return text[:_MAX_MESSAGE] if text[0].isalnum() else ""
+        return text[:MAX_MESSAGE] if text[0].isalnum() else ""
     if isinstance(body, dict):
         error = body.get("error")
         if isinstance(error, str) and error.strip():
-            return error.strip()[:_MAX_MESSAGE]
+            return error.strip()[:MAX_MESSAGE]
     return ""
 
 
@@ -619,10 +588,6 @@ def _retry_after(value: str | None) -> float | None:
 
 def _id(name: str, value: str) -> str:
     return uuid_id(name, value)
-
-
-def _present(**values: str | None) -> dict[str, str]:
-    return {name: value for name, value in values.items() if value is not None}
 
 
 def _b64(text: str) -> str:
@@ -685,37 +650,6 @@ def _str(d: Mapping[str, Any], key: str) -> str:
     return "" if value is None else str(value)
 
 
-def _none_if_empty(value: Any) -> str | None:
-    if value is None or value == "" or value is False:
-        return None
-    return str(value)
-
-
-def _none_if_zero(value: Any) -> str | None:
-    """app_id and os_id are 0 when unset (§3)."""
-    text = _none_if_empty(value)
-    return None if text == "0" else text
-
-
-def _assigned_ip(value: Any) -> str | None:
-    # A new server shows main_ip and gateway_v4 "0.0.0.0" until it has an address (§3).
-    text = _none_if_empty(value)
-    return None if text == "0.0.0.0" else text
-
-
-def _int(value: Any) -> int:
-    if value is None or value == "":
-        return 0
-    return int(Decimal(str(value)))
-
-
-def _decimal(value: Any) -> Decimal:
-    # Through str, so that a JSON float such as 0.026 keeps its printed digits.
-    if value is None or value == "":
-        return Decimal(0)
-    return Decimal(str(value))
-
-
 def _strings(value: Any) -> tuple[str, ...]:
     if not value:
         return ()
@@ -728,18 +662,15 @@ def _datetime(value: Any) -> datetime | None:
     """ISO 8601 with an offset ("2021-09-01T13:25:48+00:00", §1.6), as UTC."""
     if not value:
         return None
-    parsed = datetime.fromisoformat(str(value))
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return utc(str(value))
 
 
 def _account(d: Mapping[str, Any]) -> Account:
     return Account(
-        balance=_decimal(d.get("balance")),
-        pending_charges=_decimal(d.get("pending_charges")),
+        balance=to_decimal(d.get("balance")),
+        pending_charges=to_decimal(d.get("pending_charges")),
         last_payment_date=_datetime(d.get("last_payment_date")),
-        last_payment_amount=_decimal(d.get("last_payment_amount")),
+        last_payment_amount=to_decimal(d.get("last_payment_amount")),
     )
 
 
@@ -767,7 +698,7 @@ def _os_upgrades(body: Any) -> list[OsChangeOption]:
                 arch=os.arch,
                 family=os.family,
                 windows=os.windows,
-                surcharge=_decimal(d.get("surcharge")),
+                surcharge=to_decimal(d.get("surcharge")),
             )
         )
     return options
@@ -777,11 +708,11 @@ def _iso(d: Mapping[str, Any]) -> Iso:
     return Iso(
         id=_id_of(d),
         filename=_str(d, "filename"),
-        size_bytes=_int(d.get("size")),
+        size_bytes=to_int(d.get("size")),
         date_created=_datetime(d.get("date_created")),
-        md5sum=_none_if_empty(d.get("md5sum")),
-        sha512sum=_none_if_empty(d.get("sha512sum")),
-        status=_none_if_empty(d.get("status")),
+        md5sum=none_if_empty(d.get("md5sum")),
+        sha512sum=none_if_empty(d.get("sha512sum")),
+        status=none_if_empty(d.get("status")),
     )
 
 
@@ -791,12 +722,12 @@ def _plan(d: Mapping[str, Any]) -> Plan:
         id=plan_id,
         # v2 plans have no name; the code ("vc2-1c-1gb") is what Vultr's own tools show.
         name=plan_id,
-        vcpu_count=_int(d.get("vcpu_count")),
-        ram_mb=_int(d.get("ram")),
-        disk_gb=_int(d.get("disk")),
+        vcpu_count=to_int(d.get("vcpu_count")),
+        ram_mb=to_int(d.get("ram")),
+        disk_gb=to_int(d.get("disk")),
         # GB in v2 (1024 for a plan v1 listed with "1.00" TB).
-        bandwidth_tb=_decimal(d.get("bandwidth")) / 1024,
-        price_per_month=_decimal(d.get("monthly_cost")),
+        bandwidth_tb=to_decimal(d.get("bandwidth")) / 1024,
+        price_per_month=to_decimal(d.get("monthly_cost")),
         plan_type=_str(d, "type"),
         available_locations=tuple(sorted(_strings(d.get("locations")))),
     )
@@ -824,17 +755,17 @@ def _v6_networks(d: Mapping[str, Any]) -> tuple[Ipv6Network, ...]:
         Ipv6Network(
             main_ip=str(n["main_ip"]),
             network=_str(n, "network"),
-            network_size=_int(n.get("network_size")),
+            network_size=to_int(n.get("network_size")),
         )
         for n in d.get("v6_networks") or ()
         if isinstance(n, Mapping) and n.get("main_ip")
     ]
-    if not networks and _none_if_empty(d.get("v6_main_ip")):
+    if not networks and none_if_empty(d.get("v6_main_ip")):
         networks = [
             Ipv6Network(
                 main_ip=str(d["v6_main_ip"]),
                 network=_str(d, "v6_network"),
-                network_size=_int(d.get("v6_network_size")),
+                network_size=to_int(d.get("v6_network_size")),
             )
         ]
     return tuple(networks)
@@ -859,30 +790,30 @@ def _server(d: Mapping[str, Any]) -> Server:
         plan_id=_str(d, "plan"),
         os=_str(d, "os"),
         os_id=_str(d, "os_id"),
-        app_id=_none_if_zero(d.get("app_id")),
-        firewall_group_id=_none_if_zero(d.get("firewall_group_id")),
-        vcpu_count=_int(d.get("vcpu_count")),
-        ram_mb=_int(d.get("ram")),
-        disk_gb=_int(d.get("disk")),
-        main_ip=_assigned_ip(d.get("main_ip")),
-        netmask_v4=_none_if_empty(d.get("netmask_v4")),
-        gateway_v4=_assigned_ip(d.get("gateway_v4")),
-        v6_main_ip=_none_if_empty(d.get("v6_main_ip")),
+        app_id=none_if_zero(d.get("app_id")),
+        firewall_group_id=none_if_zero(d.get("firewall_group_id")),
+        vcpu_count=to_int(d.get("vcpu_count")),
+        ram_mb=to_int(d.get("ram")),
+        disk_gb=to_int(d.get("disk")),
+        main_ip=assigned_ip(d.get("main_ip")),
+        netmask_v4=none_if_empty(d.get("netmask_v4")),
+        gateway_v4=assigned_ip(d.get("gateway_v4")),
+        v6_main_ip=none_if_empty(d.get("v6_main_ip")),
         v6_networks=_v6_networks(d),
-        internal_ip=_none_if_empty(d.get("internal_ip")),
+        internal_ip=none_if_empty(d.get("internal_ip")),
         date_created=_datetime(d.get("date_created")),
-        pending_charges=_decimal(d.get("pending_charges")),
+        pending_charges=to_decimal(d.get("pending_charges")),
         # Not part of a v2 instance: the plan's monthly_cost is.
-        cost_per_month=_decimal(d.get("cost_per_month")),
+        cost_per_month=to_decimal(d.get("cost_per_month")),
         current_bandwidth_gb=0.0,
-        allowed_bandwidth_gb=_int(d.get("allowed_bandwidth")),
+        allowed_bandwidth_gb=to_int(d.get("allowed_bandwidth")),
         auto_backups="auto_backups" in features,
         tags=_strings(tags),
-        hostname=_none_if_empty(d.get("hostname")),
+        hostname=none_if_empty(d.get("hostname")),
         features=features,
         # Only the answer to a create has it (§3).
         default_password=_str(d, "default_password"),
-        kvm_url=_none_if_empty(d.get("kvm")),
+        kvm_url=none_if_empty(d.get("kvm")),
     )
 
 
@@ -893,8 +824,8 @@ def _bandwidth(body: Any) -> Bandwidth:
         days=tuple(
             BandwidthDay(
                 day=date.fromisoformat(day),
-                incoming_bytes=_int((days[day] or {}).get("incoming_bytes")),
-                outgoing_bytes=_int((days[day] or {}).get("outgoing_bytes")),
+                incoming_bytes=to_int((days[day] or {}).get("incoming_bytes")),
+                outgoing_bytes=to_int((days[day] or {}).get("outgoing_bytes")),
             )
             for day in sorted(days)
         )
@@ -905,10 +836,10 @@ def _ipv4(d: Mapping[str, Any]) -> Ipv4:
     return Ipv4(
         ip=str(d["ip"]),
         netmask=_str(d, "netmask"),
-        gateway=_none_if_empty(d.get("gateway")),
+        gateway=none_if_empty(d.get("gateway")),
         type=IpType(d.get("type") or ""),
-        reverse=_none_if_empty(d.get("reverse")),
-        mac_address=_none_if_empty(d.get("mac_address")),
+        reverse=none_if_empty(d.get("reverse")),
+        mac_address=none_if_empty(d.get("mac_address")),
     )
 
 
@@ -916,7 +847,7 @@ def _ipv6(d: Mapping[str, Any]) -> Ipv6:
     return Ipv6(
         ip=str(d["ip"]),
         network=_str(d, "network"),
-        network_size=_int(d.get("network_size")),
+        network_size=to_int(d.get("network_size")),
         type=IpType(d.get("type") or ""),
     )
 
@@ -927,18 +858,18 @@ def _reverse(d: Mapping[str, Any]) -> ReverseDns:
 
 def _new_ipv4(body: Any) -> str | None:
     ipv4 = body.get("ipv4") if isinstance(body, Mapping) else None
-    return _none_if_empty(ipv4.get("ip")) if isinstance(ipv4, Mapping) else None
+    return none_if_empty(ipv4.get("ip")) if isinstance(ipv4, Mapping) else None
 
 
 def _snapshot(d: Mapping[str, Any]) -> Snapshot:
     return Snapshot(
         id=_id_of(d),
         description=_str(d, "description"),
-        size_bytes=_int(d.get("size")),
+        size_bytes=to_int(d.get("size")),
         status=ImageStatus(d.get("status") or ""),
         date_created=_datetime(d.get("date_created")),
-        os_id=_none_if_zero(d.get("os_id")),
-        app_id=_none_if_zero(d.get("app_id")),
+        os_id=none_if_zero(d.get("os_id")),
+        app_id=none_if_zero(d.get("app_id")),
     )
 
 
@@ -946,7 +877,7 @@ def _backup(d: Mapping[str, Any]) -> Backup:
     return Backup(
         id=_id_of(d),
         description=_str(d, "description"),
-        size_bytes=_int(d.get("size")),
+        size_bytes=to_int(d.get("size")),
         status=ImageStatus(d.get("status") or ""),
         date_created=_datetime(d.get("date_created")),
     )

@@ -29,6 +29,13 @@ def url(members, stored_key):
 
 
 @pytest.fixture
+def urls(url):
+    """The deploy wizard's pages (test_deploy.py and test_deploy_v2.py); other modules here
+    define `urls` of their own."""
+    return {"deploy": url("deploy"), "create": url("deploy_create")}
+
+
+@pytest.fixture
 def server_url(url, demo):
     """server_url(name, label="web-01", **kwargs): a page of the demo server with that label."""
 

@@ -22,6 +22,8 @@ VIEWS = [
     ("panel:server_list", "get", Perm.SUBSCRIPTIONS_VIEW, ("key",)),
     ("panel:server_badges", "get", Perm.SUBSCRIPTIONS_VIEW, ("key",)),
     ("panel:server_bulk", "post", Perm.SUBSCRIPTIONS, ("key",)),
+    ("panel:catalog", "get", Perm.SUBSCRIPTIONS_VIEW, ("key",)),
+    ("panel:vultr_account", "get", Perm.BILLING, ("key",)),
     ("panel:server_detail", "get", Perm.SUBSCRIPTIONS_VIEW, ("key", "server")),
     ("panel:server_power", "post", Perm.SUBSCRIPTIONS, ("key", "server", "reboot")),
     ("panel:server_ipv4", "get", Perm.SUBSCRIPTIONS_VIEW, ("key", "server")),

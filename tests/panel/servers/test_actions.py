@@ -36,12 +36,66 @@ def _server(label: str) -> Callable[[Demo], dict[str, Any]]:
     return lambda d: {"id": d.id(label)}
 
 
+def _on_server(
+    perm: Perm, label: str, action: Callable[..., Any], *args: Any, field: str, becomes: Any
+) -> Case:
+    """`action(ctx, id, *args)` on the server `label`; done once its v1 `field` reads `becomes`."""
+    return Case(
+        perm,
+        _server(label),
+        lambda ctx, a: action(ctx, a["id"], *args),
+        lambda d, a: d.server(a["id"])[field] == becomes,
+    )
+
+
+def _reverse_set(label: str, family: str, entry: str) -> Callable[[Demo], dict[str, Any]]:
+    """The server `label` and its main address (`family` "ipv4" or "ipv6"), whose reverse DNS
+    entry is set to `entry` beforehand."""
+
+    def args(d: Demo) -> dict[str, Any]:
+        ip = d.server(label)["main_ip" if family == "ipv4" else "v6_main_ip"]
+        d.vultr.post(f"server/reverse_set_{family}", SUBID=d.id(label), ip=ip, entry=entry)
+        return {"id": d.id(label), "ip": ip}
+
+    return args
+
+
 def _with_v1_id(d: Demo, kind: str | None = None, **arg: str) -> dict[str, Any]:
     """The object's id as the action takes it, and its v1 id ("v1") to look it up through
     v1 afterwards (the simulator's lists are read through v1)."""
     ((name, id),) = arg.items()
     v1 = id if d.vultr.api_version == "v1" else d.vultr.sim.ids(d.vultr.key, id, kind)["v1"]
     return {name: id, "v1": v1}
+
+
+def _on_item(
+    target_type: str,
+    find: Callable[[Demo], str],
+    listed: Callable[[Demo], dict[str, Any]],
+    action: Callable[..., Any],
+    *args: Any,
+    becomes: tuple[str, Any] | None = None,
+    **kwargs: Any,
+) -> Case:
+    """`action(ctx, id, *args, **kwargs)` on the item `find(demo)` names (a snapshot, SSH key
+    or startup script); done once `listed(demo)` has it no more or, with `becomes` (field,
+    value), once its field reads value there."""
+    kind = "startupscript" if target_type == "startupscript" else None
+
+    def done(d: Demo, a: dict[str, Any]) -> bool:
+        items = listed(d)
+        if becomes is None:
+            return a["v1"] not in items
+        field, value = becomes
+        return items[a["v1"]][field] == value
+
+    return Case(
+        Perm.PROVISIONING,
+        lambda d: _with_v1_id(d, kind, id=find(d)),
+        lambda ctx, a: action(ctx, a["id"], *args, **kwargs),
+        done,
+        target_type=target_type,
+    )
 
 
 def _console_url(d: Demo, server_id: str) -> str:
@@ -52,41 +106,36 @@ def _console_url(d: Demo, server_id: str) -> str:
 
 
 CASES: dict[str, Case] = {
-    "start_server": Case(
-        Perm.SUBSCRIPTIONS,
-        _server("staging"),
-        lambda ctx, a: actions.start_server(ctx, a["id"]),
-        lambda d, a: d.server(a["id"])["power_status"] == "running",
+    "start_server": _on_server(
+        Perm.SUBSCRIPTIONS, "staging", actions.start_server, field="power_status", becomes="running"
     ),
-    "halt_server": Case(
-        Perm.SUBSCRIPTIONS,
-        _server("web-01"),
-        lambda ctx, a: actions.halt_server(ctx, a["id"]),
-        lambda d, a: d.server(a["id"])["power_status"] == "stopped",
+    "halt_server": _on_server(
+        Perm.SUBSCRIPTIONS, "web-01", actions.halt_server, field="power_status", becomes="stopped"
     ),
-    "reboot_server": Case(
+    "reboot_server": _on_server(
         Perm.SUBSCRIPTIONS,
-        _server("web-02"),
-        lambda ctx, a: actions.reboot_server(ctx, a["id"]),
-        lambda d, a: d.server(a["id"])["server_state"] == "installingbooting",
+        "web-02",
+        actions.reboot_server,
+        field="server_state",
+        becomes="installingbooting",
     ),
-    "set_server_label": Case(
+    "set_server_label": _on_server(
         Perm.SUBSCRIPTIONS,
-        _server("cache-01"),
-        lambda ctx, a: actions.set_server_label(ctx, a["id"], "cache-renamed"),
-        lambda d, a: d.server(a["id"])["label"] == "cache-renamed",
+        "cache-01",
+        actions.set_server_label,
+        "cache-renamed",
+        field="label",
+        becomes="cache-renamed",
     ),
-    "reinstall_server": Case(
+    "reinstall_server": _on_server(
         Perm.PROVISIONING,
-        _server("api-eu-01"),
-        lambda ctx, a: actions.reinstall_server(ctx, a["id"]),
-        lambda d, a: d.server(a["id"])["server_state"] == "locked",
+        "api-eu-01",
+        actions.reinstall_server,
+        field="server_state",
+        becomes="locked",
     ),
-    "change_server_os": Case(
-        Perm.PROVISIONING,
-        _server("api-eu-02"),
-        lambda ctx, a: actions.change_server_os(ctx, a["id"], "352"),
-        lambda d, a: d.server(a["id"])["OSID"] == "352",
+    "change_server_os": _on_server(
+        Perm.PROVISIONING, "api-eu-02", actions.change_server_os, "352", field="OSID", becomes="352"
     ),
     "destroy_server": Case(
         Perm.PROVISIONING,
@@ -147,16 +196,7 @@ CASES: dict[str, Case] = {
     ),
     "default_reverse_ipv4": Case(
         Perm.SUBSCRIPTIONS,
-        lambda d: {
-            "id": d.id("web-02"),
-            "ip": d.server("web-02")["main_ip"],
-            "set": d.vultr.post(
-                "server/reverse_set_ipv4",
-                SUBID=d.id("web-02"),
-                ip=d.server("web-02")["main_ip"],
-                entry="custom.example.com",
-            ),
-        },
+        _reverse_set("web-02", "ipv4", "custom.example.com"),
         lambda ctx, a: actions.default_reverse_ipv4(ctx, a["id"], a["ip"]),
         lambda d, a: d.ipv4("web-02")[0]["reverse"] != "custom.example.com",
     ),
@@ -168,16 +208,7 @@ CASES: dict[str, Case] = {
     ),
     "delete_reverse_ipv6": Case(
         Perm.SUBSCRIPTIONS,
-        lambda d: {
-            "id": d.id("api-eu-01"),
-            "ip": d.server("api-eu-01")["v6_main_ip"],
-            "set": d.vultr.post(
-                "server/reverse_set_ipv6",
-                SUBID=d.id("api-eu-01"),
-                ip=d.server("api-eu-01")["v6_main_ip"],
-                entry="gone.example.com",
-            ),
-        },
+        _reverse_set("api-eu-01", "ipv6", "gone.example.com"),
         lambda ctx, a: actions.delete_reverse_ipv6(ctx, a["id"], a["ip"]),
         lambda d, a: d.reverse_ipv6("api-eu-01") == [],
     ),
@@ -187,19 +218,19 @@ CASES: dict[str, Case] = {
         lambda ctx, a: actions.create_snapshot(ctx, a["id"], "before the upgrade"),
         lambda d, a: len(set(d.snapshots()) - a["before"]) == 1,
     ),
-    "update_snapshot": Case(
-        Perm.PROVISIONING,
-        lambda d: _with_v1_id(d, snap=d.snapshot_id("db-01 nightly")),
-        lambda ctx, a: actions.update_snapshot(ctx, a["snap"], "db-01 last night"),
-        lambda d, a: d.snapshots()[a["v1"]]["description"] == "db-01 last night",
-        target_type="snapshot",
+    "update_snapshot": _on_item(
+        "snapshot",
+        lambda d: d.snapshot_id("db-01 nightly"),
+        Demo.snapshots,
+        actions.update_snapshot,
+        "db-01 last night",
+        becomes=("description", "db-01 last night"),
     ),
-    "destroy_snapshot": Case(
-        Perm.PROVISIONING,
-        lambda d: _with_v1_id(d, snap=d.snapshot_id("db-01 nightly")),
-        lambda ctx, a: actions.destroy_snapshot(ctx, a["snap"]),
-        lambda d, a: a["v1"] not in d.snapshots(),
-        target_type="snapshot",
+    "destroy_snapshot": _on_item(
+        "snapshot",
+        lambda d: d.snapshot_id("db-01 nightly"),
+        Demo.snapshots,
+        actions.destroy_snapshot,
     ),
     "create_sshkey": Case(
         Perm.PROVISIONING,
@@ -208,19 +239,16 @@ CASES: dict[str, Case] = {
         lambda d, a: "new laptop" in {k["name"] for k in d.sshkeys().values()},
         target_type="sshkey",
     ),
-    "update_sshkey": Case(
-        Perm.PROVISIONING,
-        lambda d: _with_v1_id(d, key_id=d.sshkey_id("laptop")),
-        lambda ctx, a: actions.update_sshkey(ctx, a["key_id"], name="old laptop"),
-        lambda d, a: d.sshkeys()[a["v1"]]["name"] == "old laptop",
-        target_type="sshkey",
+    "update_sshkey": _on_item(
+        "sshkey",
+        lambda d: d.sshkey_id("laptop"),
+        Demo.sshkeys,
+        actions.update_sshkey,
+        name="old laptop",
+        becomes=("name", "old laptop"),
     ),
-    "destroy_sshkey": Case(
-        Perm.PROVISIONING,
-        lambda d: _with_v1_id(d, key_id=d.sshkey_id("ci-deploy")),
-        lambda ctx, a: actions.destroy_sshkey(ctx, a["key_id"]),
-        lambda d, a: a["v1"] not in d.sshkeys(),
-        target_type="sshkey",
+    "destroy_sshkey": _on_item(
+        "sshkey", lambda d: d.sshkey_id("ci-deploy"), Demo.sshkeys, actions.destroy_sshkey
     ),
     "create_startupscript": Case(
         Perm.PROVISIONING,
@@ -229,19 +257,19 @@ CASES: dict[str, Case] = {
         lambda d, a: "hello" in {s["name"] for s in d.scripts().values()},
         target_type="startupscript",
     ),
-    "update_startupscript": Case(
-        Perm.PROVISIONING,
-        lambda d: _with_v1_id(d, "startupscript", script_id=d.script_id("install-docker")),
-        lambda ctx, a: actions.update_startupscript(ctx, a["script_id"], script="#!/bin/sh\n"),
-        lambda d, a: d.scripts()[a["v1"]]["script"] == "#!/bin/sh\n",
-        target_type="startupscript",
+    "update_startupscript": _on_item(
+        "startupscript",
+        lambda d: d.script_id("install-docker"),
+        Demo.scripts,
+        actions.update_startupscript,
+        script="#!/bin/sh\n",
+        becomes=("script", "#!/bin/sh\n"),
     ),
-    "destroy_startupscript": Case(
-        Perm.PROVISIONING,
-        lambda d: _with_v1_id(d, "startupscript", script_id=d.script_id("netboot")),
-        lambda ctx, a: actions.destroy_startupscript(ctx, a["script_id"]),
-        lambda d, a: a["v1"] not in d.scripts(),
-        target_type="startupscript",
+    "destroy_startupscript": _on_item(
+        "startupscript",
+        lambda d: d.script_id("netboot"),
+        Demo.scripts,
+        actions.destroy_startupscript,
     ),
 }
 

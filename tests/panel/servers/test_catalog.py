@@ -10,21 +10,12 @@ from tests.panel.helpers import inject_fault
 
 pytestmark = pytest.mark.django_db
 
+# Anonymous visitors and outsiders: test_access.py, with every other Vultr page.
+
 
 @pytest.fixture
 def url(members, stored_key):
     return reverse("panel:catalog", kwargs={"team": members.team.slug, "key_id": stored_key.pk})
-
-
-def test_it_sends_anonymous_visitors_to_login(login_as, url):
-    response = login_as(None).get(url)
-
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("accounts:login"))
-
-
-def test_it_hides_the_team_from_outsiders(members, login_as, url):
-    assert login_as(members.outsider).get(url).status_code == 404
 
 
 def test_another_teams_key_is_not_found(members, login_as, stored_key):

@@ -39,15 +39,6 @@ def iso_id(vultr) -> str:
     return vultr.panel_id(next(iter(vultr.get("iso/list").json())), "iso")
 
 
-@pytest.fixture
-def urls(members, stored_key):
-    kwargs = {"team": members.team.slug, "key_id": stored_key.pk}
-    return {
-        "deploy": reverse("panel:deploy", kwargs=kwargs),
-        "create": reverse("panel:deploy_create", kwargs=kwargs),
-    }
-
-
 class Wizard:
     """Walks the wizard like a browser without JavaScript: each answer carries the signed
     state from the last page."""

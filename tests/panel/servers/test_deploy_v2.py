@@ -20,17 +20,6 @@ def wizard(members, login_as, urls):
     return Wizard(login_as(members.operator), urls)
 
 
-@pytest.fixture
-def urls(members, stored_key):
-    from django.urls import reverse
-
-    kwargs = {"team": members.team.slug, "key_id": stored_key.pk}
-    return {
-        "deploy": reverse("panel:deploy", kwargs=kwargs),
-        "create": reverse("panel:deploy_create", kwargs=kwargs),
-    }
-
-
 def _walk(wizard, **options):
     wizard.start()
     wizard.answer("region", region="ewr")

@@ -8,19 +8,9 @@ Prints one JSON object of what the client saw; any unexpected exception fails th
 
 import base64
 import json
-import sys
-import urllib.parse
-import urllib.request
 
+from scenario_common import KEY, SSH_KEY, URL, advance
 from vultr import Vultr, VultrException
-
-URL, KEY = sys.argv[1], sys.argv[2]
-SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHZ1bHRyLXB5dGhvbi1jbGllbnQ user@host"
-
-
-def advance(seconds):
-    data = urllib.parse.urlencode({"advance": seconds}).encode()
-    urllib.request.urlopen(f"{URL}/_sim/clock", data=data, timeout=10).read()
 
 
 def error_of(call):

@@ -9,11 +9,9 @@ shapes too. Prints one JSON object of what the client saw.
 """
 
 import json
-import sys
-import urllib.parse
-import urllib.request
 
 import vultr_python_client
+from scenario_common import KEY, SSH_KEY, URL, advance
 from vultr_python_client.apis.tags import (
     account_api,
     instances_api,
@@ -23,14 +21,6 @@ from vultr_python_client.apis.tags import (
     snapshot_api,
     ssh_api,
 )
-
-URL, KEY = sys.argv[1], sys.argv[2]
-SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHZ1bHRyLXB5dGhvbi1jbGllbnQ user@host"
-
-
-def advance(seconds):
-    data = urllib.parse.urlencode({"advance": seconds}).encode()
-    urllib.request.urlopen(f"{URL}/_sim/clock", data=data, timeout=10).read()
 
 
 def plain(value):
