@@ -162,28 +162,6 @@ def demo_order(ctx, region_id: str = "1", plan_id: str = "201", os_id: str = "38
     return NewServer(region_id, plan_id, os_id, **options)
 
 
-def deselect_v2_runs(config, items, folder, modules) -> None:
-    """Leave out the v2 runs of `modules` (test modules in `folder` not yet ported to a v2 key).
-
-    Deselected, not skipped: pytest reports them as "deselected" in every run's summary, and a
-    CI run, which fails on any skip (tests/fixtures/ci.py), still checks their v1 runs."""
-    keep, drop = [], []
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        if (
-            callspec is not None
-            and callspec.params.get("api_version") == "v2"
-            and item.path.parent == folder
-            and item.path.stem in modules
-        ):
-            drop.append(item)
-        else:
-            keep.append(item)
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-        items[:] = keep
-
-
 # The failures the panel's tests inject as v1 answers them, and what v2 answers in their place
 # (v2 reference §1.3, §1.4): v1's 412 refusal is v2's 400, its 403 for a bad key v2's 401, its
 # 503 rate limit v2's 429 with `Retry-After`; a 500 is a 500 in both. Bodies are v2's own

@@ -5,31 +5,18 @@ simulator, moving its clock instead of waiting."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
 from panel.budget import tokens as budget
 from panel.operations import polling, runner
 from panel.operations.models import Operation
-from tests.panel.helpers import deselect_v2_runs
-
-# Modules whose tests still speak v1 only: they inject faults on v1 paths with v1 status
-# codes (412, 503), expect v1's texts ("Server is still being deployed") or send v1 catalogue
-# ids. Their v2 runs are deselected (reported in the summary) until they are ported (issue 9 §4).
-V2_NOT_YET = {
-    "test_ssh_wait",
-}
 
 
 @pytest.fixture(params=["v1", "v2"])
 def api_version(request) -> str:
     """Every test here runs with a v1 key and with a v2 key to the same simulated account."""
     return request.param
-
-
-def pytest_collection_modifyitems(config, items):
-    deselect_v2_runs(config, items, Path(__file__).parent, V2_NOT_YET)
 
 
 @pytest.fixture(autouse=True)

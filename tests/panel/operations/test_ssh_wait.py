@@ -6,6 +6,8 @@ is not replaced.
 Listening on port 22 needs root (CI runs as root); elsewhere the test skips, and with CI=true
 it fails (tests/fixtures/ci.py).
 
+Both API versions: the demo account's usual order (New Jersey, 1 GB, Ubuntu) in the key's ids.
+
 Panel internals used: panel.operations.start.start_create_server (with a NewServer) and the
 `drive` fixture (panel.operations.runner/polling), as the other operations tests do; and the
 simulator's World.new_ipv4, to give the new server its loopback address.
@@ -23,13 +25,10 @@ import pytest
 from panel.operations import start
 from panel.operations.models import Operation
 from panel.simulator.state import World
-from panel.vultr.domain import NewServer
 from tests.fixtures.ci import needs
+from tests.panel.helpers import demo_order
 
 pytestmark = pytest.mark.django_db
-
-# New Jersey, the 1 GB plan, Ubuntu: the demo account's usual order.
-ORDER = NewServer(region_id="1", plan_id="201", os_id="387")
 
 
 @pytest.fixture
@@ -78,7 +77,7 @@ def ssh_listener(loopback_ip):
 
 
 def test_a_listening_port_22_lets_the_create_succeed(op_ctx, drive, loopback_ip, ssh_listener):
-    op = drive(start.start_create_server(op_ctx, ORDER, probe_ssh=True))
+    op = drive(start.start_create_server(op_ctx, demo_order(op_ctx), probe_ssh=True))
 
     assert op.status == Operation.Status.SUCCEEDED, op.error
     assert op.result["main_ip"] == loopback_ip
@@ -95,7 +94,7 @@ def test_a_closed_port_22_fails_after_the_time_limit(op_ctx, drive, loopback_ip,
     settings.PANEL_OPERATION_SSH_PROBE_SECONDS = 2
     with socket.socket() as probe:  # nothing listens there: the port is closed
         assert probe.connect_ex((loopback_ip, 22)) != 0
-    op = start.start_create_server(op_ctx, ORDER, probe_ssh=True)
+    op = start.start_create_server(op_ctx, demo_order(op_ctx), probe_ssh=True)
 
     started = time.monotonic()
     while True:

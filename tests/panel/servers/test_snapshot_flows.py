@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.panel.helpers import text
+from tests.panel.helpers import V2_PLANS, V2_REGIONS, text
 
 pytestmark = pytest.mark.django_db
 
@@ -61,21 +61,20 @@ def test_an_unknown_snapshot_has_no_restore_page(operator, url, demo):
     )
 
 
-@pytest.mark.parametrize("api_version", ["v1"])  # v1's region and plan ids below
 def test_deploy_from_a_snapshot_comes_with_the_snapshot_chosen(operator, url, demo, api_version):
+    region = "1" if api_version == "v1" else V2_REGIONS["1"]
+    plan = "201" if api_version == "v1" else V2_PLANS["201"]
     snapshot_id = demo.snapshot_id(SNAPSHOT)
     state = re.compile(r'name="state" value="([^"]+)"')
 
     page = text(operator.get(url("deploy") + f"?snapshot={snapshot_id}"))
     page = text(
         operator.post(
-            url("deploy"), {"state": state.search(page)[1], "step": "region", "region": "1"}
+            url("deploy"), {"state": state.search(page)[1], "step": "region", "region": region}
         )
     )
     page = text(
-        operator.post(
-            url("deploy"), {"state": state.search(page)[1], "step": "plan", "plan": "201"}
-        )
+        operator.post(url("deploy"), {"state": state.search(page)[1], "step": "plan", "plan": plan})
     )
 
     assert re.search(rf'<option value="snapshot:{snapshot_id}"[^>]*selected', page), page[-3000:]
