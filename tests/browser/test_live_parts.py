@@ -24,6 +24,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LONG = 20_000  # ms: a poll of the worker, a poll of the page, a refresh
 
 
+@pytest.fixture(params=["v1", "v2"])
+def api_version(request) -> str:
+    """Each page is followed with a v1 key and with a v2 key to the same simulated account."""
+    return request.param
+
+
 @pytest.fixture(autouse=True)
 def _live_settings(settings, monkeypatch, stored_key):
     settings.PANEL_CACHE_SECONDS = 30
