@@ -33,7 +33,8 @@ def _check(response, where: str) -> None:
             assert found is None, f"{where}: {what}: {found and found.group(0)}"
 
 
-def test_every_page_has_the_policy_and_nothing_inline(login_as, members, every_url):
+@pytest.mark.parametrize("api_version", ["v1", "v2"])
+def test_every_page_has_the_policy_and_nothing_inline(login_as, members, every_url, api_version):
     assert len(every_url) > 70
     for name, url in every_url:
         for who in (members.owner, None):
@@ -41,7 +42,10 @@ def test_every_page_has_the_policy_and_nothing_inline(login_as, members, every_u
             _check(client.get(url), f"GET {name} as {who or 'anonymous'}")
 
 
-def test_htmx_fragments_have_the_policy_and_nothing_inline(login_as, members, every_url):
+@pytest.mark.parametrize("api_version", ["v1", "v2"])
+def test_htmx_fragments_have_the_policy_and_nothing_inline(
+    login_as, members, every_url, api_version
+):
     client = login_as(members.owner)
     targets = ["tab-panel", "wizard", "results", "snapshots", "sshkeys", "scripts"]
     for name, url in every_url:

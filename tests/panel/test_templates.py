@@ -24,7 +24,10 @@ def test_every_comment_tag_closes_on_its_line():
             assert line.count("{#") == line.count("#}"), f"{path}:{number}: {line}"
 
 
-def test_no_rendered_page_contains_template_syntax(login_as, members, every_url, ctx_for, vultr):
+@pytest.mark.parametrize("api_version", ["v1", "v2"])
+def test_no_rendered_page_contains_template_syntax(
+    login_as, members, every_url, ctx_for, vultr, api_version
+):
     # A running operation, so that the server's pages show their operations card too.
     start.start_reinstall_server(ctx_for(members.operator), Demo(vultr).id("web-01"))
     for name, url in every_url:
