@@ -50,7 +50,7 @@ CASES = {
                  state("· power off ·")),
     "start": Case("web-01", "", "power/start/", lambda d: {}, state("· power off ·"),
                   state("· power on ·"),
-                  prepare=lambda d: d.vultr.post("server/halt", SUBID=d.id("web-01"))),
+                  prepare=lambda d: d.vultr.post("server/halt", SUBID=d.v1_id("web-01"))),
     "label": Case("web-01", "list", "settings/label/", lambda d: {"label": "renamed-web"},
                   state(">web-01<"), state(">renamed-web<")),
     "reinstall": Case("web-01", "", "settings/reinstall/", lambda d: {"confirm": "web-01"},
@@ -89,8 +89,11 @@ def demo(vultr) -> Demo:
     return Demo(vultr)
 
 
+@pytest.mark.parametrize("api_version", ["v1", "v2"])
 @pytest.mark.parametrize("name", list(CASES))
-def test_the_next_page_shows_the_change(name, members, login_as, stored_key, demo, settings):
+def test_the_next_page_shows_the_change(
+    name, members, login_as, stored_key, demo, settings, api_version
+):
     # The cache keeps an entry for an hour: only invalidation can make the next page fresh.
     settings.PANEL_CACHE_SECONDS = 3600
     case = CASES[name]
