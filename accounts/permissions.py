@@ -55,7 +55,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.models import Membership, Team, User
 from accounts.roles import ROLE_PERMISSIONS, Perm, Role, denial, may_grant, permissions_of
 from accounts.twofactor import has_two_factor
-from panel.audit import record as audit
+from panel.audit import denials
 
 __all__ = [
     "Perm",
@@ -108,7 +108,7 @@ def team_view(perm: Perm | str | None = None, *, refused=None):
             if perm is not None and not membership.may(perm):
                 message = denial(membership.team.name, perm, membership.get_role_display())
                 if refused is None:
-                    audit.denied(request, membership.team, perm, message)
+                    denials.denied(request, membership.team, perm, message)
                 else:
                     refused(request, membership, perm, message, kwargs)
                 raise PermissionDenied(message)

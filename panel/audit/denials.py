@@ -25,8 +25,14 @@ import redis
 from django.apps import apps
 from django.conf import settings
 
+from panel.audit.models import AuditEntry
+from panel.audit.record import personal_team, record
+from panel.middleware import client_ip
+
 if TYPE_CHECKING:
     from django.http import HttpRequest
+
+    from accounts.models import Team
 
 logger = logging.getLogger("panel.audit")
 
@@ -123,9 +129,6 @@ def flush(*, ident: str | None = None, before: int | None = None) -> int:
 
 
 def _write_repeats(ident: str, window: int, found: dict, pages: set) -> None:
-    from panel.audit.models import AuditEntry
-    from panel.audit.record import record
-
     team_key, _, who = ident.partition(":")
     values = {k.decode(): v.decode() for k, v in found.items()}
     team = None
@@ -163,10 +166,6 @@ def unrecorded(request: HttpRequest, response) -> None:
     user = getattr(request, "user", None)
     if not getattr(user, "is_authenticated", False):
         return  # nobody to name: sign-in failures and lockouts have their own entries
-    from panel.audit.models import AuditEntry
-    from panel.audit.record import personal_team, record
-    from panel.middleware import client_ip
-
     team = getattr(request, "team", None) or personal_team(user)
     if not admit(
         getattr(team, "pk", None),
@@ -185,5 +184,30 @@ def unrecorded(request: HttpRequest, response) -> None:
         params={"method": request.method},
         outcome=AuditEntry.Outcome.DENIED,
         error=getattr(request, "_audit_denial_message", "") or "Refused (HTTP 403).",
+        request=request,
+    )
+
+
+def denied(request: HttpRequest, team: Team, permission: str, message: str) -> AuditEntry | None:
+    """A member was refused a page of `team` for lack of `permission` (accounts.permissions).
+    None when it is a repeat, counted rather than written."""
+    user = request.user
+    if not admit(
+        team.pk,
+        user.pk,
+        actor_name=user.username,
+        ip=client_ip(request),
+        page=request.path,
+        request=request,
+    ):
+        return None
+    match = getattr(request, "resolver_match", None)
+    return record(
+        "permission_denied",
+        team=team,
+        target=("page", getattr(match, "view_name", "") or "", request.path),
+        params={"permission": str(permission), "method": request.method},
+        outcome=AuditEntry.Outcome.DENIED,
+        error=message,
         request=request,
     )

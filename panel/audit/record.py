@@ -122,30 +122,3 @@ def account_event(action: str, user: User, **fields: Any) -> AuditEntry:
     fields.setdefault("actor", user)
     fields.setdefault("target", user_target(user))
     return record(action, team=personal_team(user), **fields)
-
-
-def denied(request: HttpRequest, team: Team, permission: str, message: str) -> AuditEntry | None:
-    """A member was refused a page of `team` for lack of `permission` (accounts.permissions).
-    None when it is a repeat, counted rather than written (panel/audit/denials.py)."""
-    from panel.audit.denials import admit
-
-    user = request.user
-    if not admit(
-        team.pk,
-        user.pk,
-        actor_name=user.username,
-        ip=client_ip(request),
-        page=request.path,
-        request=request,
-    ):
-        return None
-    match = getattr(request, "resolver_match", None)
-    return record(
-        "permission_denied",
-        team=team,
-        target=("page", getattr(match, "view_name", "") or "", request.path),
-        params={"permission": str(permission), "method": request.method},
-        outcome=AuditEntry.Outcome.DENIED,
-        error=message,
-        request=request,
-    )

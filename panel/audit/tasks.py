@@ -10,7 +10,7 @@ import logging
 
 from celery import shared_task
 
-from panel.audit import witness
+from panel.audit import denials, witness
 from panel.audit.retention import prune_all
 from panel.audit.verify import chain_keys, verify, verify_counter
 
@@ -42,6 +42,4 @@ def audit_daily() -> dict[str, int]:
 def audit_flush_denials() -> int:
     """Every minute: one entry for each actor's repeated refusals of the minute that ended
     (panel/audit/denials.py)."""
-    from panel.audit.denials import flush
-
-    return flush()
+    return denials.flush()

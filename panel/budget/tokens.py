@@ -40,17 +40,14 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING
 
 import redis
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
+from accounts.models import ApiKey
 from panel.budget.models import KeyBudget
 from panel.vultr import RateLimitedError, VultrClient
-
-if TYPE_CHECKING:
-    from accounts.models import ApiKey
 
 logger = logging.getLogger("panel.budget")
 
@@ -179,8 +176,6 @@ def config_for(key_id: int) -> Config:
     cached = _config_cache.get(key_id)
     if cached is not None and cached[0] > now:
         return cached[1]
-
-    from accounts.models import ApiKey
 
     row = KeyBudget.objects.filter(api_key_id=key_id).first()
     # A v2 key polls more often by default: its budget is Vultr's 30/s per address, not 2/s.

@@ -39,6 +39,7 @@ from accounts.roles import denial
 from panel.audit import denials
 from panel.audit.events import register_action
 from panel.audit.models import AuditEntry, TeamSettings
+from panel.audit.record import current_request
 from panel.budget import tokens as budget
 from panel.budget.tokens import namespace
 from panel.middleware import client_ip
@@ -458,8 +459,6 @@ def _deny_message(ctx: ActionContext, perm: Perm) -> str:
 
 def _admit_denial(ctx: ActionContext, action: str) -> bool:
     """Whether to write this refusal now (repeats are counted: panel/audit/denials.py)."""
-    from panel.audit.record import current_request
-
     request = current_request()
     return denials.admit(
         ctx.team.pk,

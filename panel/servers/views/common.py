@@ -32,7 +32,7 @@ from django_htmx.http import HttpResponseLocation
 from accounts.models import ApiKey
 from accounts.permissions import Perm, team_view
 from accounts.roles import denial
-from panel.audit import record as audit
+from panel.audit import denials
 from panel.audit.models import TeamSettings
 from panel.servers import actions
 from panel.servers.actions.base import Target, refuse
@@ -210,7 +210,7 @@ def acts(
     def refused(request, membership, perm, message, kwargs) -> None:
         api_key = membership.team.api_keys.filter(pk=kwargs.get("key_id")).first()
         if request.method != "POST" or api_key is None:
-            audit.denied(request, membership.team, perm, message)
+            denials.denied(request, membership.team, perm, message)
             return
         ctx = actions.ActionContext.from_request(
             request, api_key.pk, api_key=api_key, membership=membership
