@@ -77,8 +77,10 @@ def test_threads_share_one_bucket(stored_key):
     def ask() -> None:
         for _ in range(5):
             wait = budget.take(stored_key)
+            # The moment booked, not the moment this thread wakes: a loaded machine wakes
+            # sleepers late and in bunches.
+            granted.append(time.monotonic() + wait)
             time.sleep(wait)
-            granted.append(time.monotonic())
 
     threads = [threading.Thread(target=ask) for _ in range(4)]
     started = time.monotonic()
@@ -86,11 +88,12 @@ def test_threads_share_one_bucket(stored_key):
         thread.start()
     for thread in threads:
         thread.join()
-    # 20 requests at 20/s, one at once: no faster than 19 intervals of 50 ms.
+    # 20 requests at 20/s, one at once: no faster than 19 intervals of 50 ms (four buckets of
+    # their own would let all 20 go within a quarter of a second).
     assert max(granted) - started >= 0.9
     granted.sort()
-    within_a_second = max(sum(1 for t in granted if start <= t < start + 0.5) for start in granted)
-    assert within_a_second <= 11
+    within_half_a_second = max(sum(1 for t in granted if t0 <= t < t0 + 0.5) for t0 in granted)
+    assert within_half_a_second <= 12  # 10, one more at the edge, one for a thread's jitter
 
 
 def test_usage_counts_requests_and_503s(stored_key, members):
