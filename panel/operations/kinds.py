@@ -458,6 +458,13 @@ class BusyThenOk(KindSpec):
         return obs
 
     when_ok = "succeeded"
+    # The operation's parameter the action takes after the server's id, for kinds whose
+    # request is just that (an OS change, a restore).
+    param = ""
+
+    def send(self, op, ctx):
+        self.action(ctx, op.target_id, op.params[self.param])
+        return {}
 
 
 class ReinstallServer(BusyThenOk):
@@ -474,36 +481,27 @@ class ReinstallServer(BusyThenOk):
 class ChangeServerOs(BusyThenOk):
     kind = Kind.CHANGE_SERVER_OS
     action = staticmethod(actions.change_server_os)
+    param = "os_id"
     busy_label = "Installing the new operating system"
     noun = "OS change"
-
-    def send(self, op, ctx):
-        actions.change_server_os(ctx, op.target_id, op.params["os_id"])
-        return {}
 
 
 class RestoreSnapshot(BusyThenOk):
     kind = Kind.RESTORE_SNAPSHOT
     action = staticmethod(actions.restore_snapshot)
+    param = "snapshot_id"
     time_limit = timedelta(minutes=45)
     busy_label = "Restoring the snapshot"
     noun = "restore request"
-
-    def send(self, op, ctx):
-        actions.restore_snapshot(ctx, op.target_id, op.params["snapshot_id"])
-        return {}
 
 
 class RestoreBackup(BusyThenOk):
     kind = Kind.RESTORE_BACKUP
     action = staticmethod(actions.restore_backup)
+    param = "backup_id"
     time_limit = timedelta(minutes=45)
     busy_label = "Restoring the backup"
     noun = "restore request"
-
-    def send(self, op, ctx):
-        actions.restore_backup(ctx, op.target_id, op.params["backup_id"])
-        return {}
 
 
 class CreateIpv4(BusyThenOk):
