@@ -146,7 +146,7 @@ def poll_key(key_id: int) -> PollResult:
     api_key = ApiKey.objects.filter(pk=key_id).first()
     if api_key is None:
         for op in ops:
-            runner.fail(op, f"The API key {key_id} was removed from the team.")
+            runner.fail(op, runner.key_removed(op))
         return PollResult(waiting=0)
 
     watches = {spec_for(op).watches for op in ops}

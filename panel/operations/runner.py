@@ -122,6 +122,19 @@ def key_of(op: Operation) -> ApiKey | None:
     return ApiKey.objects.filter(pk=op.api_key_id, team_id=op.team_id).first()
 
 
+def key_removed(op: Operation) -> str:
+    """Why an operation whose key the team has removed fails (the worker and the poller)."""
+    return f"The API key {op.api_key_id} was removed from {op.team.name}."
+
+
+def key_or_fail(op: Operation) -> ApiKey | None:
+    """The operation's key; None, with the operation failed, once the team has removed it."""
+    api_key = key_of(op)
+    if api_key is None:
+        fail(op, key_removed(op))
+    return api_key
+
+
 def task_client(api_key: ApiKey) -> VultrClient:
     """A client for a worker's own reads, on the key's budget."""
     return budget.client(
@@ -353,9 +366,8 @@ def _retry_later(op: Operation, message: str) -> Next:
 
 def send(op: Operation) -> Next:
     spec = spec_for(op)
-    api_key = key_of(op)
+    api_key = key_or_fail(op)
     if api_key is None:
-        fail(op, f"The API key {op.api_key_id} is no longer one of {op.team.name}'s keys.")
         return Next()
     try:
         with budget.patience(TASK_PATIENCE_SECONDS), task_client(api_key) as vultr:
@@ -434,9 +446,8 @@ def send(op: Operation) -> Next:
 def reconcile(op: Operation) -> Next:
     """The request may or may not have reached Vultr: look before doing anything else."""
     if op.kind == Operation.Kind.CREATE_SERVER and not op.target_id:
-        api_key = key_of(op)
+        api_key = key_or_fail(op)
         if api_key is None:
-            fail(op, f"The API key {op.api_key_id} is no longer one of {op.team.name}'s keys.")
             return Next()
         try:
             with budget.patience(TASK_PATIENCE_SECONDS), task_client(api_key) as vultr:
@@ -484,9 +495,8 @@ def _grace_over(op: Operation, now=None) -> bool:
 
 def check(op: Operation) -> Next:
     spec = spec_for(op)
-    api_key = key_of(op)
+    api_key = key_or_fail(op)
     if api_key is None:
-        fail(op, f"The API key {op.api_key_id} is no longer one of {op.team.name}'s keys.")
         return Next()
     try:
         with budget.patience(TASK_PATIENCE_SECONDS), task_client(api_key) as vultr:

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.models import ApiKey
 from panel.audit.models import AuditEntry
 from panel.operations import polling, runner, start
 from panel.operations.models import Operation
@@ -244,6 +245,21 @@ def test_a_rejected_key_fails_with_the_reason(op_ctx, drive, vultr):
     fault(vultr, "reinstall", "rejected_key")
     op = drive(start.start_reinstall_server(op_ctx, Demo(vultr).id("web-01")))
     assert op.status == Status.FAILED and op.error.startswith("Vultr rejected the API key")
+
+
+@pytest.mark.parametrize("removed", ["before it is sent", "while it is watched"])
+def test_a_key_the_team_removed_fails_the_operation_and_says_so(op_ctx, drive, vultr, removed):
+    op = start.start_reinstall_server(op_ctx, Demo(vultr).id("web-01"))
+    if removed == "while it is watched":
+        runner.advance(op.pk)  # sent: Vultr reinstalls
+        op.refresh_from_db()
+        assert op.status == Status.RUNNING
+    ApiKey.objects.filter(pk=op.api_key_id).delete()
+
+    op = drive(op)
+
+    assert op.status == Status.FAILED
+    assert op.error == f"The API key {op.api_key_id} was removed from Acme Ops."
 
 
 def test_a_member_who_lost_the_permission_is_refused_by_the_worker(op_ctx, drive, vultr, members):
