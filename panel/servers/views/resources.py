@@ -50,7 +50,8 @@ class Resource:
     add_form: Callable[..., ActionForm] | None = None
     create: Callable[..., Any] | None = None
     args: Callable[[dict[str, Any]], tuple[Any, ...]] = lambda data: ()
-    rows: Callable[[list[Any]], list[Any]] = list
+    # The list's rows: (item, what else its row shows) pairs (servers/_resource_table.html).
+    rows: Callable[[list[Any]], list[Any]] = lambda items: [(item, None) for item in items]
     # More arguments of the add form's class, read from the account when it is posted (the
     # SSH keys already there, to refuse a name taken twice).
     form_kwargs: Callable[[KeyPage], dict[str, Any]] = lambda page: {}
@@ -85,11 +86,10 @@ def list_page(
     bound: dict[str, ActionForm] | None,
     *,
     add_form: Callable[[], ActionForm],
-    rows: Callable[[list[Any]], list[Any]] = list,
 ) -> HttpResponse:
     """The list of the account's items, by name, with the add form for members who may
     change them (`bound`: the add form that failed, with its errors). The template is
-    servers/<folder>/list.html and gets the rows under the folder's name."""
+    servers/<folder>/list.html and gets the rows under the folder's name, and the `resource`."""
     key = resource.folder
     error = ""
     try:
@@ -102,7 +102,8 @@ def list_page(
         form = next(iter((bound or {}).values()), None) or add_form()
     context = {
         **page.context(),
-        key: rows(items),
+        key: resource.rows(items),
+        "resource": resource,
         "error": error,
         "add_form": form,
         "may_change": may_change,
@@ -250,7 +251,6 @@ def _add_page(
         resource,
         bound,
         add_form=lambda: add_form(action=page.url(f"{resource.url}_add")),
-        rows=resource.rows,
     )
 
 
