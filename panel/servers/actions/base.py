@@ -313,6 +313,39 @@ def listed_target(
     return Target(kind, item_id, next((label(i) for i in listed if i.id == item_id), ""))
 
 
+def add_listed(
+    ctx: ActionContext,
+    kind: str,
+    name: str,
+    params: Mapping[str, Any],
+    call: Callable[[VultrClient], T],
+) -> T:
+    """`perform` for adding an account-wide item (SSH key, script): the target is named by
+    the new item's name, and the id Vultr answers with becomes the entry's target id."""
+    return perform(ctx, Change(Target(kind, "", name), params=params, result_as="target_id"), call)
+
+
+def on_listed(
+    ctx: ActionContext,
+    kind: str,
+    scope: str,
+    item_id: str,
+    call: Callable[[VultrClient], T],
+    *,
+    params: Mapping[str, Any] | None = None,
+    destructive: bool = False,
+    label: Callable[[Any], str] = lambda item: item.name,
+) -> T:
+    """`perform` for a change to an account-wide item (SSH key, script, snapshot): the item
+    is the target, named as its cached list last showed it (`listed_target`)."""
+    change = Change(
+        listed_target(ctx, kind, scope, item_id, label),
+        params=params or {},
+        destructive=destructive,
+    )
+    return perform(ctx, change, call)
+
+
 def on_server(
     ctx: ActionContext,
     server_id: str,

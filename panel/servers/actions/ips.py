@@ -6,8 +6,10 @@ the address and the PTR entry are parameters.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from accounts.permissions import Perm
-from panel.vultr import Ipv4, Ipv6, ReverseDns
+from panel.vultr import Ipv4, Ipv6, ReverseDns, VultrClient
 
 from .base import (
     ActionContext,
@@ -66,47 +68,47 @@ def destroy_ipv4(ctx: ActionContext, server_id: str, ip: str) -> None:
     )
 
 
+def _reverse_dns(
+    ctx: ActionContext, server_id: str, call: Callable[[VultrClient], object], **params: str
+) -> None:
+    """A change to a PTR record: the server is the target, the address (and entry) are the
+    parameters, and only the server's own address lists go stale, not the server list."""
+    on_server(ctx, server_id, call, params=params, invalidates=(server_scope(server_id),))
+
+
 @mutation(Perm.SUBSCRIPTIONS)
 def set_reverse_ipv4(ctx: ActionContext, server_id: str, ip: str, entry: str) -> None:
     """Sets the PTR record of one of the server's IPv4 addresses (DNS follows in 6-12 h)."""
-    on_server(
+    _reverse_dns(
         ctx,
         server_id,
         lambda vultr: vultr.server_reverse_set_ipv4(server_id, ip, entry),
-        params={"ip": ip, "entry": entry},
-        invalidates=(server_scope(server_id),),
+        ip=ip,
+        entry=entry,
     )
 
 
 @mutation(Perm.SUBSCRIPTIONS)
 def default_reverse_ipv4(ctx: ActionContext, server_id: str, ip: str) -> None:
     """Resets the PTR record of an IPv4 address to Vultr's default."""
-    on_server(
-        ctx,
-        server_id,
-        lambda vultr: vultr.server_reverse_default_ipv4(server_id, ip),
-        params={"ip": ip},
-        invalidates=(server_scope(server_id),),
+    _reverse_dns(
+        ctx, server_id, lambda vultr: vultr.server_reverse_default_ipv4(server_id, ip), ip=ip
     )
 
 
 @mutation(Perm.SUBSCRIPTIONS)
 def set_reverse_ipv6(ctx: ActionContext, server_id: str, ip: str, entry: str) -> None:
-    on_server(
+    _reverse_dns(
         ctx,
         server_id,
         lambda vultr: vultr.server_reverse_set_ipv6(server_id, ip, entry),
-        params={"ip": ip, "entry": entry},
-        invalidates=(server_scope(server_id),),
+        ip=ip,
+        entry=entry,
     )
 
 
 @mutation(Perm.SUBSCRIPTIONS)
 def delete_reverse_ipv6(ctx: ActionContext, server_id: str, ip: str) -> None:
-    on_server(
-        ctx,
-        server_id,
-        lambda vultr: vultr.server_reverse_delete_ipv6(server_id, ip),
-        params={"ip": ip},
-        invalidates=(server_scope(server_id),),
+    _reverse_dns(
+        ctx, server_id, lambda vultr: vultr.server_reverse_delete_ipv6(server_id, ip), ip=ip
     )

@@ -9,17 +9,7 @@ from __future__ import annotations
 from accounts.permissions import Perm
 from panel.vultr import ScriptType, StartupScript
 
-from .base import (
-    SCRIPTS,
-    ActionContext,
-    Change,
-    Target,
-    listed_target,
-    mutation,
-    perform,
-    query,
-    read,
-)
+from .base import SCRIPTS, ActionContext, add_listed, mutation, on_listed, query, read
 
 
 @query
@@ -32,13 +22,11 @@ def create_startupscript(
     ctx: ActionContext, name: str, script: str, type: ScriptType | str = ScriptType.BOOT
 ) -> str:
     """Stores a script; returns its id."""
-    return perform(
+    return add_listed(
         ctx,
-        Change(
-            Target("startupscript", "", name),
-            params={"name": name, "script": script, "type": str(type)},
-            result_as="target_id",
-        ),
+        "startupscript",
+        name,
+        {"name": name, "script": script, "type": str(type)},
         lambda vultr: vultr.startupscript_create(name, script, type),
     )
 
@@ -53,23 +41,23 @@ def update_startupscript(
 ) -> None:
     """Renames and/or rewrites a script; with a v2 key it may change its type too (v1 has no
     way to: the provider library refuses it before asking Vultr)."""
-    perform(
+    on_listed(
         ctx,
-        Change(
-            listed_target(ctx, "startupscript", SCRIPTS, script_id),
-            params={"name": name, "script": script, "type": None if type is None else str(type)},
-        ),
+        "startupscript",
+        SCRIPTS,
+        script_id,
         lambda vultr: vultr.startupscript_update(script_id, name, script, type),
+        params={"name": name, "script": script, "type": None if type is None else str(type)},
     )
 
 
 @mutation(Perm.PROVISIONING, invalidates=(SCRIPTS,))
 def destroy_startupscript(ctx: ActionContext, script_id: str) -> None:
-    perform(
+    on_listed(
         ctx,
-        Change(
-            listed_target(ctx, "startupscript", SCRIPTS, script_id),
-            destructive=True,
-        ),
+        "startupscript",
+        SCRIPTS,
+        script_id,
         lambda vultr: vultr.startupscript_destroy(script_id),
+        destructive=True,
     )

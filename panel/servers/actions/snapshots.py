@@ -15,8 +15,8 @@ from .base import (
     SNAPSHOTS,
     ActionContext,
     Change,
-    listed_target,
     mutation,
+    on_listed,
     on_server,
     perform,
     query,
@@ -24,6 +24,11 @@ from .base import (
     server_target,
 )
 from .servers import _outdate_password
+
+
+def _description(snapshot: Snapshot) -> str:
+    """A snapshot's name in audit entries: its description, empty or not."""
+    return snapshot.description
 
 
 @query
@@ -68,26 +73,28 @@ def create_snapshot(ctx: ActionContext, server_id: str, description: str = "") -
 def update_snapshot(ctx: ActionContext, snapshot_id: str, description: str) -> None:
     """Changes the snapshot's description: API v2 only (v1 has no such call; the provider
     library refuses it before asking Vultr)."""
-    perform(
+    on_listed(
         ctx,
-        Change(
-            listed_target(ctx, "snapshot", SNAPSHOTS, snapshot_id, lambda s: s.description),
-            params={"description": description},
-        ),
+        "snapshot",
+        SNAPSHOTS,
+        snapshot_id,
         lambda vultr: vultr.snapshot_update(snapshot_id, description),
+        params={"description": description},
+        label=_description,
     )
 
 
 @mutation(Perm.PROVISIONING, invalidates=(SNAPSHOTS,))
 def destroy_snapshot(ctx: ActionContext, snapshot_id: str) -> None:
     """Deletes the snapshot for good."""
-    perform(
+    on_listed(
         ctx,
-        Change(
-            listed_target(ctx, "snapshot", SNAPSHOTS, snapshot_id, lambda s: s.description),
-            destructive=True,
-        ),
+        "snapshot",
+        SNAPSHOTS,
+        snapshot_id,
         lambda vultr: vultr.snapshot_destroy(snapshot_id),
+        destructive=True,
+        label=_description,
     )
 
 

@@ -6,17 +6,7 @@ from __future__ import annotations
 from accounts.permissions import Perm
 from panel.vultr import SshKey
 
-from .base import (
-    SSHKEYS,
-    ActionContext,
-    Change,
-    Target,
-    listed_target,
-    mutation,
-    perform,
-    query,
-    read,
-)
+from .base import SSHKEYS, ActionContext, add_listed, mutation, on_listed, query, read
 
 
 @query
@@ -27,13 +17,11 @@ def list_sshkeys(ctx: ActionContext) -> list[SshKey]:
 @mutation(Perm.PROVISIONING, invalidates=(SSHKEYS,))
 def create_sshkey(ctx: ActionContext, name: str, ssh_key: str) -> str:
     """Stores a public key (one authorized_keys line); returns its id."""
-    return perform(
+    return add_listed(
         ctx,
-        Change(
-            Target("sshkey", "", name),
-            params={"name": name, "ssh_key": ssh_key},
-            result_as="target_id",
-        ),
+        "sshkey",
+        name,
+        {"name": name, "ssh_key": ssh_key},
         lambda vultr: vultr.sshkey_create(name, ssh_key),
     )
 
@@ -43,24 +31,24 @@ def update_sshkey(
     ctx: ActionContext, sshkey_id: str, name: str | None = None, ssh_key: str | None = None
 ) -> None:
     """Renames and/or replaces a key; servers installed earlier keep the old key."""
-    perform(
+    on_listed(
         ctx,
-        Change(
-            listed_target(ctx, "sshkey", SSHKEYS, sshkey_id),
-            params={"name": name, "ssh_key": ssh_key},
-        ),
+        "sshkey",
+        SSHKEYS,
+        sshkey_id,
         lambda vultr: vultr.sshkey_update(sshkey_id, name, ssh_key),
+        params={"name": name, "ssh_key": ssh_key},
     )
 
 
 @mutation(Perm.PROVISIONING, invalidates=(SSHKEYS,))
 def destroy_sshkey(ctx: ActionContext, sshkey_id: str) -> None:
     """Deletes the key at Vultr; servers that have it keep it."""
-    perform(
+    on_listed(
         ctx,
-        Change(
-            listed_target(ctx, "sshkey", SSHKEYS, sshkey_id),
-            destructive=True,
-        ),
+        "sshkey",
+        SSHKEYS,
+        sshkey_id,
         lambda vultr: vultr.sshkey_destroy(sshkey_id),
+        destructive=True,
     )

@@ -1,7 +1,8 @@
 """The one add/edit/delete pattern of the account-wide items: SSH keys, startup scripts and
-snapshots. Each kind is a `Resource`; its views build the form that fits it and hand over to
-`find`, `edit` and `delete` here, which look the item up, show the form page and answer its
-POST the same way for all three (one template: servers/resource_form.html)."""
+snapshots. Each kind is a `Resource`; its views are made here (`list_view`, `add_view`,
+`edit_view`, `delete_view`) from what differs (the form's class and its explanation), and
+look the item up, show the form page and answer its POST the same way for all three (one
+template: servers/resource_form.html). Snapshots keep their own list and take pages."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ from .common import (
     key_page,
     render_page,
     require_id_shape,
+    require_reason,
     run,
+    vultr_page,
 )
 
 
@@ -47,10 +50,16 @@ class Resource:
     add_form: Callable[..., ActionForm] | None = None
     create: Callable[..., Any] | None = None
     args: Callable[[dict[str, Any]], tuple[Any, ...]] = lambda data: ()
-    rows: Callable[[list[Any]], list[Any]] = list
+    # The list's rows: (item, what else its row shows) pairs (servers/_resource_table.html).
+    rows: Callable[[list[Any]], list[Any]] = lambda items: [(item, None) for item in items]
     # More arguments of the add form's class, read from the account when it is posted (the
     # SSH keys already there, to refuse a name taken twice).
     form_kwargs: Callable[[KeyPage], dict[str, Any]] = lambda page: {}
+    # For `edit_view`: the action that changes one, the form field that names it (for the
+    # message), and the API versions that can change it at all (v1 cannot edit a snapshot).
+    update: Callable[..., Any] | None = None
+    name_field: str = "name"
+    editable_with: tuple[str, ...] = ("v1", "v2")
 
     def target(self, item: Any) -> Target:
         return Target(self.target_type, item.id, (self.label_of or self.name_of)(item))
@@ -77,11 +86,10 @@ def list_page(
     bound: dict[str, ActionForm] | None,
     *,
     add_form: Callable[[], ActionForm],
-    rows: Callable[[list[Any]], list[Any]] = list,
 ) -> HttpResponse:
     """The list of the account's items, by name, with the add form for members who may
     change them (`bound`: the add form that failed, with its errors). The template is
-    servers/<folder>/list.html and gets the rows under the folder's name."""
+    servers/<folder>/list.html and gets the rows under the folder's name, and the `resource`."""
     key = resource.folder
     error = ""
     try:
@@ -94,7 +102,8 @@ def list_page(
         form = next(iter((bound or {}).values()), None) or add_form()
     context = {
         **page.context(),
-        key: rows(items),
+        key: resource.rows(items),
+        "resource": resource,
         "error": error,
         "add_form": form,
         "may_change": may_change,
@@ -113,24 +122,6 @@ def _form_page(
         "back_label": resource.plural,
     }
     return render_page(request, "servers/resource_form.html", context)
-
-
-def _answer(
-    request: HttpRequest,
-    page: KeyPage,
-    resource: Resource,
-    item: Any,
-    form: ActionForm,
-    action: Callable[..., Any],
-    call: Callable[[actions.ActionContext], Any],
-    success: Callable[[], str],
-) -> HttpResponse:
-    if request.method != "POST":
-        return _form_page(request, page, resource, item, form)
-    ok, _ = run(page, form, lambda ctx, data: call(ctx))
-    if ok:
-        return done(request, page.url(f"{resource.url}_list"), success())
-    return form_again(request, form, lambda bound: _form_page(request, page, resource, item, form))
 
 
 def add(
@@ -154,42 +145,98 @@ def add(
     return form_again(request, form, list_page)
 
 
-def edit(
-    request: HttpRequest,
-    page: KeyPage,
+def _item_view(
     resource: Resource,
-    item: Any,
-    form: ActionForm,
-    update: Callable[..., Any],
-    saved: Callable[[], str] | None = None,
-) -> HttpResponse:
-    """GET: the edit form. POST: `update(ctx, item.id, **form.changes())`, only what changed;
-    then `saved()` (by default: the item's new name) as the message."""
-    return _answer(
-        request,
-        page,
+    action: Callable[..., Any],
+    name: str,
+    form_for: Callable[[HttpRequest, KeyPage, Any], ActionForm],
+    call: Callable[[actions.ActionContext, Any, ActionForm], Any],
+    success: Callable[[Any, ActionForm], str],
+    api_versions: tuple[str, ...] = ("v1", "v2"),
+) -> Callable[..., HttpResponse]:
+    """The page of one item (`<url>_<name>`, the item's id as `<url>_id` in the URL): requires
+    `action`'s permission and looks the item up. GET: its form. POST: `call(ctx, item, form)`
+    with the valid form, then the list with `success(item, form)` as the message; on a failure
+    the form again with Vultr's words. For a key of another API version than `api_versions`
+    there is no such page (404, Vultr not asked)."""
+
+    @acts(action, target=resource.target_type)
+    @vultr_page
+    def view(request: HttpRequest, key_id: int, **ids: str) -> HttpResponse:
+        page = key_page(request, key_id)
+        if page.api_key.api_version not in api_versions:
+            raise Http404(f"API {page.api_key.api_version} cannot change a {resource.noun}")
+        item = find(page, resource, ids[f"{resource.url}_id"])
+        form = form_for(request, page, item)
+        if request.method != "POST":
+            return _form_page(request, page, resource, item, form)
+        ok, _ = run(page, form, lambda ctx, data: call(ctx, item, form))
+        if ok:
+            return done(request, page.url(f"{resource.url}_list"), success(item, form))
+        return form_again(
+            request, form, lambda bound: _form_page(request, page, resource, item, form)
+        )
+
+    view.__name__ = view.__qualname__ = f"{resource.url}_{name}"
+    return view
+
+
+def _posted(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def _action_url(page: KeyPage, resource: Resource, name: str, item: Any) -> str:
+    return page.url(f"{resource.url}_{name}", **{f"{resource.url}_id": item.id})
+
+
+def edit_view(
+    resource: Resource,
+    form_class: Callable[..., ActionForm],
+    form_kwargs: Callable[[KeyPage, Any], dict[str, Any]],
+) -> Callable[..., HttpResponse]:
+    """GET: the form that edits one item (`form_class(current=item, **form_kwargs(page,
+    item))`). POST: `resource.update(ctx, item.id, **form.changes())`, only what changed;
+    then the item's new name as the message."""
+    update = resource.update
+    assert update is not None
+    return _item_view(
         resource,
-        item,
-        form,
         update,
-        lambda ctx: update(ctx, item.id, **form.changes()),
-        saved or (lambda: f"The {resource.noun} {form.cleaned_data['name']} is saved."),
+        "edit",
+        lambda request, page, item: form_class(
+            _posted(request),
+            action=_action_url(page, resource, "edit", item),
+            current=item,
+            **form_kwargs(page, item),
+        ),
+        lambda ctx, item, form: update(ctx, item.id, **form.changes()),
+        lambda item, form: (
+            f"The {resource.noun} {form.cleaned_data[resource.name_field]} is saved."
+        ),
+        resource.editable_with,
     )
 
 
-def delete(
-    request: HttpRequest, page: KeyPage, resource: Resource, item: Any, form: ActionForm
-) -> HttpResponse:
-    """GET: the confirm form (type the item's name). POST: delete it at Vultr."""
-    return _answer(
-        request,
-        page,
+def delete_view(
+    resource: Resource,
+    form_class: Callable[..., ActionForm],
+    explanation: Callable[[KeyPage, Any], str],
+) -> Callable[..., HttpResponse]:
+    """GET: the confirm form (type the item's name, or its id without one; a reason when the
+    team asks for one). POST: delete it at Vultr (`resource.destroy`)."""
+    return _item_view(
         resource,
-        item,
-        form,
         resource.destroy,
-        lambda ctx: resource.destroy(ctx, item.id),
-        lambda: f"The {resource.noun} {resource.name_of(item)} is deleted.",
+        "delete",
+        lambda request, page, item: form_class(
+            _posted(request),
+            action=_action_url(page, resource, "delete", item),
+            explanation=explanation(page, item),
+            expected=resource.name_of(item) or item.id,
+            require_reason=require_reason(request),
+        ),
+        lambda ctx, item, form: resource.destroy(ctx, item.id),
+        lambda item, form: f"The {resource.noun} {resource.name_of(item)} is deleted.",
     )
 
 
@@ -204,7 +251,6 @@ def _add_page(
         resource,
         bound,
         add_form=lambda: add_form(action=page.url(f"{resource.url}_add")),
-        rows=resource.rows,
     )
 
 

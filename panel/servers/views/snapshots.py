@@ -7,7 +7,9 @@ knows it for the snapshots it took itself (`SnapshotSource`, panel/servers/model
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import Perm, team_view
@@ -27,7 +29,6 @@ from .common import (
     form_again,
     key_page,
     render_page,
-    require_reason,
     run,
     vultr_page,
 )
@@ -60,6 +61,9 @@ SNAPSHOTS = resources.Resource(
     url="snapshot",
     items=actions.list_snapshots,
     destroy=actions.destroy_snapshot,
+    update=actions.update_snapshot,
+    name_field="description",
+    editable_with=("v2",),
     name_of=name_of,
     label_of=lambda snapshot: snapshot.description,
 )
@@ -160,54 +164,27 @@ def snapshot_take(request, key_id):
     return form_again(request, form, lambda bound: _list_page(request, page, bound))
 
 
-@acts(actions.update_snapshot, target="snapshot")
-@vultr_page
-def snapshot_edit(request, key_id, snapshot_id):
-    """Change a snapshot's description: v2 keys only (v2's PUT /snapshots/{id}; v1 has no way
-    to change a snapshot, so for a v1 key there is no such page)."""
-    page = key_page(request, key_id)
-    if page.api_key.api_version != "v2":
-        raise Http404("API v1 cannot change a snapshot")
-    snapshot = resources.find(page, SNAPSHOTS, snapshot_id)
-    form = SnapshotForm(
-        request.POST if request.method == "POST" else None,
-        action=page.url("snapshot_edit", snapshot_id=snapshot.id),
-        current=snapshot,
-        explanation="The description names the snapshot in lists and when deploying or "
-        "restoring it; what is in it does not change.",
-    )
-    return resources.edit(
-        request,
-        page,
-        SNAPSHOTS,
-        snapshot,
-        form,
-        actions.update_snapshot,
-        saved=lambda: f"The snapshot {form.cleaned_data['description']} is saved.",
-    )
+def _edit_form(page: KeyPage, snapshot: Snapshot) -> dict[str, Any]:
+    """The edit form's arguments: a snapshot's description, for v2 keys only (v2's PUT
+    /snapshots/{id}; v1 has no way to change a snapshot: `editable_with`, no such page)."""
+    return {
+        "explanation": "The description names the snapshot in lists and when deploying or "
+        "restoring it; what is in it does not change."
+    }
 
 
-@acts(actions.destroy_snapshot, target="snapshot")
-@vultr_page
-def snapshot_delete(request, key_id, snapshot_id):
-    page = key_page(request, key_id)
-    snapshot = resources.find(page, SNAPSHOTS, snapshot_id)
-    sources = _sources(page)
-    source = sources.get(snapshot.id, ("", ""))[1]
+def _delete_explanation(page: KeyPage, snapshot: Snapshot) -> str:
+    source = _sources(page).get(snapshot.id, ("", ""))[1]
     made = f"taken of {source}, " if source else ""
-    explanation = (
+    return (
         f"The snapshot {name_of(snapshot)} ({made}{snapshot.size_bytes / 10**9:.1f} GB) is "
         "deleted at Vultr for good: no server can be restored from it or deployed from it "
         "any more, and billing for it stops. Servers restored from it earlier keep their disks."
     )
-    form = DeleteSnapshotForm(
-        request.POST if request.method == "POST" else None,
-        action=page.url("snapshot_delete", snapshot_id=snapshot.id),
-        explanation=explanation,
-        expected=name_of(snapshot),
-        require_reason=require_reason(request),
-    )
-    return resources.delete(request, page, SNAPSHOTS, snapshot, form)
+
+
+snapshot_edit = resources.edit_view(SNAPSHOTS, SnapshotForm, _edit_form)
+snapshot_delete = resources.delete_view(SNAPSHOTS, DeleteSnapshotForm, _delete_explanation)
 
 
 @team_view(Perm.PROVISIONING)

@@ -9,19 +9,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from typing import Any
 
 from panel.servers import actions
 from panel.servers.forms.resources import DeleteSshKeyForm, SshKeyForm
 from panel.vultr import SshKey
 
 from . import resources
-from .common import (
-    KeyPage,
-    acts,
-    key_page,
-    require_reason,
-    vultr_page,
-)
+from .common import KeyPage
 
 SSHKEYS = resources.Resource(
     noun="SSH key",
@@ -33,6 +28,7 @@ SSHKEYS = resources.Resource(
     destroy=actions.destroy_sshkey,
     add_form=SshKeyForm,
     create=actions.create_sshkey,
+    update=actions.update_sshkey,
     args=lambda data: (data["name"], data["ssh_key"]),
     rows=lambda keys: [(k, describe(k)) for k in keys],
     form_kwargs=lambda page: {"existing": lambda: _keys_in(page)},
@@ -70,36 +66,22 @@ sshkey_list = resources.list_view(SSHKEYS)
 sshkey_add = resources.add_view(SSHKEYS)
 
 
-@acts(actions.update_sshkey, target="sshkey")
-@vultr_page
-def sshkey_edit(request, key_id, sshkey_id):
-    """Rename and/or replace the key text; only what changed is sent."""
-    page = key_page(request, key_id)
-    sshkey = resources.find(page, SSHKEYS, sshkey_id)
-    form = SshKeyForm(
-        request.POST if request.method == "POST" else None,
-        action=page.url("sshkey_edit", sshkey_id=sshkey.id),
-        current=sshkey,
-        existing=lambda: _keys_in(page),
-        explanation="Servers installed earlier keep the key they got; the new text is "
+def _edit_form(page: KeyPage, sshkey: SshKey) -> dict[str, Any]:
+    """The edit form's arguments: rename and/or replace the key text (only what changed is
+    sent)."""
+    return {
+        "existing": lambda: _keys_in(page),
+        "explanation": "Servers installed earlier keep the key they got; the new text is "
         "installed on servers deployed from now on.",
-    )
-    return resources.edit(request, page, SSHKEYS, sshkey, form, actions.update_sshkey)
+    }
 
 
-@acts(actions.destroy_sshkey, target="sshkey")
-@vultr_page
-def sshkey_delete(request, key_id, sshkey_id):
-    page = key_page(request, key_id)
-    sshkey = resources.find(page, SSHKEYS, sshkey_id)
-    form = DeleteSshKeyForm(
-        request.POST if request.method == "POST" else None,
-        action=page.url("sshkey_delete", sshkey_id=sshkey.id),
-        explanation=(
-            f"The key {sshkey.name} is deleted at Vultr and can no longer be chosen for new "
-            "servers. Servers that already have it keep it in their authorized_keys."
-        ),
-        expected=sshkey.name or sshkey.id,
-        require_reason=require_reason(request),
+def _delete_explanation(page: KeyPage, sshkey: SshKey) -> str:
+    return (
+        f"The key {sshkey.name} is deleted at Vultr and can no longer be chosen for new "
+        "servers. Servers that already have it keep it in their authorized_keys."
     )
-    return resources.delete(request, page, SSHKEYS, sshkey, form)
+
+
+sshkey_edit = resources.edit_view(SSHKEYS, SshKeyForm, _edit_form)
+sshkey_delete = resources.delete_view(SSHKEYS, DeleteSshKeyForm, _delete_explanation)

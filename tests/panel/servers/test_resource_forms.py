@@ -42,7 +42,10 @@ V2_SAID = {403: ": Invalid API token.", 503: "Vultr said: rate limit exceeded"}
 def _fault(kind: Kind, fault: tuple, api_version: str) -> tuple[int, str | None, list[str]]:
     status, body, shown = fault
     if status == 412:
-        body, shown = kind.refused if api_version == "v1" else kind.v2_refused
+        if api_version == "v1":
+            body, shown = kind.refused
+        else:
+            body, shown = kind.v2_refused, f"Vultr refused: {kind.v2_refused}"
     words = [shown]
     if api_version == "v2" and status in V2_SAID:
         words.append(V2_SAID[status])  # Vultr's own words

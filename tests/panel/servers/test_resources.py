@@ -19,24 +19,38 @@ pytestmark = pytest.mark.django_db
 
 @dataclass(frozen=True)
 class Kind:
-    url: str  # URL names <url>_list, <url>_edit, <url>_delete
-    item: Callable[[Demo], str]  # the id of the demo account's item these tests use
-    name: str  # what to type to delete it
+    url: str  # URL names <url>_list, <url>_edit, <url>_delete; the demo's <url>_id(name)
+    name: str  # the demo account's item these tests use: what to type to delete it
     add: str  # the URL name of the add (or take) form
     add_data: Callable[[Demo], dict[str, str]]
     edit_data: Callable[[], dict[str, str]] | None  # None: no edit page
     state: Callable[[Demo], Any]  # what Vultr has, to compare before and after
     on_page: tuple[str, ...]  # what a viewer sees on the list
     not_on_page: tuple[str, ...]  # buttons (and secrets) a viewer does not see
-    api: str  # the v1 path group: /v1/<api>/create, .../update, .../destroy
+    # The v1 path group (/v1/<api>/create, .../update, .../destroy), the audit target type
+    # and the action of a delete (destroy_<api>).
+    api: str
     v2: str  # the v2 collection (POST creates), and its item route (PATCH, DELETE)
     v2_item: str
-    destroy: str  # the action (and audit entry) of a delete
     refused: tuple[str, str]  # a 412 body Vultr sends for this kind, and what the page shows
-    v2_refused: tuple[str, str]  # the same as v2 sends it (a 400), and what the page shows
+    v2_refused: str  # the same as v2 sends it (a 400): the page shows it whole
     add_form_id: str  # the id of the add form, shown again with Vultr's words
     unknown_id: str  # a v1 id of the right shape that names nothing
-    unchanged: Callable[[Demo], dict[str, str]] | None = None  # the edit form, as it is
+    text: str = ""  # the field with the item's text (key, script), besides its name
+
+    def item(self, demo: Demo) -> str:
+        """The id of the demo account's item these tests use."""
+        return getattr(demo, f"{self.url}_id")(self.name)
+
+    @property
+    def destroy(self) -> str:
+        """The action (and audit entry) of a delete."""
+        return f"destroy_{self.api}"
+
+    def unchanged(self, demo: Demo) -> dict[str, str]:
+        """The edit form as it is: the item's name and text as Vultr has them."""
+        item = getattr(demo, self.url)(self.item(demo))
+        return {"name": self.name, self.text: item[self.text]}
 
     def unknown(self, api_version: str) -> str:
         """An id of the right shape for `api_version` that names nothing."""
@@ -57,7 +71,6 @@ def _by_panel_id(demo: Demo, items: dict, kind: str) -> dict:
 KINDS = {
     "sshkeys": Kind(
         url="sshkey",
-        item=lambda demo: demo.sshkey_id("laptop"),
         name="laptop",
         add="sshkey_add",
         add_data=lambda demo: {"name": "mine", "ssh_key": public_key()},
@@ -68,25 +81,17 @@ KINDS = {
         api="sshkey",
         v2="/v2/ssh-keys",
         v2_item="/v2/ssh-keys/{ssh-key-id}",
-        destroy="destroy_sshkey",
         refused=(
             "Invalid SSH key.  The key must be in authorized_keys format",
             "Vultr refused: Invalid",
         ),
-        v2_refused=(
-            "Invalid ssh key: it must be in authorized_keys format.",
-            "Vultr refused: Invalid ssh key: it must be in authorized_keys format.",
-        ),
+        v2_refused="Invalid ssh key: it must be in authorized_keys format.",
         add_form_id="form-sshkey",
         unknown_id="0000000000000",
-        unchanged=lambda demo: {
-            "name": "laptop",
-            "ssh_key": demo.sshkey(demo.sshkey_id("laptop"))["ssh_key"],
-        },
+        text="ssh_key",
     ),
     "scripts": Kind(
         url="script",
-        item=lambda demo: demo.script_id("install-docker"),
         name="install-docker",
         add="script_add",
         add_data=lambda demo: {"name": "mine", "type": "boot", "script": "echo hi"},
@@ -97,25 +102,17 @@ KINDS = {
         api="startupscript",
         v2="/v2/startup-scripts",
         v2_item="/v2/startup-scripts/{startup-id}",
-        destroy="destroy_startupscript",
         refused=(
             "Invalid startup script type.  Must be boot or pxe",
             "Vultr refused: Invalid startup",
         ),
-        v2_refused=(
-            "Invalid startup script type: must be boot or pxe.",
-            "Vultr refused: Invalid startup script type: must be boot or pxe.",
-        ),
+        v2_refused="Invalid startup script type: must be boot or pxe.",
         add_form_id="form-script",
         unknown_id="999",
-        unchanged=lambda demo: {
-            "name": "install-docker",
-            "script": demo.script(demo.script_id("install-docker"))["script"],
-        },
+        text="script",
     ),
     "snapshots": Kind(
         url="snapshot",
-        item=lambda demo: demo.snapshot_id("db-01 nightly"),
         name="db-01 nightly",
         add="snapshot_take",
         add_data=lambda demo: {"server": demo.id("web-01")},
@@ -126,15 +123,11 @@ KINDS = {
         api="snapshot",
         v2="/v2/snapshots",
         v2_item="/v2/snapshots/{snapshot-id}",
-        destroy="destroy_snapshot",
         refused=(
             "Unable to create snapshot: too many snapshots",
             "Vultr refused: Unable to create",
         ),
-        v2_refused=(
-            "Unable to create snapshot: too many snapshots",
-            "Vultr refused: Unable to create snapshot: too many snapshots",
-        ),
+        v2_refused="Unable to create snapshot: too many snapshots",
         add_form_id="form-takesnapshot",
         unknown_id="0000000000000",
     ),
