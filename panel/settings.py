@@ -16,6 +16,7 @@ from kombu import Queue
 from accounts.encryption import encryption_keys_from_environment
 from panel.env import (
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_ports,
@@ -319,30 +320,23 @@ PANEL_BADGE_MAX_SECONDS = env_int("PANEL_BADGE_MAX_SECONDS", 60, minimum=1)
 # token from the key's bucket in Redis first: this many requests per second (Vultr v1 allows an
 # average of 2, reference §3) with this burst; a page waits at most PANEL_VULTR_BUDGET_WAIT
 # seconds for one. A key can have its own rate and poll interval (KeyBudget, budget page).
-PANEL_VULTR_RATE_LIMIT = float(env_str("PANEL_VULTR_RATE_LIMIT", "2"))
+PANEL_VULTR_RATE_LIMIT = env_float("PANEL_VULTR_RATE_LIMIT", 2, minimum=0.01)
 # A burst of 1: at the full rate, Vultr's own bucket then keeps a spare token for requests that
 # arrive closer together than they were sent (network jitter); a bigger burst drew 503s.
 PANEL_VULTR_RATE_BURST = env_int("PANEL_VULTR_RATE_BURST", 1, minimum=1)
 PANEL_VULTR_BUDGET_WAIT = env_int("PANEL_VULTR_BUDGET_WAIT", 10, minimum=0)
-if PANEL_VULTR_RATE_LIMIT <= 0:
-    raise ImproperlyConfigured("PANEL_VULTR_RATE_LIMIT must be a positive number")
 # Vultr v2 limits requests per source IP (30 a second, v2 reference §1.4), not per key: every v2
 # key of this installation shares one bucket per API address, at this rate and burst. A 429's
 # Retry-After pauses that bucket for every process. Lower it if other software on this host
 # (or behind the same address) also uses the Vultr API.
-PANEL_VULTR_V2_RATE_LIMIT = float(env_str("PANEL_VULTR_V2_RATE_LIMIT", "30"))
+PANEL_VULTR_V2_RATE_LIMIT = env_float("PANEL_VULTR_V2_RATE_LIMIT", 30, minimum=0.01)
 PANEL_VULTR_V2_RATE_BURST = env_int("PANEL_VULTR_V2_RATE_BURST", 10, minimum=1)
-if PANEL_VULTR_V2_RATE_LIMIT <= 0:
-    raise ImproperlyConfigured("PANEL_VULTR_V2_RATE_LIMIT must be a positive number")
 # Running operations of a key are checked with one server_list every this many seconds.
-PANEL_OPERATION_POLL_SECONDS = float(env_str("PANEL_OPERATION_POLL_SECONDS", "5"))
+PANEL_OPERATION_POLL_SECONDS = env_float("PANEL_OPERATION_POLL_SECONDS", 5, minimum=0.2)
 # The same for a v2 key. A v2 poll is one request a page (500 servers) out of 30/s per source
 # IP, where a v1 poll is one of the key's own 2/s: checking every 2 s costs a v2 key about a
 # sixtieth of the shared budget and finds a ready server up to 3 s sooner.
-PANEL_OPERATION_V2_POLL_SECONDS = float(env_str("PANEL_OPERATION_V2_POLL_SECONDS", "2"))
-for _name in ("PANEL_OPERATION_POLL_SECONDS", "PANEL_OPERATION_V2_POLL_SECONDS"):
-    if globals()[_name] < 0.2:
-        raise ImproperlyConfigured(f"{_name} must be at least 0.2 seconds")
+PANEL_OPERATION_V2_POLL_SECONDS = env_float("PANEL_OPERATION_V2_POLL_SECONDS", 2, minimum=0.2)
 # An operation step nobody has run for this long is resumed by the beat job (its worker died).
 PANEL_OPERATION_STALE_SECONDS = env_int("PANEL_OPERATION_STALE_SECONDS", 60, minimum=1)
 # How long a worker holds an operation for one step (longer than a request can take).

@@ -36,8 +36,15 @@ def start_django(tmp_path, **env):
         (
             "PANEL_OPERATION_V2_POLL_SECONDS",
             "0.05",
-            "PANEL_OPERATION_V2_POLL_SECONDS must be at least 0.2 seconds",
+            "PANEL_OPERATION_V2_POLL_SECONDS must be at least 0.2, got 0.05",
         ),
+        (
+            "PANEL_OPERATION_POLL_SECONDS",
+            "5s",
+            "PANEL_OPERATION_POLL_SECONDS must be a number, got '5s'",
+        ),
+        ("PANEL_VULTR_RATE_LIMIT", "0", "PANEL_VULTR_RATE_LIMIT must be at least 0.01, got 0"),
+        ("PANEL_VULTR_V2_RATE_LIMIT", "inf", "must be a finite number, got 'inf'"),
     ],
 )
 def test_it_names_the_bad_variable(tmp_path, variable, value, message):
