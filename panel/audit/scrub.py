@@ -44,7 +44,7 @@ def value(item: Any) -> Any:
     if isinstance(item, str):
         return text(item)
     if isinstance(item, dict):
-        return {text(str(k)) if isinstance(k, str) else k: value(v) for k, v in item.items()}
+        return {text(k) if isinstance(k, str) else k: value(v) for k, v in item.items()}
     if isinstance(item, list | tuple):
         return [value(v) for v in item]
     return item
