@@ -14,7 +14,7 @@ from .base import (
     read,
     read_server,
 )
-from .servers import outdate_password
+from .servers import _outdate_password
 
 
 @query
@@ -36,5 +36,5 @@ def restore_backup(ctx: ActionContext, server_id: str, backup_id: str) -> None:
         destructive=True,
         conflicts=True,
     )
-    # The disk, /etc/shadow with it, is the image's now (servers.outdate_password).
-    outdate_password(ctx, server_id, "restored from a backup")
+    # The disk, /etc/shadow with it, is the image's now (servers._outdate_password).
+    _outdate_password(ctx, server_id, "restored from a backup")

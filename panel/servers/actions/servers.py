@@ -200,7 +200,7 @@ def set_server_label(ctx: ActionContext, server_id: str, label: str) -> None:
 # -- destructive changes ---------------------------------------------------------------------
 
 
-def outdate_password(ctx: ActionContext, server_id: str, done: str) -> None:
+def _outdate_password(ctx: ActionContext, server_id: str, done: str) -> None:
     """After a change that gives the server a new root password (`done`: "reinstalled",
     ...): the one kept from the create answer no longer opens it. v2 answers a reinstall, an
     OS change and a restore with the instance but no `default_password` (v2 reference §2, the
@@ -223,7 +223,7 @@ def reinstall_server(ctx: ActionContext, server_id: str, hostname: str | None = 
         destructive=True,
         conflicts=True,
     )
-    outdate_password(ctx, server_id, "reinstalled")
+    _outdate_password(ctx, server_id, "reinstalled")
 
 
 @mutation(Perm.PROVISIONING)
@@ -237,7 +237,7 @@ def change_server_os(ctx: ActionContext, server_id: str, os_id: str) -> None:
         destructive=True,
         conflicts=True,
     )
-    outdate_password(ctx, server_id, "given another operating system")
+    _outdate_password(ctx, server_id, "given another operating system")
 
 
 @mutation(Perm.PROVISIONING)

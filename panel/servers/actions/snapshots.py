@@ -23,7 +23,7 @@ from .base import (
     read,
     server_target,
 )
-from .servers import outdate_password
+from .servers import _outdate_password
 
 
 def _description(snapshot: Snapshot) -> str:
@@ -109,5 +109,5 @@ def restore_snapshot(ctx: ActionContext, server_id: str, snapshot_id: str) -> No
         destructive=True,
         conflicts=True,
     )
-    # The disk, /etc/shadow with it, is the image's now (servers.outdate_password).
-    outdate_password(ctx, server_id, "restored from a snapshot")
+    # The disk, /etc/shadow with it, is the image's now (servers._outdate_password).
+    _outdate_password(ctx, server_id, "restored from a snapshot")
