@@ -143,6 +143,21 @@ def test_the_demo_login_signs_in_and_sees_its_team_with_the_simulator_key(
     assert vultr_key.key not in page
 
 
+def test_a_generated_demo_password_that_begins_with_a_dash_still_signs_in(
+    vultr_key, settings, tmp_path
+):
+    # token_urlsafe() begins with "-" about once in 64 installations; the password is kept in
+    # the data folder, so such an installation would never have had its demo login.
+    settings.DATA_DIR = tmp_path
+    (tmp_path / "demo_password").write_text("-Dash-first-pw1\n")
+
+    assert RunLocal().prepare_demo_login(vultr_key.key, vultr_key.url) == (
+        "demo",
+        "-Dash-first-pw1",
+    )
+    assert User.objects.get(username="demo").check_password("-Dash-first-pw1")
+
+
 def test_the_demo_login_has_the_simulator_key_on_v2_first_and_on_v1(vultr_key, settings, tmp_path):
     settings.DATA_DIR = tmp_path
 

@@ -165,9 +165,11 @@ class Command(BaseCommand):
             try:
                 call_command(
                     "create_user",
+                    # "--password=..." in one word: a generated password may begin with "-",
+                    # which argparse would take for an option given as a separate word.
+                    f"--password={password}",
                     username=username,
                     email="demo@localhost",
-                    password=password,
                     vultr_key=demo_key,
                     api_url=simulator_url,
                     key_label=label,

@@ -25,13 +25,6 @@ def members_url(members) -> str:
     return reverse("accounts:members", kwargs={"team": members.team.slug})
 
 
-@pytest.fixture
-def one_minute(monkeypatch):
-    """Requests sent in a loop all fall in this minute, even when the clock turns during it."""
-    real, fixed = denials._window, denials._window()
-    monkeypatch.setattr(denials, "_window", lambda now=None: fixed if now is None else real(now))
-
-
 def later() -> int:
     """A window after every minute so far: flush() writes what was counted."""
     return denials._window() + 2

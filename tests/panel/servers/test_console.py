@@ -34,7 +34,7 @@ def test_owner_and_admin_see_console_and_password_buttons(members, login_as, ser
 
 
 @pytest.mark.parametrize("role", ["operator", "auditor", "viewer"])
-def test_other_roles_neither_see_nor_use_them(members, login_as, server_url, role):
+def test_other_roles_neither_see_nor_use_them(members, login_as, server_url, role, one_minute):
     client = login_as(getattr(members, role))
 
     page = client.get(server_url("server_detail")).content.decode()
