@@ -5,94 +5,16 @@ entry point, its methods return the domain objects below and raise `VultrError` 
 `VultrClient(key, api_version="v2")` speaks API v2 (`V2Transport`); the default is v1.
 """
 
+# The domain objects and the errors are re-exported as their modules list them (`__all__`),
+# the way asyncio's package gathers its submodules, so a new class is public in one place.
+from . import domain, errors
 from .client import VultrClient
-from .domain import (
-    Account,
-    Backup,
-    Bandwidth,
-    BandwidthDay,
-    CreatedServer,
-    ImageStatus,
-    IpType,
-    Ipv4,
-    Ipv6,
-    Ipv6Network,
-    Iso,
-    NewServer,
-    OperatingSystem,
-    OsChangeOption,
-    Plan,
-    PowerStatus,
-    Region,
-    ReverseDns,
-    ScriptType,
-    Server,
-    ServerState,
-    ServerStatus,
-    Snapshot,
-    SshKey,
-    StartupScript,
-)
-from .errors import (
-    AuthenticationError,
-    ConnectionFailedError,
-    InvalidLocationError,
-    InvalidParameterError,
-    MethodNotAllowedError,
-    NotFoundError,
-    RateLimitedError,
-    RequestFailedError,
-    ServerError,
-    ServerLockedError,
-    UnexpectedResponseError,
-    VultrError,
-    VultrTimeoutError,
-)
+from .domain import *  # noqa: F403
+from .errors import *  # noqa: F403
 from .transports.http import RawResponse
 from .transports.v1 import V1Transport
 from .transports.v2 import V2Transport
 
-__all__ = [
-    "Account",
-    "AuthenticationError",
-    "Backup",
-    "Bandwidth",
-    "BandwidthDay",
-    "ConnectionFailedError",
-    "CreatedServer",
-    "ImageStatus",
-    "InvalidLocationError",
-    "InvalidParameterError",
-    "IpType",
-    "Ipv4",
-    "Ipv6",
-    "Ipv6Network",
-    "Iso",
-    "MethodNotAllowedError",
-    "NewServer",
-    "NotFoundError",
-    "OperatingSystem",
-    "OsChangeOption",
-    "Plan",
-    "PowerStatus",
-    "RateLimitedError",
-    "RawResponse",
-    "Region",
-    "RequestFailedError",
-    "ReverseDns",
-    "ScriptType",
-    "Server",
-    "ServerError",
-    "ServerLockedError",
-    "ServerState",
-    "ServerStatus",
-    "Snapshot",
-    "SshKey",
-    "StartupScript",
-    "UnexpectedResponseError",
-    "V1Transport",
-    "V2Transport",
-    "VultrClient",
-    "VultrError",
-    "VultrTimeoutError",
-]
+__all__ = ["RawResponse", "V1Transport", "V2Transport", "VultrClient"]
+__all__ += domain.__all__
+__all__ += errors.__all__

@@ -18,6 +18,34 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+__all__ = [
+    "Account",
+    "Backup",
+    "Bandwidth",
+    "BandwidthDay",
+    "CreatedServer",
+    "ImageStatus",
+    "IpType",
+    "Ipv4",
+    "Ipv6",
+    "Ipv6Network",
+    "Iso",
+    "NewServer",
+    "OperatingSystem",
+    "OsChangeOption",
+    "Plan",
+    "PowerStatus",
+    "Region",
+    "ReverseDns",
+    "ScriptType",
+    "Server",
+    "ServerState",
+    "ServerStatus",
+    "Snapshot",
+    "SshKey",
+    "StartupScript",
+]
+
 
 class _TolerantEnum(StrEnum):
     """A string enum that maps values it does not know to `UNKNOWN` instead of failing."""

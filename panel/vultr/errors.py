@@ -19,6 +19,22 @@ chained.
 
 from __future__ import annotations
 
+__all__ = [
+    "AuthenticationError",
+    "ConnectionFailedError",
+    "InvalidLocationError",
+    "InvalidParameterError",
+    "MethodNotAllowedError",
+    "NotFoundError",
+    "RateLimitedError",
+    "RequestFailedError",
+    "ServerError",
+    "ServerLockedError",
+    "UnexpectedResponseError",
+    "VultrError",
+    "VultrTimeoutError",
+]
+
 
 class VultrError(Exception):
     """Root of every error the provider library raises."""
