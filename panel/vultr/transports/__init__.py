@@ -9,10 +9,19 @@ this protocol, so no caller of `VultrClient` changes with the version.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, TypedDict, Unpack
 
 from .. import domain
 from .http import Params, RawResponse
+
+
+class ServerFilters(TypedDict):
+    """The filters of `server_list`, already checked by the client; None matches any server."""
+
+    subid: str | None
+    tag: str | None
+    label: str | None
+    main_ip: str | None
 
 
 class Transport(Protocol):
@@ -42,14 +51,7 @@ class Transport(Protocol):
 
     def regions_availability(self, region_id: str) -> list[str]: ...
 
-    def server_list(
-        self,
-        *,
-        subid: str | None,
-        tag: str | None,
-        label: str | None,
-        main_ip: str | None,
-    ) -> list[domain.Server]: ...
+    def server_list(self, **filters: Unpack[ServerFilters]) -> list[domain.Server]: ...
 
     def server_bandwidth(self, subid: str) -> domain.Bandwidth: ...
 

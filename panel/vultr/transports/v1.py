@@ -17,7 +17,7 @@ import base64
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, Unpack
 
 from ..domain import (
     Account,
@@ -58,7 +58,7 @@ from ..errors import (
     VultrError,
 )
 from ..validation import numeric_id
-from . import Transport
+from . import ServerFilters, Transport
 from .base import (
     MAX_MESSAGE,
     BaseTransport,
@@ -174,16 +174,15 @@ class V1Transport(BaseTransport):
     def regions_availability(self, region_id: str) -> list[str]:
         return self._get("regions/availability", _plan_ids, DCID=numeric_id("region_id", region_id))
 
-    def server_list(
-        self,
-        *,
-        subid: str | None,
-        tag: str | None,
-        label: str | None,
-        main_ip: str | None,
-    ) -> list[Server]:
-        filters = {"SUBID": subid, "tag": tag, "label": label, "main_ip": main_ip}
-        given = {name: value for name, value in filters.items() if value is not None}
+    def server_list(self, **filters: Unpack[ServerFilters]) -> list[Server]:
+        subid = filters["subid"]
+        wire = {
+            "SUBID": subid,
+            "tag": filters["tag"],
+            "label": filters["label"],
+            "main_ip": filters["main_ip"],
+        }
+        given = {name: value for name, value in wire.items() if value is not None}
         if len(given) > 1:
             # "Only one filter may be used at a time" (§4); v1 would quietly apply just one.
             raise InvalidParameterError(

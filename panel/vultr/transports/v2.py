@@ -25,7 +25,7 @@ import math
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 from ..domain import (
     Account,
@@ -67,7 +67,7 @@ from ..errors import (
     VultrError,
 )
 from ..validation import numeric_id, uuid_id
-from . import Transport
+from . import ServerFilters, Transport
 from .base import (
     MAX_MESSAGE,
     BaseTransport,
@@ -219,14 +219,9 @@ class V2Transport(BaseTransport):
             lambda body: [str(plan) for plan in _array(body, "available_plans")],
         )
 
-    def server_list(
-        self,
-        *,
-        subid: str | None,
-        tag: str | None,
-        label: str | None,
-        main_ip: str | None,
-    ) -> list[Server]:
+    def server_list(self, **filters: Unpack[ServerFilters]) -> list[Server]:
+        subid, tag = filters["subid"], filters["tag"]
+        label, main_ip = filters["label"], filters["main_ip"]
         if subid is not None:
             # v1's server/list?SUBID= is the path /instances/{id} here (§2). An unknown id is
             # a NotFoundError, as v1's "Invalid server." is a RequestFailedError.
