@@ -19,6 +19,8 @@ chained.
 
 from __future__ import annotations
 
+from typing import TypedDict, Unpack
+
 __all__ = [
     "AuthenticationError",
     "ConnectionFailedError",
@@ -67,6 +69,15 @@ class VultrError(Exception):
             f"{type(self).__name__}(message={self.message!r}, status={self.status!r}, "
             f"method={self.method!r}, path={self.path!r}, retryable={self.retryable!r})"
         )
+
+
+class ErrorContext(TypedDict, total=False):
+    """The keyword arguments of `VultrError`, for subclasses that pass them on unchanged."""
+
+    status: int | None
+    method: str | None
+    path: str | None
+    retryable: bool | None
 
 
 class InvalidParameterError(VultrError, ValueError):
@@ -140,16 +151,9 @@ class RateLimitedError(VultrError):
     retryable = True
 
     def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        method: str | None = None,
-        path: str | None = None,
-        retryable: bool | None = None,
-        retry_after: float | None = None,
+        self, message: str, *, retry_after: float | None = None, **context: Unpack[ErrorContext]
     ) -> None:
-        super().__init__(message, status=status, method=method, path=path, retryable=retryable)
+        super().__init__(message, **context)
         self.retry_after = retry_after
 
 
