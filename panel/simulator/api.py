@@ -270,11 +270,19 @@ def server_create(call: Call) -> Any:
     return {"SUBID": server.subid}
 
 
-def _server_change(account_method: str) -> Handler:
-    """An endpoint whose whole work is the account's `account_method` on the server, now."""
+def _server_change(account_method: str, *fields: str, timed: bool = True) -> Handler:
+    """An endpoint whose whole work is the account's `account_method` on the server: called with
+    the time (unless not `timed`), the SUBID and the required form `fields`, in that order. An
+    unknown server is refused before a missing field."""
 
     def handler(call: Call) -> Any:
-        getattr(call.account, account_method)(call.now, call.subid)
+        call.account.server(call.subid)
+        values = [call.required(name) for name in fields]
+        change = getattr(call.account, account_method)
+        if timed:
+            change(call.now, call.subid, *values)
+        else:
+            change(call.subid, *values)
 
     return handler
 
@@ -286,6 +294,22 @@ for _action, _account_method in (
     ("reboot", "reboot"),
 ):
     _endpoint(f"server/{_action}", "POST")(_server_change(_account_method))
+
+for _action, _field in (
+    ("restore_snapshot", "SNAPSHOTID"),
+    ("restore_backup", "BACKUPID"),
+    ("destroy_ipv4", "ip"),
+):
+    _endpoint(f"server/{_action}", "POST")(_server_change(_action, _field))
+
+# Reverse DNS does not depend on the time.
+for _action, _fields in (
+    ("reverse_set_ipv4", ("ip", "entry")),
+    ("reverse_default_ipv4", ("ip",)),
+    ("reverse_set_ipv6", ("ip", "entry")),
+    ("reverse_delete_ipv6", ("ip",)),
+):
+    _endpoint(f"server/{_action}", "POST")(_server_change(_action, *_fields, timed=False))
 
 
 @_endpoint("server/reinstall", "POST")
@@ -315,54 +339,10 @@ def server_os_change(call: Call) -> Any:
     call.account.os_change(call.now, call.subid, call.number("OSID"))
 
 
-@_endpoint("server/restore_snapshot", "POST")
-def server_restore_snapshot(call: Call) -> Any:
-    call.account.server(call.subid)
-    call.account.restore_snapshot(call.now, call.subid, call.required("SNAPSHOTID"))
-
-
-@_endpoint("server/restore_backup", "POST")
-def server_restore_backup(call: Call) -> Any:
-    call.account.server(call.subid)
-    call.account.restore_backup(call.now, call.subid, call.required("BACKUPID"))
-
-
 @_endpoint("server/create_ipv4", "POST")
 def server_create_ipv4(call: Call) -> Any:
     # The docs promise no body here, so none is sent (seed server_create_ipv4).
     call.account.create_ipv4(call.now, call.subid, reboot=call.get("reboot", "yes") != "no")
-
-
-@_endpoint("server/destroy_ipv4", "POST")
-def server_destroy_ipv4(call: Call) -> Any:
-    call.account.server(call.subid)
-    call.account.destroy_ipv4(call.now, call.subid, call.required("ip"))
-
-
-@_endpoint("server/reverse_set_ipv4", "POST")
-def server_reverse_set_ipv4(call: Call) -> Any:
-    call.account.server(call.subid)
-    ip, entry = call.required("ip"), call.required("entry")
-    call.account.reverse_set_ipv4(call.subid, ip, entry)
-
-
-@_endpoint("server/reverse_default_ipv4", "POST")
-def server_reverse_default_ipv4(call: Call) -> Any:
-    call.account.server(call.subid)
-    call.account.reverse_default_ipv4(call.subid, call.required("ip"))
-
-
-@_endpoint("server/reverse_set_ipv6", "POST")
-def server_reverse_set_ipv6(call: Call) -> Any:
-    call.account.server(call.subid)
-    ip, entry = call.required("ip"), call.required("entry")
-    call.account.reverse_set_ipv6(call.subid, ip, entry)
-
-
-@_endpoint("server/reverse_delete_ipv6", "POST")
-def server_reverse_delete_ipv6(call: Call) -> Any:
-    call.account.server(call.subid)
-    call.account.reverse_delete_ipv6(call.subid, call.required("ip"))
 
 
 # -- servers: the other actions of reference §8 that python-vultr 1.0.1 calls --------------------
