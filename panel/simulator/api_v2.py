@@ -1044,14 +1044,38 @@ def get_backup(call: Call) -> Response:
 # -- SSH keys, startup scripts, ISOs --------------------------------------------------------------
 
 
-@_route("GET", "/ssh-keys")
-def list_sshkeys(call: Call) -> Response:
-    return listing(call, "ssh_keys", call.account.sshkeys.values(), SshKey.to_v2)
+def _kept_objects(
+    template: str,
+    one: str,
+    kept: str,
+    find: Callable[[Call, str], Any],
+    destroy: Callable[[Account, Any], None],
+) -> None:
+    """Routes the paged list (`GET`, named `one` + "s"), one object (`GET template`, named
+    `one`) and its deletion (`DELETE template`) for a kind of object the account keeps by v1 id
+    in its dict attribute `kept`. `template` is the one object's path."""
+
+    @_route("GET", template.rpartition("/")[0])
+    def list_all(call: Call) -> Response:
+        objects = getattr(call.account, kept).values()
+        return listing(call, f"{one}s", objects, lambda o: o.to_v2())
+
+    @_route("GET", template)
+    def get_one(call: Call) -> Response:
+        return ok({one: find(call, call.args[0]).to_v2()})
+
+    @_route("DELETE", template)
+    def delete_one(call: Call) -> Response:
+        destroy(call.account, find(call, call.args[0]).id)
+        return NO_CONTENT
 
 
-@_route("GET", "/ssh-keys/{ssh-key-id}")
-def get_sshkey(call: Call) -> Response:
-    return ok({"ssh_key": _sshkey(call, call.args[0]).to_v2()})
+for _template, _one, _kept, _lookup, _destroy in (
+    ("/ssh-keys/{ssh-key-id}", "ssh_key", "sshkeys", _sshkey, Account.destroy_sshkey),
+    ("/startup-scripts/{startup-id}", "startup_script", "scripts", _script, Account.destroy_script),
+    ("/iso/{iso-id}", "iso", "isos", _iso, Account.destroy_iso),
+):
+    _kept_objects(_template, _one, _kept, _lookup, _destroy)
 
 
 @_route("POST", "/ssh-keys")
@@ -1067,22 +1091,6 @@ def update_sshkey(call: Call) -> Response:
     sshkey = _sshkey(call, call.args[0])
     call.account.update_sshkey(sshkey.id, call.text("name"), call.text("ssh_key"))
     return NO_CONTENT
-
-
-@_route("DELETE", "/ssh-keys/{ssh-key-id}")
-def delete_sshkey(call: Call) -> Response:
-    call.account.destroy_sshkey(_sshkey(call, call.args[0]).id)
-    return NO_CONTENT
-
-
-@_route("GET", "/startup-scripts")
-def list_scripts(call: Call) -> Response:
-    return listing(call, "startup_scripts", call.account.scripts.values(), StartupScript.to_v2)
-
-
-@_route("GET", "/startup-scripts/{startup-id}")
-def get_script(call: Call) -> Response:
-    return ok({"startup_script": _script(call, call.args[0]).to_v2()})
 
 
 @_route("POST", "/startup-scripts")
@@ -1108,31 +1116,9 @@ def update_script(call: Call) -> Response:
     return NO_CONTENT
 
 
-@_route("DELETE", "/startup-scripts/{startup-id}")
-def delete_script(call: Call) -> Response:
-    call.account.destroy_script(_script(call, call.args[0]).id)
-    return NO_CONTENT
-
-
-@_route("GET", "/iso")
-def list_isos(call: Call) -> Response:
-    return listing(call, "isos", call.account.isos.values(), Iso.to_v2)
-
-
-@_route("GET", "/iso/{iso-id}")
-def get_iso(call: Call) -> Response:
-    return ok({"iso": _iso(call, call.args[0]).to_v2()})
-
-
 @_route("POST", "/iso")
 def create_iso(call: Call) -> Response:
     url = call.required("url")
     filename = url.rstrip("/").rsplit("/", 1)[-1] or "image.iso"
     size = 300_000_000 + state._hash_int(url) % 700_000_000
     return ok({"iso": call.account.add_iso(call.now, filename, size).to_v2()}, 201)
-
-
-@_route("DELETE", "/iso/{iso-id}")
-def delete_iso(call: Call) -> Response:
-    call.account.destroy_iso(_iso(call, call.args[0]).id)
-    return NO_CONTENT
