@@ -26,7 +26,7 @@ import string
 import time
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from .catalog import (
     CATALOG,
@@ -38,6 +38,8 @@ from .catalog import (
     Plan,
 )
 from .clock import SimClock, fmt_date, fmt_datetime, fmt_iso
+
+T = TypeVar("T")
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -487,8 +489,41 @@ class Server:
         return min(self.phase(m.now)[1], self.pending_charges(m)[1], (m.day + 1) * DAY)
 
 
-class Snapshot:
+class _Kept:
+    """An object an account keeps by id. Both versions show the id and the creation time first:
+    v1 under the object's own id name (`V1_ID`), v2 as a UUID `id` (v2 reference §1.6)."""
+
+    __slots__ = ()
+    V1_ID: ClassVar[str]
+    id: Any
+    uuid: str
+    created: float
+
+    def v1_head(self) -> dict[str, Any]:
+        return {self.V1_ID: self.id, "date_created": fmt_datetime(self.created)}
+
+    def v2_head(self) -> dict[str, Any]:
+        return {"id": self.uuid, "date_created": fmt_iso(self.created)}
+
+
+class _KeptAlike(_Kept):
+    """A kept object whose other fields are the same in both versions."""
+
+    __slots__ = ()
+
+    def fields(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def to_v1(self) -> dict[str, Any]:
+        return {**self.v1_head(), **self.fields()}
+
+    def to_v2(self) -> dict[str, Any]:
+        return {**self.v2_head(), **self.fields()}
+
+
+class Snapshot(_Kept):
     __slots__ = ("id", "created", "description", "ready_at", "size", "osid", "appid", "uuid")
+    V1_ID = "SNAPSHOTID"
 
     def __init__(
         self, id: str, created: float, ready_at: float, size: int, server: Server | None
@@ -507,54 +542,44 @@ class Snapshot:
     def complete(self, now: float) -> bool:
         return now >= self.ready_at
 
+    def progress(self, now: float) -> tuple[int, str]:
+        """The size and status both versions show: nothing is known until it is complete."""
+        return (self.size, "complete") if self.complete(now) else (0, "pending")
+
     def to_v1(self, now: float) -> dict[str, Any]:
-        done = self.complete(now)
+        size, status = self.progress(now)
         return {
-            "SNAPSHOTID": self.id,
-            "date_created": fmt_datetime(self.created),
+            **self.v1_head(),
             "description": self.description,
-            "size": str(self.size) if done else "0",
-            "status": "complete" if done else "pending",
+            "size": str(size),
+            "status": status,
             "OSID": str(self.osid),
             "APPID": self.appid,
         }
 
     def to_v2(self, now: float) -> dict[str, Any]:
-        done = self.complete(now)
+        size, status = self.progress(now)
         return {
-            "id": self.uuid,
-            "date_created": fmt_iso(self.created),
+            **self.v2_head(),
             "description": self.description,
-            "size": self.size if done else 0,
-            "compressed_size": self.size * 2 // 5 if done else 0,
-            "status": "complete" if done else "pending",
+            "size": size,
+            "compressed_size": size * 2 // 5,
+            "status": status,
             "os_id": self.osid,
             "app_id": int(self.appid) if self.appid.isdigit() else 0,
         }
 
 
-class SshKey:
+class SshKey(_KeptAlike):
     __slots__ = ("id", "created", "name", "key", "uuid")
+    V1_ID = "SSHKEYID"
 
     def __init__(self, id: str, created: float, name: str, key: str) -> None:
         self.id, self.created, self.name, self.key = id, created, name, key
         self.uuid = uuid_for(f"sshkey:{id}:{created}")
 
-    def to_v2(self) -> dict[str, Any]:
-        return {
-            "id": self.uuid,
-            "date_created": fmt_iso(self.created),
-            "name": self.name,
-            "ssh_key": self.key,
-        }
-
-    def to_v1(self) -> dict[str, Any]:
-        return {
-            "SSHKEYID": self.id,
-            "date_created": fmt_datetime(self.created),
-            "name": self.name,
-            "ssh_key": self.key,
-        }
+    def fields(self) -> dict[str, Any]:
+        return {"name": self.name, "ssh_key": self.key}
 
 
 class StartupScript:
@@ -587,8 +612,9 @@ class StartupScript:
         }
 
 
-class Iso:
+class Iso(_KeptAlike):
     __slots__ = ("id", "created", "filename", "size", "md5", "sha512", "uuid")
+    V1_ID = "ISOID"  # its value is a number, unlike most IDs and sizes (§4)
 
     def __init__(self, id: int, created: float, filename: str, size: int) -> None:
         self.id, self.created, self.filename, self.size = id, created, filename, size
@@ -596,27 +622,21 @@ class Iso:
         self.md5 = hashlib.md5(filename.encode()).hexdigest()
         self.sha512 = hashlib.sha512(filename.encode()).hexdigest()
 
-    def to_v1(self) -> dict[str, Any]:
+    def fields(self) -> dict[str, Any]:
         return {
-            "ISOID": self.id,  # numbers, unlike most IDs and sizes (§4)
-            "date_created": fmt_datetime(self.created),
             "filename": self.filename,
-            "size": self.size,
+            "size": self.size,  # a number too
             "md5sum": self.md5,
             "sha512sum": self.sha512,
             "status": "complete",
         }
 
-    def to_v2(self) -> dict[str, Any]:
-        return {
-            "id": self.uuid,
-            "date_created": fmt_iso(self.created),
-            "filename": self.filename,
-            "size": self.size,
-            "md5sum": self.md5,
-            "sha512sum": self.sha512,
-            "status": "complete",
-        }
+
+def _known(found: T | None, missing: str) -> T:
+    """`found`, or the v1 refusal `missing` when there is none."""
+    if found is None:
+        raise Failed(missing)
+    return found
 
 
 def _is_authorized_key(text: str) -> bool:
@@ -680,10 +700,7 @@ class Account:
     # -- lookups ------------------------------------------------------------------------------
 
     def server(self, subid: str) -> Server:
-        found = self.servers.get(subid)
-        if found is None:
-            raise Failed(INVALID_SERVER)
-        return found
+        return _known(self.servers.get(subid), INVALID_SERVER)
 
     def active_server(self, subid: str, now: float) -> Server:
         server = self.server(subid)
@@ -692,22 +709,15 @@ class Account:
         return server
 
     def snapshot(self, snapshot_id: str) -> Snapshot:
-        found = self.snapshots.get(snapshot_id)
-        if found is None:
-            raise Failed(INVALID_SNAPSHOT)
-        return found
+        return _known(self.snapshots.get(snapshot_id), INVALID_SNAPSHOT)
 
     def sshkey(self, sshkey_id: str) -> SshKey:
-        found = self.sshkeys.get(sshkey_id)
-        if found is None:
-            raise Failed(INVALID_SSHKEY)
-        return found
+        return _known(self.sshkeys.get(sshkey_id), INVALID_SSHKEY)
 
     def script(self, script_id: int | None) -> StartupScript:
-        found = self.scripts.get(script_id) if script_id is not None else None
-        if found is None:
-            raise Failed(INVALID_SCRIPT)
-        return found
+        return _known(
+            self.scripts.get(script_id) if script_id is not None else None, INVALID_SCRIPT
+        )
 
     # -- servers ------------------------------------------------------------------------------
 
