@@ -12,6 +12,32 @@ from .simulator import Simulator
 
 HOST = "127.0.0.1"  # loopback only: the simulator has no real authentication
 
+# The options that take a number: flag, default, help.
+NUMBERS = (
+    (
+        "--rate-limit",
+        2.0,
+        "requests per second per key, like v1 (default 2; 0 turns the limit off)",
+    ),
+    (
+        "--v2-rate-limit",
+        30.0,
+        "v2 requests per second per client IP, like Vultr (default 30; 0 turns it off)",
+    ),
+    (
+        "--v2-not-found-seconds",
+        0.0,
+        "simulated seconds after a create in which GET /v2/instances/{id} answers 404 "
+        "(default 0: off)",
+    ),
+    ("--speed", 1.0, "simulated seconds per real second (default 1)"),
+    (
+        "--provisioning-seconds",
+        60.0,
+        "simulated seconds from server/create to active + ok (default 60)",
+    ),
+)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, required=True, help="TCP port; 0 picks a free one")
@@ -28,39 +54,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--servers", type=int, default=0, help="add this many running servers to each account"
     )
     parser.add_argument(
-        "--rate-limit",
-        type=float,
-        default=2.0,
-        help="requests per second per key, like v1 (default 2; 0 turns the limit off)",
-    )
-    parser.add_argument(
         "--api",
         choices=("v1", "v2", "both"),
         default="both",
         help="which API versions to serve over the same accounts (default both)",
     )
-    parser.add_argument(
-        "--v2-rate-limit",
-        type=float,
-        default=30.0,
-        help="v2 requests per second per client IP, like Vultr (default 30; 0 turns it off)",
-    )
-    parser.add_argument(
-        "--v2-not-found-seconds",
-        type=float,
-        default=0.0,
-        help="simulated seconds after a create in which GET /v2/instances/{id} answers 404 "
-        "(default 0: off)",
-    )
-    parser.add_argument(
-        "--speed", type=float, default=1.0, help="simulated seconds per real second (default 1)"
-    )
-    parser.add_argument(
-        "--provisioning-seconds",
-        type=float,
-        default=60.0,
-        help="simulated seconds from server/create to active + ok (default 60)",
-    )
+    for flag, default, text in NUMBERS:
+        parser.add_argument(flag, type=float, default=default, help=text)
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
 
 
