@@ -140,10 +140,5 @@ def get_config(sim: Simulator, params: Params) -> Any:
 
 @_route("POST", "config")
 def set_config(sim: Simulator, params: Params) -> Any:
-    return sim.configure(
-        rate_limit=_number(params, "rate_limit"),
-        speed=_number(params, "speed"),
-        provisioning_seconds=_number(params, "provisioning_seconds"),
-        v2_rate_limit=_number(params, "v2_rate_limit"),
-        v2_not_found_seconds=_number(params, "v2_not_found_seconds"),
-    )
+    # Every setting `config` shows can be changed; one not given is left as it is.
+    return sim.configure(**{name: _number(params, name) for name in sim.config()})

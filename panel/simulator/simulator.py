@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from http.client import responses as reasons
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import parse_qsl
 
 from . import api_v2, control
@@ -68,6 +68,17 @@ V2_HEADERS = (
     ("X-Frame-Options", "DENY"),
     ("X-Robots-Tag", "noindex,noarchive"),
 )
+
+
+class Settings(TypedDict, total=False):
+    """What `Simulator.configure` changes while the simulator runs (None: leave it as it is),
+    and what `Simulator.config` shows."""
+
+    rate_limit: float | None
+    speed: float | None
+    provisioning_seconds: float | None
+    v2_rate_limit: float | None
+    v2_not_found_seconds: float | None
 
 
 def parse_form(data: str) -> dict[str, str]:
@@ -134,16 +145,16 @@ class Simulator:
         """Move simulated time forward; returns the new time (epoch seconds)."""
         return self.clock.advance(seconds)
 
-    def configure(
-        self,
-        rate_limit: float | None = None,
-        speed: float | None = None,
-        provisioning_seconds: float | None = None,
-        v2_rate_limit: float | None = None,
-        v2_not_found_seconds: float | None = None,
-    ) -> dict[str, float]:
+    def configure(self, **changes: Unpack[Settings]) -> Settings:
         """Change settings; ``v2_not_found_seconds`` is the window after a create in which
         ``GET /v2/instances/{id}`` answers 404 (simulated seconds, 0 = off)."""
+        unknown = changes.keys() - Settings.__optional_keys__
+        if unknown:
+            raise TypeError(f"configure() got unknown settings: {', '.join(sorted(unknown))}")
+        v2_not_found_seconds = changes.get("v2_not_found_seconds")
+        v2_rate_limit = changes.get("v2_rate_limit")
+        provisioning_seconds = changes.get("provisioning_seconds")
+        rate_limit, speed = changes.get("rate_limit"), changes.get("speed")
         if v2_not_found_seconds is not None:
             if v2_not_found_seconds < 0:
                 raise ValueError("v2_not_found_seconds must be >= 0")
@@ -161,7 +172,7 @@ class Simulator:
             self.clock.set_speed(speed)
         return self.config()
 
-    def config(self) -> dict[str, float]:
+    def config(self) -> Settings:
         return {
             "rate_limit": self._limiter.rate,
             "speed": self.clock.speed,
