@@ -1,18 +1,34 @@
 """What both API versions' transports share: the HTTP client they hold, turning an answer of
-the wrong shape into `UnexpectedResponseError`, and the tolerant readers of answer values that
-mean the same in v1 and v2. Each version's module keeps what is its own."""
+the wrong shape into `UnexpectedResponseError`, the tolerant readers of answer values that
+mean the same in v1 and v2, and the parts of answers both versions write alike. Each version's
+module keeps what is its own."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from ..domain import (
+    Account,
+    ImageStatus,
+    IpType,
+    Ipv4,
+    Ipv6,
+    Iso,
+    OperatingSystem,
+    OsChangeOption,
+)
 from ..errors import UnexpectedResponseError
 from .http import Connection, HttpClient, RawResponse
 
 T = TypeVar("T")
+
+# A version's reader of a date and time (v1 and v2 write them differently); None for unknown.
+When = Callable[[Any], datetime | None]
+# A version's reader of a text field of an answer object.
+Text = Callable[[Mapping[str, Any], str], str]
 
 # Vultr's error texts are one line; the cap keeps a proxy's HTML error page out of messages.
 MAX_MESSAGE = 500
@@ -113,3 +129,76 @@ def utc(text: str) -> datetime:
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+# -- objects both versions answer alike, but for what the caller reads its own way -----------
+
+
+def account(d: Mapping[str, Any], when: When) -> Account:
+    return Account(
+        balance=to_decimal(d.get("balance")),
+        pending_charges=to_decimal(d.get("pending_charges")),
+        last_payment_date=when(d.get("last_payment_date")),
+        last_payment_amount=to_decimal(d.get("last_payment_amount")),
+    )
+
+
+def os_change_option(os: OperatingSystem, d: Mapping[str, Any]) -> OsChangeOption:
+    """`os`, offered to a server with the surcharge of `d` (v2 names none: 0)."""
+    return OsChangeOption(
+        id=os.id,
+        name=os.name,
+        arch=os.arch,
+        family=os.family,
+        windows=os.windows,
+        surcharge=to_decimal(d.get("surcharge")),
+    )
+
+
+def iso(
+    d: Mapping[str, Any], ident: Callable[[Mapping[str, Any]], str], text: Text, when: When
+) -> Iso:
+    return Iso(
+        id=ident(d),
+        filename=text(d, "filename"),
+        size_bytes=to_int(d.get("size")),
+        date_created=when(d.get("date_created")),
+        md5sum=none_if_empty(d.get("md5sum")),
+        sha512sum=none_if_empty(d.get("sha512sum")),
+        status=none_if_empty(d.get("status")),
+    )
+
+
+def ipv4(d: Mapping[str, Any], text: Text) -> Ipv4:
+    return Ipv4(
+        ip=str(d["ip"]),
+        netmask=text(d, "netmask"),
+        gateway=none_if_empty(d.get("gateway")),
+        type=IpType(d.get("type") or ""),
+        reverse=none_if_empty(d.get("reverse")),
+        mac_address=none_if_empty(d.get("mac_address")),
+    )
+
+
+def ipv6(d: Mapping[str, Any], text: Text) -> Ipv6:
+    return Ipv6(
+        ip=str(d["ip"]),
+        network=text(d, "network"),
+        network_size=to_int(d.get("network_size")),
+        type=IpType(d.get("type") or ""),
+    )
+
+
+def image(
+    d: Mapping[str, Any], *, id: str, description: str, when: When
+) -> tuple[str, str, int, ImageStatus, datetime | None]:
+    """What a snapshot and a backup both have, in the order of their fields: id, description,
+    size in bytes, status, creation time."""
+    size_bytes = to_int(d.get("size"))
+    return (
+        id,
+        description,
+        size_bytes,
+        ImageStatus(d.get("status") or ""),
+        when(d.get("date_created")),
+    )

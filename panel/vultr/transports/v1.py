@@ -26,7 +26,6 @@ from ..domain import (
     BandwidthDay,
     CreatedServer,
     ImageStatus,
-    IpType,
     Ipv4,
     Ipv6,
     Ipv6Network,
@@ -58,7 +57,7 @@ from ..errors import (
     VultrError,
 )
 from ..validation import numeric_id
-from . import ServerFilters, Transport
+from . import ServerFilters, Transport, base
 from .base import (
     MAX_MESSAGE,
     BaseTransport,
@@ -503,18 +502,16 @@ def _datetime(value: Any) -> datetime | None:
     return utc(str(value))
 
 
+def _text(d: Mapping[str, Any], key: str) -> str:
+    return str(d.get(key, ""))
+
+
 def _optional_numeric_id(name: str, value: str | None) -> str | None:
     return None if value is None else numeric_id(name, value)
 
 
 def _account(body: Any) -> Account:
-    data: Mapping[str, Any] = body or {}  # `[]` for an empty object (§4)
-    return Account(
-        balance=to_decimal(data.get("balance")),
-        pending_charges=to_decimal(data.get("pending_charges")),
-        last_payment_date=_datetime(data.get("last_payment_date")),
-        last_payment_amount=to_decimal(data.get("last_payment_amount")),
-    )
+    return base.account(body or {}, _datetime)  # `[]` for an empty object (§4)
 
 
 def _os(d: Mapping[str, Any]) -> OperatingSystem:
@@ -528,27 +525,11 @@ def _os(d: Mapping[str, Any]) -> OperatingSystem:
 
 
 def _os_change_option(d: Mapping[str, Any]) -> OsChangeOption:
-    os = _os(d)
-    return OsChangeOption(
-        id=os.id,
-        name=os.name,
-        arch=os.arch,
-        family=os.family,
-        windows=os.windows,
-        surcharge=to_decimal(d.get("surcharge")),
-    )
+    return base.os_change_option(_os(d), d)
 
 
 def _iso(d: Mapping[str, Any]) -> Iso:
-    return Iso(
-        id=str(d["ISOID"]),
-        filename=str(d.get("filename", "")),
-        size_bytes=to_int(d.get("size")),
-        date_created=_datetime(d.get("date_created")),
-        md5sum=none_if_empty(d.get("md5sum")),
-        sha512sum=none_if_empty(d.get("sha512sum")),
-        status=none_if_empty(d.get("status")),
-    )
+    return base.iso(d, lambda d: str(d["ISOID"]), _text, _datetime)
 
 
 def _plan(d: Mapping[str, Any]) -> Plan:
@@ -658,23 +639,11 @@ def _bandwidth(body: Any) -> Bandwidth:
 
 
 def _ipv4(d: Mapping[str, Any]) -> Ipv4:
-    return Ipv4(
-        ip=str(d["ip"]),
-        netmask=str(d.get("netmask", "")),
-        gateway=none_if_empty(d.get("gateway")),
-        type=IpType(d.get("type") or ""),
-        reverse=none_if_empty(d.get("reverse")),
-        mac_address=none_if_empty(d.get("mac_address")),
-    )
+    return base.ipv4(d, _text)
 
 
 def _ipv6(d: Mapping[str, Any]) -> Ipv6:
-    return Ipv6(
-        ip=str(d["ip"]),
-        network=str(d.get("network", "")),
-        network_size=to_int(d.get("network_size")),
-        type=IpType(d.get("type") or ""),
-    )
+    return base.ipv6(d, _text)
 
 
 def _reverse(d: Mapping[str, Any]) -> ReverseDns:
@@ -685,26 +654,22 @@ def _new_ipv4(body: Any) -> str | None:
     return none_if_empty(body.get("ipv4")) if isinstance(body, dict) else None
 
 
+def _image(d: Mapping[str, Any], id_key: str) -> tuple[str, str, int, ImageStatus, datetime | None]:
+    return base.image(
+        d, id=str(d[id_key]), description=str(d.get("description") or ""), when=_datetime
+    )
+
+
 def _snapshot(d: Mapping[str, Any]) -> Snapshot:
     return Snapshot(
-        id=str(d["SNAPSHOTID"]),
-        description=str(d.get("description") or ""),
-        size_bytes=to_int(d.get("size")),
-        status=ImageStatus(d.get("status") or ""),
-        date_created=_datetime(d.get("date_created")),
+        *_image(d, "SNAPSHOTID"),
         os_id=none_if_empty(d.get("OSID")),
         app_id=none_if_zero(d.get("APPID")),
     )
 
 
 def _backup(d: Mapping[str, Any]) -> Backup:
-    return Backup(
-        id=str(d["BACKUPID"]),
-        description=str(d.get("description") or ""),
-        size_bytes=to_int(d.get("size")),
-        status=ImageStatus(d.get("status") or ""),
-        date_created=_datetime(d.get("date_created")),
-    )
+    return Backup(*_image(d, "BACKUPID"))
 
 
 def _sshkey(d: Mapping[str, Any]) -> SshKey:

@@ -34,7 +34,6 @@ from ..domain import (
     BandwidthDay,
     CreatedServer,
     ImageStatus,
-    IpType,
     Ipv4,
     Ipv6,
     Ipv6Network,
@@ -67,7 +66,7 @@ from ..errors import (
     VultrError,
 )
 from ..validation import numeric_id, uuid_id
-from . import ServerFilters, Transport
+from . import ServerFilters, Transport, base
 from .base import (
     MAX_MESSAGE,
     BaseTransport,
@@ -199,7 +198,7 @@ class V2Transport(BaseTransport):
     # -- reads ------------------------------------------------------------------------------
 
     def account_info(self) -> Account:
-        return self._get("account", lambda body: _account(_object(body, "account")))
+        return self._get("account", lambda body: base.account(_object(body, "account"), _datetime))
 
     def os_list(self) -> list[OperatingSystem]:
         return self._list("os", "os", _os)
@@ -390,20 +389,15 @@ class V2Transport(BaseTransport):
         )
 
     def server_restore_backup(self, subid: str, backup_id: str) -> None:
-        self._send(
-            "POST",
-            f"instances/{_id('subid', subid)}/restore",
-            202,
-            body={"backup_id": _id("backup_id", backup_id)},
-        )
+        self._restore(subid, "backup_id", backup_id)
 
     def server_restore_snapshot(self, subid: str, snapshot_id: str) -> None:
-        self._send(
-            "POST",
-            f"instances/{_id('subid', subid)}/restore",
-            202,
-            body={"snapshot_id": _id("snapshot_id", snapshot_id)},
-        )
+        self._restore(subid, "snapshot_id", snapshot_id)
+
+    def _restore(self, subid: str, image: str, image_id: str) -> None:
+        """One call restores either image; the body's one field says which (§2)."""
+        path = f"instances/{_id('subid', subid)}/restore"
+        self._send("POST", path, 202, body={image: _id(image, image_id)})
 
     def server_reverse_default_ipv4(self, subid: str, ip: str) -> None:
         self._send(
@@ -660,15 +654,6 @@ def _datetime(value: Any) -> datetime | None:
     return utc(str(value))
 
 
-def _account(d: Mapping[str, Any]) -> Account:
-    return Account(
-        balance=to_decimal(d.get("balance")),
-        pending_charges=to_decimal(d.get("pending_charges")),
-        last_payment_date=_datetime(d.get("last_payment_date")),
-        last_payment_amount=to_decimal(d.get("last_payment_amount")),
-    )
-
-
 def _os(d: Mapping[str, Any]) -> OperatingSystem:
     family = _str(d, "family")
     return OperatingSystem(
@@ -682,33 +667,12 @@ def _os(d: Mapping[str, Any]) -> OperatingSystem:
 
 def _os_upgrades(body: Any) -> list[OsChangeOption]:
     upgrades = _object(body, "upgrades")
-    options = []
-    for d in upgrades.get("os") or ():
-        os = _os(d)
-        # v2 names no surcharge (v1 did, §2).
-        options.append(
-            OsChangeOption(
-                id=os.id,
-                name=os.name,
-                arch=os.arch,
-                family=os.family,
-                windows=os.windows,
-                surcharge=to_decimal(d.get("surcharge")),
-            )
-        )
-    return options
+    # v2 names no surcharge (v1 did, §2).
+    return [base.os_change_option(_os(d), d) for d in upgrades.get("os") or ()]
 
 
 def _iso(d: Mapping[str, Any]) -> Iso:
-    return Iso(
-        id=_id_of(d),
-        filename=_str(d, "filename"),
-        size_bytes=to_int(d.get("size")),
-        date_created=_datetime(d.get("date_created")),
-        md5sum=none_if_empty(d.get("md5sum")),
-        sha512sum=none_if_empty(d.get("sha512sum")),
-        status=none_if_empty(d.get("status")),
-    )
+    return base.iso(d, _id_of, _str, _datetime)
 
 
 def _plan(d: Mapping[str, Any]) -> Plan:
@@ -828,23 +792,11 @@ def _bandwidth(body: Any) -> Bandwidth:
 
 
 def _ipv4(d: Mapping[str, Any]) -> Ipv4:
-    return Ipv4(
-        ip=str(d["ip"]),
-        netmask=_str(d, "netmask"),
-        gateway=none_if_empty(d.get("gateway")),
-        type=IpType(d.get("type") or ""),
-        reverse=none_if_empty(d.get("reverse")),
-        mac_address=none_if_empty(d.get("mac_address")),
-    )
+    return base.ipv4(d, _str)
 
 
 def _ipv6(d: Mapping[str, Any]) -> Ipv6:
-    return Ipv6(
-        ip=str(d["ip"]),
-        network=_str(d, "network"),
-        network_size=to_int(d.get("network_size")),
-        type=IpType(d.get("type") or ""),
-    )
+    return base.ipv6(d, _str)
 
 
 def _reverse(d: Mapping[str, Any]) -> ReverseDns:
@@ -856,26 +808,18 @@ def _new_ipv4(body: Any) -> str | None:
     return none_if_empty(ipv4.get("ip")) if isinstance(ipv4, Mapping) else None
 
 
+def _image(d: Mapping[str, Any]) -> tuple[str, str, int, ImageStatus, datetime | None]:
+    return base.image(d, id=_id_of(d), description=_str(d, "description"), when=_datetime)
+
+
 def _snapshot(d: Mapping[str, Any]) -> Snapshot:
     return Snapshot(
-        id=_id_of(d),
-        description=_str(d, "description"),
-        size_bytes=to_int(d.get("size")),
-        status=ImageStatus(d.get("status") or ""),
-        date_created=_datetime(d.get("date_created")),
-        os_id=none_if_zero(d.get("os_id")),
-        app_id=none_if_zero(d.get("app_id")),
+        *_image(d), os_id=none_if_zero(d.get("os_id")), app_id=none_if_zero(d.get("app_id"))
     )
 
 
 def _backup(d: Mapping[str, Any]) -> Backup:
-    return Backup(
-        id=_id_of(d),
-        description=_str(d, "description"),
-        size_bytes=to_int(d.get("size")),
-        status=ImageStatus(d.get("status") or ""),
-        date_created=_datetime(d.get("date_created")),
-    )
+    return Backup(*_image(d))
 
 
 def _sshkey(d: Mapping[str, Any]) -> SshKey:
