@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar, Unpack
 
+from .. import errors
 from ..domain import (
     Account,
     Backup,
@@ -45,17 +46,7 @@ from ..domain import (
     SshKey,
     StartupScript,
 )
-from ..errors import (
-    AuthenticationError,
-    InvalidLocationError,
-    InvalidParameterError,
-    MethodNotAllowedError,
-    RateLimitedError,
-    RequestFailedError,
-    ServerError,
-    UnexpectedResponseError,
-    VultrError,
-)
+from ..errors import InvalidParameterError, UnexpectedResponseError, VultrError
 from ..validation import numeric_id
 from . import ServerFilters, Transport, base
 from .base import (
@@ -90,20 +81,20 @@ OS_APPLICATION = "186"
 
 # Status → error class and the seed's description, used when the body is empty (§2).
 _ERRORS: dict[int, tuple[type[VultrError], str]] = {
-    400: (InvalidLocationError, "Invalid API location. Check the URL that you are using"),
+    400: (errors.InvalidLocationError, "Invalid API location. Check the URL that you are using"),
     403: (
-        AuthenticationError,
+        errors.AuthenticationError,
         "Invalid or missing API key. Check that your API key is present and matches your "
         "assigned key",
     ),
     405: (
-        MethodNotAllowedError,
+        errors.MethodNotAllowedError,
         "Invalid HTTP method. Check that the method (POST|GET) matches what the "
         "documentation indicates",
     ),
-    412: (RequestFailedError, "Request failed"),
-    500: (ServerError, "Internal server error. Try again at a later time"),
-    503: (RateLimitedError, "Rate limit reached - please try your request again later."),
+    412: (errors.RequestFailedError, "Request failed"),
+    500: (errors.ServerError, "Internal server error. Try again at a later time"),
+    503: (errors.RateLimitedError, "Rate limit reached - please try your request again later."),
 }
 
 _LEADING_INT = re.compile(r"\d+")
