@@ -1,7 +1,8 @@
 """Vultr provider library: a typed client for the Vultr API (v1 and v2), free of Django.
 
 Import everything from here; the submodules are an implementation detail. `VultrClient` is the
-entry point, its methods return the domain objects below and raise `VultrError` subclasses.
+entry point, its methods return the domain objects (`domain.__all__`) and raise `VultrError`
+subclasses (`errors.__all__`).
 `VultrClient(key, api_version="v2")` speaks API v2 (`V2Transport`); the default is v1.
 """
 
