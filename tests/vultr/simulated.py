@@ -1,5 +1,5 @@
 """What the tests of `VultrClient` against the simulator share, for v1 and v2 alike
-(test_client_against_simulator.py and its _v2 sibling)."""
+(test_client_against_simulator.py, its _v2 sibling and its _both sibling)."""
 
 from __future__ import annotations
 
