@@ -1,4 +1,4 @@
-"""Fixtures of the Vultr pages' tests: the demo account, URLs of the key's pages, an operator."""
+"""Fixtures of the Vultr pages' tests: both API versions, URLs of the key's pages, an operator."""
 
 import pytest
 from django.urls import reverse
