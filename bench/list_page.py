@@ -30,12 +30,10 @@ import argparse
 import http.client
 import json
 import math
-import random
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -44,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import in_processes, quick_mode  # noqa: E402
+from bench.common import in_processes, quick_mode, reloading, viewer_arguments  # noqa: E402
 from bench.common import start_simulator as start  # noqa: E402
 from panel.local_stack import child_env, free_port, start_redis, stop, wait_for_port  # noqa: E402
 
@@ -144,27 +142,12 @@ def p50_warm(port: int, cookie: str, path: str, requests: int) -> float:
 def viewers(port: int, cookie: str, path: str, count: int, seconds: float) -> int:
     """`count` viewers, each reloading `path` once per INTERVAL, starting at random offsets.
     Returns how many reloads failed."""
-    failures = [0]
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
-
-    def view() -> None:
-        browser = Browser(port, cookie)
-        next_at = time.monotonic() + random.uniform(0, INTERVAL)
-        while next_at < deadline:
-            time.sleep(max(0.0, next_at - time.monotonic()))
-            status, _ = browser.get(path)
-            if status != 200:
-                with lock:
-                    failures[0] += 1
-            next_at += INTERVAL
-
-    threads = [threading.Thread(target=view) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return failures[0]
+    browsers = [Browser(port, cookie) for _ in range(count)]
+    return reloading(
+        [lambda browser=browser: browser.get(path)[0] == 200 for browser in browsers],
+        INTERVAL,
+        seconds,
+    )
 
 
 def _hammer(port: int, cookie: str, path: str, seconds: float, results) -> None:
@@ -191,8 +174,7 @@ def rps(port: int, cookie: str, path: str, seconds: float, clients: int) -> floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--servers", type=int, default=1000)
-    parser.add_argument("--viewers", type=int, default=50)
-    parser.add_argument("--viewer-seconds", type=float, default=30.0)
+    viewer_arguments(parser)
     parser.add_argument("--load-seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)

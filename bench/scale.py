@@ -27,12 +27,10 @@ import argparse
 import json
 import math
 import os
-import random
 import secrets
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -40,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import control, quick_mode, vultr_get  # noqa: E402
+from bench.common import control, quick_mode, reloading, viewer_arguments, vultr_get  # noqa: E402
 from bench.common import start_simulator as start  # noqa: E402
 from panel.local_stack import stop  # noqa: E402
 from tests.fixtures.production import ProductionStack, temporary_workdir  # noqa: E402
@@ -168,27 +166,15 @@ def viewers(stack, sim_url, page: str, count: int, seconds: float) -> dict:
     for web in clients:  # warm: each web instance has read the list once
         web.get(page)
     time.sleep(INTERVAL + 0.5)  # what the warm-up cached has expired
-    failed = []
     before = list_calls(sim_url)
     started = time.monotonic()
-    deadline = started + seconds
-
-    def watch(web: WebClient) -> None:
-        time.sleep(random.uniform(0, INTERVAL))
-        while time.monotonic() < deadline:
-            if web.get(page).status_code != 200:
-                failed.append(1)
-            time.sleep(INTERVAL)
-
-    threads = [threading.Thread(target=watch, args=(web,)) for web in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    failed = reloading(
+        [lambda web=web: web.get(page).status_code == 200 for web in clients], INTERVAL, seconds
+    )
     upstream = list_calls(sim_url) - before
     return {
         "viewers": count,
-        "viewer_reloads_failed": len(failed),
+        "viewer_reloads_failed": failed,
         "upstream_calls": upstream,
         "ticks": math.ceil((time.monotonic() - started) / INTERVAL),
         "viewers_wall_s": round(time.monotonic() - started, 1),
@@ -200,8 +186,7 @@ def main() -> None:
     parser.add_argument("--ops", type=int, default=100)
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--entries", type=int, default=1000)
-    parser.add_argument("--viewers", type=int, default=50)
-    parser.add_argument("--viewer-seconds", type=float, default=30.0)
+    viewer_arguments(parser)
     parser.add_argument("--timeout", type=float, default=900.0)
     quick_mode(parser, ops=10, entries=100, viewers=10, viewer_seconds=10.0)
     args = parser.parse_args()

@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
+from django.test import Client
 
 from accounts import actions
-from accounts.models import Membership
+from accounts.models import Invitation, Membership
 from accounts.roles import Role
 from panel.audit import record as audit
 
@@ -125,32 +128,51 @@ def test_an_email_is_taken_whatever_its_case(make_user):
         actions.create_user("ann2", "ANN@Example.COM", "a long enough password 1")
 
 
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def _at_once(
+    act: Callable[[Item], Result], items: list[Item], broken: Callable[[str], Result]
+) -> list[Result]:
+    """act(item) for each item, each in a thread of its own with its own database connection,
+    all let go at the same moment; what they returned, in the order they finished. What raised
+    (a deadlock, "database is locked") is broken("ErrorType: message"), for the test to show."""
+    start = threading.Barrier(len(items))
+    results: list[Result] = []
+
+    def run(item: Item) -> None:
+        try:
+            start.wait()
+            results.append(act(item))
+        except Exception as err:
+            results.append(broken(f"{type(err).__name__}: {err}"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(item,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_owners_leaving_at_once_leave_one_owner(members, make_user):
     second = make_user("sofia")
     Membership.objects.create(team=members.team, user=second, role=Role.OWNER)
     owners = list(Membership.objects.filter(team=members.team, role=Role.OWNER))
     assert len(owners) == 2
-    start = threading.Barrier(len(owners))
-    outcomes: list[str] = []
 
-    def leave(member: Membership) -> None:
+    def leave(member: Membership) -> str:
         try:
-            start.wait()
             actions.leave_team(member)
-            outcomes.append("left")
         except actions.AccountError:
-            outcomes.append("refused")
-        except Exception as err:  # a deadlock or "database is locked": reported below
-            outcomes.append(f"{type(err).__name__}: {err}")
-        finally:
-            connection.close()
+            return "refused"
+        return "left"
 
-    threads = [threading.Thread(target=leave, args=(owner,)) for owner in owners]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = _at_once(leave, owners, broken=str)
 
     remaining = Membership.objects.filter(team=members.team, role=Role.OWNER).count()
     assert remaining == 1, outcomes
@@ -161,10 +183,6 @@ def test_two_owners_leaving_at_once_leave_one_owner(members, make_user):
 def test_two_people_accepting_one_invitation_at_once_make_one_member(members, make_user):
     """Through the page, as two browsers would: one joins, the other is told the link is used,
     and neither sees "database is locked"."""
-    from django.test import Client
-
-    from accounts.models import Invitation
-
     invitation = Invitation(team=members.team, email="new@example.com", role=Role.OPERATOR)
     token = invitation.new_token()
     invitation.save()
@@ -175,24 +193,12 @@ def test_two_people_accepting_one_invitation_at_once_make_one_member(members, ma
         client = Client()
         client.force_login(person)
         clients.append(client)
-    start = threading.Barrier(len(clients))
-    answers: list[tuple[int, str]] = []
 
-    def accept(client) -> None:
-        try:
-            start.wait()
-            response = client.post(link)
-            answers.append((response.status_code, response.content.decode()))
-        except Exception as err:  # "database is locked": reported below
-            answers.append((0, f"{type(err).__name__}: {err}"))
-        finally:
-            connection.close()
+    def accept(client: Client) -> tuple[int, str]:
+        response = client.post(link)
+        return (response.status_code, response.content.decode())
 
-    threads = [threading.Thread(target=accept, args=(client,)) for client in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = _at_once(accept, clients, broken=lambda error: (0, error))
 
     statuses = sorted(status for status, _ in answers)
     assert statuses == [302] + [409] * 7, [(s, t[-300:]) for s, t in answers]

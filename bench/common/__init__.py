@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import random
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -61,6 +63,35 @@ def quick_mode(parser: argparse.ArgumentParser, **small: Any) -> None:
     )
     if "--quick" in sys.argv[1:]:
         parser.set_defaults(**small)
+
+
+def viewer_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--viewers`` (how many) signed-in viewers reload a page for ``--viewer-seconds``."""
+    parser.add_argument("--viewers", type=int, default=50)
+    parser.add_argument("--viewer-seconds", type=float, default=30.0)
+
+
+def reloading(reloads: list[Callable[[], bool]], interval: float, seconds: float) -> int:
+    """Each of `reloads` (one viewer's reload of a page: did it answer 200?) in a thread of its
+    own, first at a random moment within one `interval`, then once every `interval`, for
+    `seconds`; how many reloads failed."""
+    failed: list[int] = []  # list.append: safe across threads
+    deadline = time.monotonic() + seconds
+
+    def view(reload: Callable[[], bool]) -> None:
+        next_at = time.monotonic() + random.uniform(0, interval)
+        while next_at < deadline:
+            time.sleep(max(0.0, next_at - time.monotonic()))
+            if not reload():
+                failed.append(1)
+            next_at += interval
+
+    threads = [threading.Thread(target=view, args=(reload,)) for reload in reloads]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(failed)
 
 
 def in_processes(

@@ -92,23 +92,19 @@ def _roles(perm, allowed):
     return [role for role in Role if (perm is None or perm in ROLE_PERMISSIONS[role]) == allowed]
 
 
-FORBIDDEN = [
-    (name, method, perm, obj, role)
-    for name, method, perm, obj in TEAM_VIEWS
-    for role in _roles(perm, allowed=False)
-]
-ALLOWED = [
-    (name, method, perm, obj, role)
-    for name, method, perm, obj in TEAM_VIEWS
-    for role in _roles(perm, allowed=True)
-]
+def _each_role(allowed: bool):
+    """Parametrizes a test with each team view and each role that may (`allowed`) or may not
+    use it."""
+    cases = [
+        (name, method, perm, obj, role)
+        for name, method, perm, obj in TEAM_VIEWS
+        for role in _roles(perm, allowed)
+    ]
+    ids = [f"{name.split(':')[1]}-{role}" for name, _, _, _, role in cases]
+    return pytest.mark.parametrize(("name", "method", "perm", "obj", "role"), cases, ids=ids)
 
 
-@pytest.mark.parametrize(
-    ("name", "method", "perm", "obj", "role"),
-    FORBIDDEN,
-    ids=[f"{name.split(':')[1]}-{role}" for name, _, _, _, role in FORBIDDEN],
-)
+@_each_role(allowed=False)
 def test_it_rejects_members_without_the_permission(
     members, login_as, team_url, name, method, perm, obj, role
 ):
@@ -118,11 +114,7 @@ def test_it_rejects_members_without_the_permission(
     assert perm.description.lower() in response.content.decode()
 
 
-@pytest.mark.parametrize(
-    ("name", "method", "perm", "obj", "role"),
-    ALLOWED,
-    ids=[f"{name.split(':')[1]}-{role}" for name, _, _, _, role in ALLOWED],
-)
+@_each_role(allowed=True)
 def test_it_serves_members_with_the_permission(
     members, login_as, team_url, name, method, perm, obj, role
 ):

@@ -14,14 +14,22 @@ from panel.management.commands.run_local import Command as RunLocal
 pytestmark = pytest.mark.django_db
 
 
+ANN = {"username": "ann", "email": "ann@example.com", "password": "pw-1234-long"}
+
+
 def create_user(**options):
     out = StringIO()
     call_command("create_user", stdout=out, **options)
     return out.getvalue()
 
 
+def create_user_with_key(account, **options):
+    """create_user for ann (unless `options` say otherwise) with the key of `account`."""
+    return create_user(**{**ANN, "vultr_key": account.key, "api_url": account.url, **options})
+
+
 def test_it_creates_a_user_with_a_personal_team(db):
-    out = create_user(username="ann", email="ann@example.com", password="pw-1234-long")
+    out = create_user(**ANN)
 
     ann = User.objects.get(username="ann")
     assert "Created user ann." in out
@@ -39,14 +47,7 @@ def test_it_reads_the_password_from_a_file(tmp_path):
 
 
 def test_it_adds_a_checked_key_to_the_personal_team(vultr_key):
-    create_user(
-        username="ann",
-        email="ann@example.com",
-        password="pw-1234-long",
-        vultr_key=vultr_key.key,
-        api_url=vultr_key.url,
-        key_label="Demo",
-    )
+    create_user_with_key(vultr_key, key_label="Demo")
 
     api_key = User.objects.get(username="ann").personal_team.api_keys.get()
     assert api_key.label == "Demo"
@@ -58,14 +59,7 @@ def test_it_puts_the_key_in_a_named_team(vultr_key, tmp_path):
     key_file = tmp_path / "key"
     key_file.write_text(vultr_key.key)
 
-    create_user(
-        username="ann",
-        email="ann@example.com",
-        password="pw-1234-long",
-        team="Ops",
-        vultr_key_file=str(key_file),
-        api_url=vultr_key.url,
-    )
+    create_user(**ANN, team="Ops", vultr_key_file=str(key_file), api_url=vultr_key.url)
 
     team = Team.objects.get(name="Ops")
     assert team.memberships.get().user.username == "ann"
@@ -73,18 +67,10 @@ def test_it_puts_the_key_in_a_named_team(vultr_key, tmp_path):
 
 
 def test_running_it_again_changes_nothing_but_what_changed(vultr_key):
-    options = dict(
-        username="ann",
-        email="ann@example.com",
-        password="pw-1234-long",
-        team="Ops",
-        vultr_key=vultr_key.key,
-        api_url=vultr_key.url,
-    )
-    create_user(**options)
+    create_user_with_key(vultr_key, team="Ops")
     ciphertext = ApiKey.objects.get().ciphertext
 
-    out = create_user(**{**options, "password": "a-new-password"})
+    out = create_user_with_key(vultr_key, team="Ops", password="a-new-password")
 
     assert "Updated user ann." in out
     assert "is already in Ops" in out
@@ -96,22 +82,14 @@ def test_running_it_again_changes_nothing_but_what_changed(vultr_key):
 def test_a_key_vultr_rejects_stops_it_with_vultrs_reason(unknown_vultr_key):
     refused = r"Vultr rejected this key with API v2 \(Invalid API token.\) and with API v1"
     with pytest.raises(CommandError, match=refused):
-        create_user(
-            username="ann",
-            email="ann@example.com",
-            password="pw-1234-long",
-            vultr_key=unknown_vultr_key.key,
-            api_url=unknown_vultr_key.url,
-        )
+        create_user_with_key(unknown_vultr_key)
 
     assert not ApiKey.objects.exists()
 
 
 def test_a_malformed_key_is_refused_before_anything_is_made(db):
     with pytest.raises(CommandError, match="This is not a Vultr API key"):
-        create_user(
-            username="ann", email="ann@example.com", password="pw-1234-long", vultr_key="nope"
-        )
+        create_user(**ANN, vultr_key="nope")
 
     assert not User.objects.filter(username="ann").exists()
 
@@ -120,7 +98,7 @@ def test_an_email_address_in_use_is_refused(make_user):
     make_user("bob", email="shared@example.com")
 
     with pytest.raises(CommandError, match="Another user already has the email address"):
-        create_user(username="ann", email="shared@example.com", password="pw-1234-long")
+        create_user(**{**ANN, "email": "shared@example.com"})
 
 
 def test_the_demo_login_signs_in_and_sees_its_team_with_the_simulator_key(
@@ -180,12 +158,10 @@ def test_the_demo_login_has_the_simulator_key_on_v2_first_and_on_v1(vultr_key, s
 
 def test_an_older_v1_demo_key_becomes_v2(vultr_key, settings, tmp_path):
     settings.DATA_DIR = tmp_path
-    create_user(
+    create_user_with_key(
+        vultr_key,
         username="demo",
         email="demo@localhost",
-        password="pw-1234-long",
-        vultr_key=vultr_key.key,
-        api_url=vultr_key.url,
         key_label="Simulator demo",
         api_version="v1",
     )
@@ -198,15 +174,8 @@ def test_an_older_v1_demo_key_becomes_v2(vultr_key, settings, tmp_path):
 
 def test_create_user_adds_a_v2_key_by_default_and_a_v1_key_on_request(vultr_key):
     for label, version in (("New", None), ("Old", "v1")):
-        create_user(
-            username="ann",
-            email="ann@example.com",
-            password="pw-1234-long",
-            vultr_key=vultr_key.key,
-            api_url=vultr_key.url,
-            key_label=label,
-            **({"api_version": version} if version else {}),
-        )
+        options = {"api_version": version} if version else {}
+        create_user_with_key(vultr_key, key_label=label, **options)
 
     versions = dict(ApiKey.objects.values_list("label", "api_version"))
     assert versions == {"New": "v2", "Old": "v1"}

@@ -14,7 +14,7 @@ from django.test import override_settings
 
 from accounts import encryption
 from accounts.models import ApiKey
-from tests.panel.test_settings import start_django
+from tests.fixtures.fresh_django import generated_once, start_django
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 PLAINTEXTS = ["A" * 32 + "0001", "B" * 32 + "0002"]
@@ -61,14 +61,9 @@ def test_a_bad_file_stops_start_up_naming_the_file_variable(tmp_path):
 
 
 def test_it_generates_a_private_local_key_once(tmp_path):
-    first = start_django(tmp_path)
-    key_file = tmp_path / "data" / "encryption_key"
-    key = key_file.read_text()
-    second = start_django(tmp_path)
+    key_file = generated_once(tmp_path, "encryption_key")
 
-    assert first.returncode == 0, first.stderr
-    assert second.returncode == 0, second.stderr
-    assert key_file.read_text() == key
+    key = key_file.read_text()
     assert encryption.parse_keys(key) == (key.strip(),)
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
 

@@ -12,8 +12,18 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
 
 
-def role_url(members, user):
-    return reverse("accounts:member_role", args=[members.team.slug, members.membership(user).pk])
+@pytest.fixture
+def change_role(login_as, members):
+    """change_role(actor, target, role, **post_options): `actor`, signed in, posts the member
+    role form asking for `target`'s role to become `role`; the response."""
+
+    def post(actor, target, role, **options):
+        url = reverse(
+            "accounts:member_role", args=[members.team.slug, members.membership(target).pk]
+        )
+        return login_as(actor).post(url, {"role": role}, **options)
+
+    return post
 
 
 def remove_url(members, user):
@@ -35,10 +45,8 @@ def test_an_admin_is_offered_only_roles_up_to_their_own(login_as, members):
     assert '<option value="owner"' not in page
 
 
-def test_a_role_change_with_htmx_answers_with_the_row(login_as, members):
-    response = login_as(members.admin).post(
-        role_url(members, members.viewer), {"role": Role.OPERATOR}, headers=HTMX
-    )
+def test_a_role_change_with_htmx_answers_with_the_row(change_role, members):
+    response = change_role(members.admin, members.viewer, Role.OPERATOR, headers=HTMX)
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -48,10 +56,8 @@ def test_a_role_change_with_htmx_answers_with_the_row(login_as, members):
     assert members.membership(members.viewer).role == Role.OPERATOR
 
 
-def test_a_role_change_without_javascript_redirects_with_a_message(login_as, members):
-    response = login_as(members.admin).post(
-        role_url(members, members.viewer), {"role": Role.AUDITOR}, follow=True
-    )
+def test_a_role_change_without_javascript_redirects_with_a_message(change_role, members):
+    response = change_role(members.admin, members.viewer, Role.AUDITOR, follow=True)
 
     assert "vera is now Auditor." in response.content.decode()
     assert members.membership(members.viewer).role == Role.AUDITOR
@@ -69,42 +75,36 @@ def test_a_role_change_without_javascript_redirects_with_a_message(login_as, mem
         ("owner", "viewer", "superuser", "Select a valid choice"),
     ],
 )
-def test_role_escalation_is_refused_with_a_reason(login_as, members, actor, target, role, message):
+def test_role_escalation_is_refused_with_a_reason(
+    change_role, members, actor, target, role, message
+):
     target_user = members.with_role(target)
     before = members.membership(target_user).role
 
-    response = login_as(members.with_role(actor)).post(
-        role_url(members, target_user), {"role": role}, headers=HTMX
-    )
+    response = change_role(members.with_role(actor), target_user, role, headers=HTMX)
 
     assert message in response.content.decode()
     assert members.membership(target_user).role == before
 
 
-def test_members_without_manage_users_cannot_promote_themselves(login_as, members):
-    response = login_as(members.operator).post(
-        role_url(members, members.operator), {"role": Role.OWNER}
-    )
+def test_members_without_manage_users_cannot_promote_themselves(change_role, members):
+    response = change_role(members.operator, members.operator, Role.OWNER)
 
     assert response.status_code == 403
     assert members.membership(members.operator).role == Role.OPERATOR
 
 
-def test_the_last_owner_cannot_be_demoted(login_as, members):
-    response = login_as(members.owner).post(
-        role_url(members, members.owner), {"role": Role.ADMIN}, headers=HTMX
-    )
+def test_the_last_owner_cannot_be_demoted(change_role, members):
+    response = change_role(members.owner, members.owner, Role.ADMIN, headers=HTMX)
 
     assert "olivia is the last owner of Acme Ops and cannot be demoted" in response.content.decode()
     assert members.membership(members.owner).role == Role.OWNER
 
 
-def test_an_owner_can_step_down_when_there_is_another(login_as, members):
-    login_as(members.owner).post(role_url(members, members.admin), {"role": Role.OWNER})
+def test_an_owner_can_step_down_when_there_is_another(change_role, members):
+    change_role(members.owner, members.admin, Role.OWNER)
 
-    response = login_as(members.owner).post(
-        role_url(members, members.owner), {"role": Role.ADMIN}, headers=HTMX
-    )
+    response = change_role(members.owner, members.owner, Role.ADMIN, headers=HTMX)
 
     assert response["HX-Refresh"] == "true"
     assert members.membership(members.owner).role == Role.ADMIN

@@ -12,16 +12,11 @@ from panel.audit.models import AuditEntry
 from tests.accounts.test_two_factor import enrol
 from tests.fixtures.accounts import PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_otp_throttle")]
 
 ENROL = "/accounts/2fa/setup/"
 CONFIRM = "/accounts/confirm-password/"
 BACKUP_CODES = "/accounts/2fa/backup-codes/"
-
-
-@pytest.fixture(autouse=True)
-def no_throttle_delay(settings):
-    settings.OTP_TOTP_THROTTLE_FACTOR = 0
 
 
 def grow_stale(client) -> None:

@@ -1,10 +1,8 @@
 """The accounts settings come from the environment (panel/settings.py, "Accounts", "Email")."""
 
 import json
-import subprocess
-import sys
 
-from panel.local_stack import BASE_DIR
+from tests.fixtures.fresh_django import shell_prints, start_django
 
 SHOW = (
     "import json; from django.conf import settings as s; print(json.dumps({n: str(getattr(s, n))"
@@ -15,21 +13,7 @@ SHOW = (
 
 
 def settings_with(tmp_path, **env):
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", SHOW],
-        cwd=BASE_DIR,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "PANEL_DATA_DIR": str(tmp_path / "data"),
-            "DJANGO_SETTINGS_MODULE": "panel.settings",
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(shell_prints(tmp_path, SHOW, **env))
 
 
 def test_the_defaults_print_email_to_the_console_and_allow_sign_up(tmp_path):
@@ -70,19 +54,7 @@ def test_smtp_settings_come_from_the_environment(tmp_path):
 
 
 def test_a_bad_sign_up_switch_stops_start_up_naming_it(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=BASE_DIR,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "PANEL_DATA_DIR": str(tmp_path / "data"),
-            "DJANGO_SETTINGS_MODULE": "panel.settings",
-            "PANEL_ALLOW_SIGNUP": "maybe",
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = start_django(tmp_path, PANEL_ALLOW_SIGNUP="maybe")
 
     assert result.returncode != 0
     assert "PANEL_ALLOW_SIGNUP must be true or false, got 'maybe'" in result.stderr

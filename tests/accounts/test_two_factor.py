@@ -15,18 +15,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import twofactor
 from tests.fixtures.accounts import PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_otp_throttle")]
 
 ENROL = "/accounts/2fa/setup/"
 LOGIN = "/accounts/login/"
 LOGIN_CODE = "/accounts/login/code/"
-
-
-@pytest.fixture(autouse=True)
-def no_throttle_delay(settings):
-    # django-otp makes a device wait after a wrong code; these tests try the right one next.
-    settings.OTP_TOTP_THROTTLE_FACTOR = 0
-    settings.OTP_STATIC_THROTTLE_FACTOR = 0
 
 
 def code_for(device: TOTPDevice, steps_ahead: int = 0) -> str:

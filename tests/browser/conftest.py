@@ -16,6 +16,21 @@ def _plain_http_cookies(settings):
 
 
 @pytest.fixture
+def quick_pages(settings):
+    """Badges poll (and lists expire) every second, so that tests need not wait long; a failed
+    request to Vultr is not tried again."""
+    settings.PANEL_CACHE_SECONDS = 1
+    settings.PANEL_BADGE_MAX_SECONDS = 2
+    settings.PANEL_VULTR_RETRIES = 0
+
+
+@pytest.fixture
+def servers_url(live_server, members, stored_key) -> str:
+    """The address of the servers page of the team's `stored_key`."""
+    return f"{live_server.url}/t/{members.team.slug}/k/{stored_key.pk}/servers/"
+
+
+@pytest.fixture
 def sign_in(live_server, page: Page):
     """sign_in(user): the page, signed in through the login form, with what the page's CSP
     blocks collected in `window.__cspViolations`."""

@@ -2,7 +2,6 @@
 (hidden again by itself) and opens the console in a new tab, each on the audit log; a viewer
 finds neither."""
 
-# ruff: noqa: F811 (the fixtures imported from test_servers are parameters of the tests)
 from __future__ import annotations
 
 import pytest
@@ -10,14 +9,15 @@ from playwright.sync_api import Page, expect
 
 from panel.audit.models import AuditEntry
 from panel.servers.views import console
-from tests.browser.test_servers import (  # noqa: F401 (its fixtures)
-    _browser_settings,
-    api_version,
-    demo,
-    servers_url,
-)
+from tests.fixtures.accounts import each_api_version
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("quick_pages"),
+]
+
+api_version = each_api_version
 
 
 # v1 lists the root password; v2 gives it only when the panel orders the server.

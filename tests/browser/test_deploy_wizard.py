@@ -9,31 +9,20 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.panel.helpers import Demo
+from tests.fixtures.accounts import each_api_version
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("quick_pages"),
+]
 
-
-@pytest.fixture(autouse=True)
-def _browser_settings(settings):
-    settings.PANEL_CACHE_SECONDS = 1
-    settings.PANEL_BADGE_MAX_SECONDS = 2
-    settings.PANEL_VULTR_RETRIES = 0
-
-
-@pytest.fixture(params=["v1", "v2"])
-def api_version(request) -> str:
-    """The wizard is walked with a v1 key and with a v2 key (plan codes, several tags)."""
-    return request.param
+# The wizard is walked with a v1 key and with a v2 key (plan codes, several tags).
+api_version = each_api_version
 
 
 # The 1 GB plan of the demo catalogue, as each version names it.
 PLAN_1GB = {"v1": "201", "v2": "vc2-1c-1gb"}
-
-
-@pytest.fixture
-def demo(vultr) -> Demo:
-    return Demo(vultr)
 
 
 def test_deploying_through_the_wizard_shows_the_new_server(

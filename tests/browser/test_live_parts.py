@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 from panel.budget.models import KeyBudget
 from panel.operations import start
 from panel.operations.models import Operation
+from tests.fixtures.accounts import each_api_version
 from tests.panel.helpers import Demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,10 +25,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LONG = 20_000  # ms: a poll of the worker, a poll of the page, a refresh
 
 
-@pytest.fixture(params=["v1", "v2"])
-def api_version(request) -> str:
-    """Each page is followed with a v1 key and with a v2 key to the same simulated account."""
-    return request.param
+# Each page is followed with a v1 key and with a v2 key to the same simulated account.
+api_version = each_api_version
 
 
 @pytest.fixture(autouse=True)

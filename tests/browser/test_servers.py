@@ -10,37 +10,33 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.panel.helpers import Demo
+from tests.fixtures.accounts import each_api_version
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("quick_pages"),
+]
 
-
-@pytest.fixture(autouse=True)
-def _browser_settings(settings):
-    # Badges poll (and lists expire) every second, so that tests need not wait long.
-    settings.PANEL_CACHE_SECONDS = 1
-    settings.PANEL_BADGE_MAX_SECONDS = 2
-    settings.PANEL_VULTR_RETRIES = 0
-
-
-@pytest.fixture(params=["v1", "v2"])
-def api_version(request) -> str:
-    """Each page is walked with a v1 key and with a v2 key (UUIDs in the URLs)."""
-    return request.param
-
-
-@pytest.fixture
-def demo(vultr) -> Demo:
-    return Demo(vultr)
-
-
-@pytest.fixture
-def servers_url(live_server, members, stored_key):
-    return f"{live_server.url}/t/{members.team.slug}/k/{stored_key.pk}/servers/"
+# Each page is walked with a v1 key and with a v2 key (UUIDs in the URLs).
+api_version = each_api_version
 
 
 def _badge(page: Page, subid: str):
     return page.locator(f"#badge-{subid}")
+
+
+def _no_then_yes(page: Page) -> list[str]:
+    """The questions the page asks from now on (confirm dialogs), in order: the first one is
+    answered no, every later one yes."""
+    questions: list[str] = []
+
+    def answer(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss() if len(questions) == 1 else dialog.accept()
+
+    page.on("dialog", answer)
+    return questions
 
 
 def test_a_member_signs_in_and_finds_the_servers(sign_in, live_server, members, stored_key):
@@ -106,13 +102,7 @@ def test_reboot_asks_first_then_reboots(sign_in, members, servers_url, demo):
     subid = demo.id("web-01")
     page = sign_in(members.operator)
     page.goto(f"{servers_url}{subid}/")
-    questions = []
-
-    def answer(dialog):
-        questions.append(dialog.message)
-        dialog.dismiss() if len(questions) == 1 else dialog.accept()
-
-    page.on("dialog", answer)
+    questions = _no_then_yes(page)
 
     page.get_by_role("button", name="Reboot").click()  # dismissed: nothing happens
     page.wait_for_timeout(300)
@@ -131,13 +121,7 @@ def test_adding_an_address_reboots_only_when_asked_and_confirmed(
     subid = demo.id("cache-01")
     page = sign_in(members.operator)
     page.goto(f"{servers_url}{subid}/ipv4/")
-    questions = []
-
-    def answer(dialog):
-        questions.append(dialog.message)
-        dialog.dismiss() if len(questions) == 1 else dialog.accept()
-
-    page.on("dialog", answer)
+    questions = _no_then_yes(page)
     form = page.locator("#form-addipv4")
     reboot = form.get_by_label("Reboot the server now")
     expect(reboot).not_to_be_checked()

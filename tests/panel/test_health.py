@@ -3,7 +3,6 @@ for local callers and staff only."""
 
 import os
 import signal
-import subprocess
 import time
 
 import pytest
@@ -12,8 +11,8 @@ from django.conf import settings
 from django.test import override_settings
 
 from panel import heartbeat
-from panel.local_stack import child_env, start_celery, stop
-from tests.fixtures.database import database_url
+from panel.local_stack import stop
+from tests.fixtures.services import start_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -104,18 +103,7 @@ def test_a_killed_worker_is_reported_down_within_three_heartbeats(client, settin
     redis.Redis.from_url(broker).delete(heartbeat.KEY)
     settings.CELERY_BROKER_URL = broker
     settings.PANEL_WORKER_HEARTBEAT_SECONDS = 1
-    env = child_env(
-        DJANGO_SETTINGS_MODULE="tests.settings",
-        REDIS_URL=broker,
-        DATABASE_URL=database_url(settings.DATABASES["default"]),
-        PANEL_WORKER_HEARTBEAT_SECONDS="1",
-    )
-    proc = start_celery(
-        env,
-        "--pool=solo", "--without-mingle", "--without-gossip", "--loglevel=WARNING",
-        "--hostname=doomed@%h",
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+    proc = start_worker("doomed", broker, PANEL_WORKER_HEARTBEAT_SECONDS="1")
     try:
         deadline = time.monotonic() + 30
         while (up := client.get("/healthz")).status_code != 200:

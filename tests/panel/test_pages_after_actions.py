@@ -84,11 +84,6 @@ CASES = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def demo(vultr) -> Demo:
-    return Demo(vultr)
-
-
 @pytest.mark.parametrize("api_version", ["v1", "v2"])
 @pytest.mark.parametrize("name", list(CASES))
 def test_the_next_page_shows_the_change(

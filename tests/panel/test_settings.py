@@ -1,25 +1,8 @@
 """Settings come from the environment; a bad value stops start-up naming the variable."""
 
-import subprocess
-import sys
-
 import pytest
 
-from panel.local_stack import BASE_DIR
-
-
-def start_django(tmp_path, **env):
-    """Run ``manage.py check`` in a fresh process with only the given settings variables (the
-    settings tests here and those of the encryption keys, tests/accounts/test_encryption.py)."""
-    base = {"PATH": "/usr/bin:/bin", "PANEL_DATA_DIR": str(tmp_path / "data")}
-    return subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=BASE_DIR,
-        env={**base, **env, "DJANGO_SETTINGS_MODULE": "panel.settings"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from tests.fixtures.fresh_django import generated_once, run_manage, shell_prints, start_django
 
 
 @pytest.mark.parametrize(
@@ -65,18 +48,7 @@ def test_the_data_folder_and_the_database_are_its_owners_alone(tmp_path):
     # The SQLite file holds password hashes and django-otp's TOTP seeds.
     result = start_django(tmp_path)
     assert result.returncode == 0, result.stderr
-    migrate = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v0"],
-        cwd=BASE_DIR,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "PANEL_DATA_DIR": str(tmp_path / "data"),
-            "DJANGO_SETTINGS_MODULE": "panel.settings",
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    migrate = run_manage(tmp_path, "migrate", "-v0", timeout=120)
     assert migrate.returncode == 0, migrate.stderr
 
     data = tmp_path / "data"
@@ -103,15 +75,9 @@ def test_a_data_folder_made_looser_before_is_tightened(tmp_path):
 
 
 def test_it_starts_with_no_configuration_and_keeps_its_generated_secret(tmp_path):
-    first = start_django(tmp_path)
-    secret_file = tmp_path / "data" / "secret_key"
-    secret = secret_file.read_text()
-    second = start_django(tmp_path)
+    secret_file = generated_once(tmp_path, "secret_key")
 
-    assert first.returncode == 0, first.stderr
-    assert second.returncode == 0, second.stderr
-    assert len(secret.strip()) >= 50
-    assert secret_file.read_text() == secret
+    assert len(secret_file.read_text().strip()) >= 50
     assert secret_file.stat().st_mode & 0o077 == 0
 
 
@@ -141,18 +107,4 @@ def test_the_local_sqlite_database_lets_readers_and_one_writer_work_at_once(tmp_
         "print(c.execute('PRAGMA journal_mode').fetchone()[0], "
         "c.execute('PRAGMA synchronous').fetchone()[0])"
     )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", query],
-        cwd=BASE_DIR,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "PANEL_DATA_DIR": str(tmp_path / "data"),
-            "DJANGO_SETTINGS_MODULE": "panel.settings",
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    # The last line: `shell` may first say what it imported.
-    assert result.stdout.strip().splitlines()[-1].split() == ["wal", "1"]  # 1: NORMAL
+    assert shell_prints(tmp_path, query).split() == ["wal", "1"]  # 1: NORMAL

@@ -18,15 +18,10 @@ from tests.accounts.test_two_factor import code_for, enrol
 from tests.fixtures.accounts import PASSWORD
 from tests.fixtures.simulator import new_key as new_vultr_key
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_otp_throttle")]
 
 BROWSER = {"User-Agent": "Mozilla/5.0 (audit test)"}
 LOGIN = "/accounts/login/"
-
-
-@pytest.fixture(autouse=True)
-def no_throttle_delay(settings):
-    settings.OTP_TOTP_THROTTLE_FACTOR = 0
 
 
 def only(action: str, **lookup) -> AuditEntry:

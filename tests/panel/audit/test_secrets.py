@@ -18,15 +18,10 @@ from tests.accounts.test_two_factor import code_for, enrol
 from tests.fixtures.accounts import PASSWORD
 from tests.fixtures.simulator import new_key
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_otp_throttle")]
 
 LOGIN = "/accounts/login/"
 SCRIPT_SECRET = "s3cret-in-a-script"
-
-
-@pytest.fixture(autouse=True)
-def no_throttle_delay(settings):
-    settings.OTP_TOTP_THROTTLE_FACTOR = 0
 
 
 @pytest.fixture

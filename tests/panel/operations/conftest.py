@@ -11,12 +11,10 @@ import pytest
 from panel.budget import tokens as budget
 from panel.operations import polling, runner
 from panel.operations.models import Operation
+from tests.fixtures.accounts import each_api_version
 
-
-@pytest.fixture(params=["v1", "v2"])
-def api_version(request) -> str:
-    """Every test here runs with a v1 key and with a v2 key to the same simulated account."""
-    return request.param
+# Every test here runs with a v1 key and with a v2 key to the same simulated account.
+api_version = each_api_version
 
 
 @pytest.fixture(autouse=True)

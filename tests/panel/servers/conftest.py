@@ -1,20 +1,12 @@
-"""Fixtures of the Vultr pages' tests: the demo account, URLs of the key's pages, an operator."""
+"""Fixtures of the Vultr pages' tests: both API versions, URLs of the key's pages, an operator."""
 
 import pytest
 from django.urls import reverse
 
-from tests.panel.helpers import Demo
+from tests.fixtures.accounts import each_api_version
 
-
-@pytest.fixture(params=["v1", "v2"])
-def api_version(request) -> str:
-    """Every test here runs with a v1 key and with a v2 key to the same simulated account."""
-    return request.param
-
-
-@pytest.fixture
-def demo(vultr) -> Demo:
-    return Demo(vultr)
+# Every test here runs with a v1 key and with a v2 key to the same simulated account.
+api_version = each_api_version
 
 
 @pytest.fixture

@@ -246,17 +246,21 @@ def _tag(api_version: str, tags: str) -> dict[str, str]:
     return {"tag": tags} if api_version == "v1" else {"tags": tags}
 
 
+def _every_option(demo, api_version: str, hostname: str) -> dict:
+    """The wizard's optional answers, each given: an SSH key, a startup script, IPv6, automatic
+    backups, the hostname and the tag "web"."""
+    return {
+        "ssh_keys": [demo.sshkey_id("laptop")],
+        "script": demo.script_id("install-docker"),
+        "ipv6": "on",
+        "auto_backups": "on",
+        "hostname": hostname,
+        **_tag(api_version, "web"),
+    }
+
+
 def test_the_review_shows_every_answer_and_the_monthly_cost(wizard, demo, api_version):
-    page = _text(
-        wizard.up_to_review(
-            ssh_keys=[demo.sshkey_id("laptop")],
-            script=demo.script_id("install-docker"),
-            ipv6="on",
-            auto_backups="on",
-            hostname="web-04.example.com",
-            **_tag(api_version, "web"),
-        )
-    )
+    page = _text(wizard.up_to_review(**_every_option(demo, api_version, "web-04.example.com")))
 
     assert "Review the order" in page
     for shown in (wizard.region_name, "Ubuntu 20.04 x64", "laptop", "install-docker"):
@@ -293,15 +297,7 @@ def test_it_creates_the_server_and_links_to_it(wizard, demo, members, stored_key
     before = set(demo.servers())
     # v2 has no private network option (its VPCs are another matter, v2 reference §2).
     v1_only = {"private_network": "on"} if api_version == "v1" else {}
-    wizard.up_to_review(
-        ssh_keys=[demo.sshkey_id("laptop")],
-        script=demo.script_id("install-docker"),
-        ipv6="on",
-        auto_backups="on",
-        hostname="web-04",
-        **_tag(api_version, "web"),
-        **v1_only,
-    )
+    wizard.up_to_review(**_every_option(demo, api_version, "web-04"), **v1_only)
 
     response = wizard.create()
 
