@@ -46,6 +46,7 @@ from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import ApiKey
+from panel import redis_client as panel_redis
 from panel.budget.models import KeyBudget
 from panel.vultr import RateLimitedError, VultrClient
 
@@ -133,21 +134,19 @@ class BudgetExhausted(RateLimitedError):
         self.wait = wait
 
 
-@functools.lru_cache(maxsize=4)
-def _client_for(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+_REDIS_TIMEOUT = 5.0
 
 
 def redis_client() -> redis.Redis:
     """A Redis client for the panel's Redis (one connection pool per process)."""
-    return _client_for(settings.REDIS_URL)
+    return panel_redis.client(_REDIS_TIMEOUT)
 
 
 @functools.lru_cache(maxsize=4)
 def _scripts(
     url: str,
 ) -> tuple[redis.commands.core.Script, redis.commands.core.Script, redis.commands.core.Script]:
-    client = _client_for(url)
+    client = panel_redis.client_for(url, _REDIS_TIMEOUT)
     return (
         client.register_script(_TAKE),
         client.register_script(_PEEK),
