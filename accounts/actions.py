@@ -202,8 +202,7 @@ def delete_team(team: Team, confirm_name: str) -> None:
 
 @transaction.atomic
 def change_role(actor: Membership, member: Membership, role: str) -> Membership:
-    _lock_owners(member.team_id)
-    member = Membership.objects.select_for_update().get(pk=member.pk)
+    member = _locked(member)
     if role not in Role.values:
         raise AccountError(f"There is no role called {role!r}.")
     if role != Role.OWNER:
@@ -234,8 +233,7 @@ def change_role(actor: Membership, member: Membership, role: str) -> Membership:
 
 @transaction.atomic
 def remove_member(actor: Membership, member: Membership) -> None:
-    _lock_owners(member.team_id)
-    member = Membership.objects.select_for_update().get(pk=member.pk)
+    member = _locked(member)
     if member.pk == actor.pk:
         return leave_team(member)
     if not may_grant(actor.role, member.role):
@@ -244,14 +242,7 @@ def remove_member(actor: Membership, member: Membership) -> None:
             "you cannot remove someone above you."
         )
     _keep_the_personal_user(member, "removed")
-    member.delete()
-    audit.record(
-        "member_removed",
-        team=member.team,
-        actor=actor.user,
-        target=audit.user_target(member.user),
-        params={"role": member.role},
-    )
+    _delete_member(member, "member_removed", actor.user)
 
 
 def unlock_member(actor: Membership, member: Membership) -> None:
@@ -272,16 +263,27 @@ def unlock_member(actor: Membership, member: Membership) -> None:
 
 @transaction.atomic
 def leave_team(member: Membership) -> None:
-    _lock_owners(member.team_id)
-    member = Membership.objects.select_for_update().get(pk=member.pk)
+    member = _locked(member)
     _keep_the_personal_user(member, "leave")
     if member.role == Role.OWNER:
         _keep_an_owner(member, "leave")
+    _delete_member(member, "member_left", member.user)
+
+
+def _locked(member: Membership) -> Membership:
+    """The member's row again, locked for the change, after the team's owner rows (always
+    this order: see `_lock_owners`)."""
+    _lock_owners(member.team_id)
+    return Membership.objects.select_for_update().get(pk=member.pk)
+
+
+def _delete_member(member: Membership, action: str, actor: User) -> None:
+    """A member removed or gone: the row, and the audit entry saying which role they had."""
     member.delete()
     audit.record(
-        "member_left",
+        action,
         team=member.team,
-        actor=member.user,
+        actor=actor,
         target=audit.user_target(member.user),
         params={"role": member.role},
     )

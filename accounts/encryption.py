@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import binascii
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -80,20 +81,27 @@ def encrypt(plaintext: str) -> str:
 
 @sensitive_variables()
 def decrypt(ciphertext: str) -> str:
-    try:
-        return _fernet().decrypt(ciphertext.encode()).decode()
-    except InvalidToken:
-        raise DecryptionError(
-            f"A stored API key does not decrypt with any key in {SETTING}; was an encryption "
-            "key removed before rotate_encryption_key was run?"
-        ) from None
+    return _with_keys(
+        MultiFernet.decrypt,
+        ciphertext,
+        "was an encryption key removed before rotate_encryption_key was run?",
+    )
 
 
 def rotate(ciphertext: str) -> str:
     """The same plaintext, encrypted under the newest key."""
+    return _with_keys(MultiFernet.rotate, ciphertext, "nothing was changed")
+
+
+@sensitive_variables()
+def _with_keys(
+    method: Callable[[MultiFernet, bytes], bytes], ciphertext: str, otherwise: str
+) -> str:
+    """`method` (MultiFernet.decrypt or .rotate) of the configured keys on `ciphertext`; one
+    that no key opens is a DecryptionError, whose message ends with `otherwise`."""
     try:
-        return _fernet().rotate(ciphertext.encode()).decode()
+        return method(_fernet(), ciphertext.encode()).decode()
     except InvalidToken:
         raise DecryptionError(
-            f"A stored API key does not decrypt with any key in {SETTING}; nothing was changed"
+            f"A stored API key does not decrypt with any key in {SETTING}; {otherwise}"
         ) from None

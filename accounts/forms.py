@@ -125,31 +125,30 @@ class SignupRequestForm(SetPasswordMixin, forms.Form):
         self.validate_password_for_user(user)
 
 
-class CodeForm(forms.Form):
-    code = forms.CharField(
+def _code_field(help_text: str, **attrs: str) -> forms.CharField:
+    """A one-time code's field (at sign-in, at enrolment); `attrs` go on its input."""
+    return forms.CharField(
         label="Code",
         max_length=16,
-        help_text="The 6-digit code from your authenticator app, or one of your backup codes.",
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
-        ),
-    )
-
-
-class EnrolCodeForm(forms.Form):
-    code = forms.CharField(
-        label="Code",
-        max_length=16,
-        help_text="The 6-digit code your authenticator app shows now.",
+        help_text=help_text,
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "one-time-code",
-                "inputmode": "numeric",
+                **attrs,
                 "autofocus": True,
                 "spellcheck": "false",
             }
         ),
     )
+
+
+class CodeForm(forms.Form):
+    code = _code_field("The 6-digit code from your authenticator app, or one of your backup codes.")
+
+
+class EnrolCodeForm(forms.Form):
+    # Only the app's code (backup codes come with enrolment): phones show their number pad.
+    code = _code_field("The 6-digit code your authenticator app shows now.", inputmode="numeric")
 
 
 class DisableTwoFactorForm(forms.Form):

@@ -10,7 +10,6 @@ Django's admin site.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import math
@@ -25,6 +24,8 @@ from axes.utils import reset
 from django.conf import settings
 from django.core import signing
 from django.utils import timezone
+
+from panel import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -92,13 +93,8 @@ _PREFIX = "panel:accounts:failures:"
 _TTL = 24 * 3600
 
 
-@functools.lru_cache(maxsize=4)
-def _client_for(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url)
-
-
 def _redis() -> redis.Redis:
-    return _client_for(settings.REDIS_URL)
+    return redis_client.client()
 
 
 def _key(username: str) -> str:

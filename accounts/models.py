@@ -54,6 +54,19 @@ class User(AbstractUser):
         ).hexdigest()
 
 
+def user_reference(*, blank: bool = False) -> models.ForeignKey:
+    """A user that a row names (who invited, who added a key, who started an operation) but
+    does not depend on: the row outlives the user (NULL then) and gives users no reverse
+    accessor."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=blank,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+
 class Team(models.Model):
     """A group of people sharing Vultr API keys. Its slug is in every URL showing its data."""
 
@@ -137,19 +150,11 @@ class Invitation(models.Model):
     email = models.EmailField()
     role = models.CharField(max_length=16, choices=Role.choices)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    invited_by = user_reference()
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    accepted_by = user_reference(blank=True)
 
     objects = InvitationQuerySet.as_manager()
 
@@ -204,17 +209,9 @@ class ApiKey(models.Model):
     )
     ciphertext = models.TextField(editable=False)
     last4 = models.CharField(max_length=4, editable=False)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    added_by = user_reference()
     created_at = models.DateTimeField(auto_now_add=True)
-    replaced_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    replaced_by = user_reference(blank=True)
     replaced_at = models.DateTimeField(null=True, blank=True)
     # Health: the outcome of the last real call made with the key (account_info).
     checked_at = models.DateTimeField(null=True, blank=True)

@@ -6,59 +6,46 @@ prefix with the same argument name.
 """
 
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import URLPattern, path, reverse_lazy
 
 from accounts.views import account, auth, keys, members, teams
 
 app_name = "accounts"
 
+
+def _password_page(route: str, view, name: str, *, then: str = "", **options) -> URLPattern:
+    """One of the password pages under accounts/password/: its template is named after it
+    (accounts/<name>.html), and a form page goes on to the page named `then`."""
+    if then:
+        options["success_url"] = reverse_lazy(f"accounts:{then}")
+    return path(
+        f"accounts/password/{route}",
+        view.as_view(template_name=f"accounts/{name}.html", **options),
+        name=name,
+    )
+
+
 _password_views = [
-    path(
-        "accounts/password/",
-        account.PasswordChange.as_view(
-            template_name="accounts/password_change.html",
-            success_url=reverse_lazy("accounts:password_change_done"),
-        ),
-        name="password_change",
+    _password_page("", account.PasswordChange, "password_change", then="password_change_done"),
+    _password_page("changed/", auth_views.PasswordChangeDoneView, "password_change_done"),
+    _password_page(
+        "reset/",
+        auth_views.PasswordResetView,
+        "password_reset",
+        then="password_reset_done",
+        email_template_name="accounts/email/password_reset.txt",
+        subject_template_name="accounts/email/password_reset_subject.txt",
     ),
-    path(
-        "accounts/password/changed/",
-        auth_views.PasswordChangeDoneView.as_view(
-            template_name="accounts/password_change_done.html"
-        ),
-        name="password_change_done",
+    _password_page("reset/sent/", auth_views.PasswordResetDoneView, "password_reset_done"),
+    _password_page(
+        "reset/<uidb64>/<token>/",
+        account.PasswordResetConfirm,
+        "password_reset_confirm",
+        then="password_reset_complete",
     ),
-    path(
-        "accounts/password/reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset.html",
-            email_template_name="accounts/email/password_reset.txt",
-            subject_template_name="accounts/email/password_reset_subject.txt",
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        ),
-        name="password_reset",
-    ),
-    path(
-        "accounts/password/reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
-        name="password_reset_done",
-    ),
-    path(
-        "accounts/password/reset/<uidb64>/<token>/",
-        account.PasswordResetConfirm.as_view(
-            template_name="accounts/password_reset_confirm.html",
-            success_url=reverse_lazy("accounts:password_reset_complete"),
-        ),
-        name="password_reset_confirm",
-    ),
-    path(
-        "accounts/password/reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(
-            template_name="accounts/password_reset_complete.html"
-        ),
-        name="password_reset_complete",
-    ),
+    _password_page("reset/done/", auth_views.PasswordResetCompleteView, "password_reset_complete"),
 ]
+
 
 urlpatterns = [
     path("", auth.home, name="home"),

@@ -11,9 +11,12 @@ import math
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+
+N = TypeVar("N", int, float)
 
 
 def env_str(name: str, default: str) -> str:
@@ -35,31 +38,37 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
-    if minimum is not None and number < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {number}")
-    return number
+    return _env_number(name, default, int, "an integer", minimum, "d")
 
 
 def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
     """A number of `name` (seconds, requests per second): finite, and at least `minimum`."""
+    return _env_number(name, default, float, "a number", minimum, "g")
+
+
+def _env_number(
+    name: str,
+    default: N,
+    parse: Callable[[str], N],
+    kind: str,
+    minimum: N | None,
+    shown_as: str,
+) -> N:
+    """`parse` of `name`'s value (`kind` names what it must be in the error), finite and at
+    least `minimum`; numbers in errors are formatted with `shown_as`."""
     value = os.environ.get(name)
     if value is None or value == "":
         return default
     try:
-        number = float(value)
+        number = parse(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(number):
+        raise ImproperlyConfigured(f"{name} must be {kind}, got {value!r}") from None
+    if not math.isfinite(number):  # float("inf"), float("nan")
         raise ImproperlyConfigured(f"{name} must be a finite number, got {value!r}")
     if minimum is not None and number < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum:g}, got {number:g}")
+        raise ImproperlyConfigured(
+            f"{name} must be at least {minimum:{shown_as}}, got {number:{shown_as}}"
+        )
     return number
 
 

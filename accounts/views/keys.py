@@ -34,14 +34,12 @@ def key_add(request):
         except actions.AccountError as err:
             form.add_error("key", str(err))
         else:
-            if api_key.check_message:
-                messages.warning(request, api_key.check_message)
-            messages.success(
+            return _saved(
                 request,
+                api_key,
                 f"Vultr API {api_key.api_version} accepted the key “{api_key.label}” "
                 f"({api_key.masked}); it is saved.",
             )
-            return redirect("accounts:team_home", team=request.team.slug)
     return render(request, "accounts/key_add.html", {"form": form})
 
 
@@ -62,15 +60,22 @@ def key_replace(request, key_id):
         except actions.AccountError as err:
             form.add_error("key", f"{err} The old key ({old}) is still in use.")
         else:
-            if api_key.check_message:
-                messages.warning(request, api_key.check_message)
-            messages.success(
+            return _saved(
                 request,
+                api_key,
                 f"“{api_key.label}” now uses the key {api_key.masked} instead of {old}, with "
                 f"Vultr API {api_key.api_version}.",
             )
-            return redirect("accounts:team_home", team=request.team.slug)
     return render(request, "accounts/key_replace.html", {"form": form, "api_key": api_key})
+
+
+def _saved(request, api_key: ApiKey, said: str):
+    """After a key is added or replaced: what the check of the key noticed (if anything), what
+    was done, and back to the team's page."""
+    if api_key.check_message:
+        messages.warning(request, api_key.check_message)
+    messages.success(request, said)
+    return redirect("accounts:team_home", team=request.team.slug)
 
 
 @team_view(Perm.MANAGE_KEYS)

@@ -16,15 +16,14 @@ none is lost unless Redis is.
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 from typing import TYPE_CHECKING, Any
 
 import redis
 from django.apps import apps
-from django.conf import settings
 
+from panel import redis_client
 from panel.audit.models import AuditEntry
 from panel.audit.record import personal_team, record
 from panel.middleware import client_ip
@@ -44,13 +43,8 @@ _PENDING = _PREFIX + "pending"
 _TTL = 24 * 3600
 
 
-@functools.lru_cache(maxsize=4)
-def _client_for(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url)
-
-
 def _redis() -> redis.Redis:
-    return _client_for(settings.REDIS_URL)
+    return redis_client.client()
 
 
 def _window(now: float | None = None) -> int:

@@ -46,6 +46,7 @@ from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import ApiKey
+from panel import redis_client as panel_redis
 from panel.budget.models import KeyBudget
 from panel.vultr import RateLimitedError, VultrClient
 
@@ -55,24 +56,35 @@ SLOT_SECONDS = 10
 SLOTS_KEPT = 7  # the last minute, plus the slot in progress
 _CONFIG_SECONDS = 10.0  # how long a process trusts the per-key settings it read
 
+# Shared by the scripts: Redis's clock, and a bucket's tokens now (refilled at `rate` per second,
+# up to `burst`, since `at`) with the moment they are counted at.
+_BUCKET = """
+local function clock()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) + tonumber(t[2]) / 1000000
+end
+local function refill(key, rate, burst, now)
+  local state = redis.call('HMGET', key, 'tokens', 'at')
+  local tokens, at = tonumber(state[1]), tonumber(state[2])
+  if tokens == nil or at == nil then return burst, now end
+  if now > at then return math.min(burst, tokens + (now - at) * rate), now end
+  return tokens, at
+end
+"""
+
 # KEYS: n buckets, then usage slot prefixes. ARGV: n, patience (s), then rate, burst and key
 # lifetime (s) of each bucket. The request waits for the latest of the buckets' next tokens and
 # takes one from each, or from none. Returns {granted 0/1, wait seconds as text} (Lua numbers
 # would be truncated to integers).
-_TAKE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+_TAKE = (
+    _BUCKET
+    + """
+local now = clock()
 local n, patience = tonumber(ARGV[1]), tonumber(ARGV[2])
 local tokens, at, wait = {}, {}, 0
 for i = 1, n do
-  local rate, burst = tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1])
-  local state = redis.call('HMGET', KEYS[i], 'tokens', 'at')
-  local tk, a = tonumber(state[1]), tonumber(state[2])
-  if tk == nil or a == nil then tk, a = burst, now end
-  if now > a then
-    tk = math.min(burst, tk + (now - a) * rate)
-    a = now
-  end
+  local rate = tonumber(ARGV[3 * i])
+  local tk, a = refill(KEYS[i], rate, tonumber(ARGV[3 * i + 1]), now)
   if tk < 1 then wait = math.max(wait, (1 - tk) / rate) end
   tokens[i], at[i] = tk, a
 end
@@ -90,36 +102,34 @@ for j = n + 1, #KEYS do
 end
 return {1, tostring(wait)}
 """.replace("SLOT_SECONDS", str(SLOT_SECONDS)).replace("SLOTS_KEPT", str(SLOTS_KEPT))
+)
 
 # KEYS: bucket. ARGV: rate, burst, seconds, key lifetime (s). Empties the bucket so that the
 # next token exists `seconds` from now (unless it is already booked further ahead).
-_PAUSE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens, at = tonumber(state[1]), tonumber(state[2])
-if tokens == nil or at == nil then tokens, at = burst, now end
-if now > at then
-  tokens = math.min(burst, tokens + (now - at) * rate)
-  at = now
-end
+_PAUSE = (
+    _BUCKET
+    + """
+local rate = tonumber(ARGV[1])
+local tokens, at = refill(KEYS[1], rate, tonumber(ARGV[2]), clock())
 tokens = math.min(tokens, 1 - tonumber(ARGV[3]) * rate)
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
 return tostring(tokens)
 """
+)
 
 # KEYS: bucket. ARGV: rate, burst. Returns {tokens now, as text}.
-_PEEK = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+_PEEK = (
+    _BUCKET
+    + """
+local now = clock()
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens, at = tonumber(state[1]), tonumber(state[2])
 if tokens == nil or at == nil then return {tostring(ARGV[2]), tostring(now)} end
 return {tostring(math.min(tonumber(ARGV[2]), tokens + math.max(0, now - at) * tonumber(ARGV[1]))),
         tostring(now)}
 """
+)
 
 
 class BudgetExhausted(RateLimitedError):
@@ -133,21 +143,19 @@ class BudgetExhausted(RateLimitedError):
         self.wait = wait
 
 
-@functools.lru_cache(maxsize=4)
-def _client_for(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+_REDIS_TIMEOUT = 5.0
 
 
 def redis_client() -> redis.Redis:
     """A Redis client for the panel's Redis (one connection pool per process)."""
-    return _client_for(settings.REDIS_URL)
+    return panel_redis.client(_REDIS_TIMEOUT)
 
 
 @functools.lru_cache(maxsize=4)
 def _scripts(
     url: str,
 ) -> tuple[redis.commands.core.Script, redis.commands.core.Script, redis.commands.core.Script]:
-    client = _client_for(url)
+    client = panel_redis.client_for(url, _REDIS_TIMEOUT)
     return (
         client.register_script(_TAKE),
         client.register_script(_PEEK),

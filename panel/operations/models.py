@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts.models import user_reference
 from panel import words
 
 __all__ = ["AlertDelivery", "AlertTarget", "Notice", "Operation", "OperationStep"]
@@ -72,13 +73,7 @@ class Operation(models.Model):
     team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="operations")
     # A plain id, as in the audit log: the key may be removed while the operation is kept.
     api_key_id = models.BigIntegerField(db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    actor = user_reference(blank=True)
     actor_name = models.CharField(max_length=150, blank=True)
     target_type = models.CharField(max_length=32, default="server")
     target_id = models.CharField(max_length=64, blank=True, db_index=True)
@@ -223,9 +218,7 @@ class AlertTarget(models.Model):
     on_failed = models.BooleanField("When an operation fails", default=True)
     # Webhook bodies are signed with it (X-Panel-Signature: sha256=<hex HMAC of the body>).
     secret = models.CharField(max_length=64, default=secrets.token_hex, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = user_reference()
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = TeamQuerySet.as_manager()

@@ -16,6 +16,7 @@ of the page that shows a server's or a snapshot's state refreshes itself (`hx-tr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -179,26 +180,28 @@ def operation_detail(request, operation_id):
 @team_view(Perm.SUBSCRIPTIONS_VIEW)
 @require_POST
 def operation_retry(request, operation_id):
-    op = _op(request, operation_id)
-    if not start.may_manage(request.user, op):
-        raise PermissionDenied("Only who started this operation, or an admin, may retry it.")
-    start.retry_operation(request.user, op)
-    op.refresh_from_db()
-    return _after_change(request, op)
+    return _manage(request, operation_id, "retry", start.retry_operation)
 
 
 @team_view(Perm.SUBSCRIPTIONS_VIEW)
 @require_POST
 def operation_cancel(request, operation_id):
+    return _manage(request, operation_id, "cancel", start.cancel_operation)
+
+
+def _manage(
+    request: HttpRequest,
+    operation_id: int,
+    verb: str,
+    change: Callable[[Any, Operation], object],
+) -> HttpResponse:
+    """A retry or cancel (`verb`): only who started the operation, or an admin, may; then its
+    panel again (for htmx) or its page."""
     op = _op(request, operation_id)
     if not start.may_manage(request.user, op):
-        raise PermissionDenied("Only who started this operation, or an admin, may cancel it.")
-    start.cancel_operation(request.user, op)
+        raise PermissionDenied(f"Only who started this operation, or an admin, may {verb} it.")
+    change(request.user, op)
     op.refresh_from_db()
-    return _after_change(request, op)
-
-
-def _after_change(request: HttpRequest, op: Operation) -> HttpResponse:
     if request.htmx:
         return render(request, "operations/detail.html#panel", panel_context(request, op))
     return redirect(operation_url(op))

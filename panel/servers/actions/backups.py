@@ -9,12 +9,11 @@ from panel.vultr import Backup
 from .base import (
     ActionContext,
     mutation,
-    on_server,
     query,
     read,
     read_server,
 )
-from .servers import _outdate_password
+from .servers import _replace_disk
 
 
 @query
@@ -28,13 +27,10 @@ def list_backups(ctx: ActionContext, server_id: str | None = None) -> list[Backu
 @mutation(Perm.PROVISIONING)
 def restore_backup(ctx: ActionContext, server_id: str, backup_id: str) -> None:
     """Overwrites the server's disk with the backup: what is on the disk now is lost."""
-    on_server(
+    _replace_disk(
         ctx,
         server_id,
         lambda vultr: vultr.server_restore_backup(server_id, backup_id),
-        params={"backup_id": backup_id},
-        destructive=True,
-        conflicts=True,
+        {"backup_id": backup_id},
+        "restored from a backup",
     )
-    # The disk, /etc/shadow with it, is the image's now (servers._outdate_password).
-    _outdate_password(ctx, server_id, "restored from a backup")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.db import DatabaseError
 from django.utils import timezone
@@ -200,12 +202,20 @@ def set_server_label(ctx: ActionContext, server_id: str, label: str) -> None:
 # -- destructive changes ---------------------------------------------------------------------
 
 
-def _outdate_password(ctx: ActionContext, server_id: str, done: str) -> None:
-    """After a change that gives the server a new root password (`done`: "reinstalled",
-    ...): the one kept from the create answer no longer opens it. v2 answers a reinstall, an
-    OS change and a restore with the instance but no `default_password` (v2 reference §2, the
-    field only in the create answer, §3), so there is no new one to keep: the old one is
-    forgotten, and the reveal says why."""
+def _replace_disk(
+    ctx: ActionContext,
+    server_id: str,
+    call: Callable[[VultrClient], object],
+    params: dict[str, Any],
+    done: str,
+) -> None:
+    """A change that overwrites the server's disk (a reinstall, an OS change, a restore):
+    destructive, refused while a long operation holds the server, and after it the root
+    password kept from the create answer no longer opens the server (/etc/shadow is the new
+    disk's). v2 answers these with the instance but no `default_password` (v2 reference §2,
+    the field only in the create answer, §3), so there is no new one to keep: the old one is
+    forgotten, and the reveal says why (`done`: "reinstalled", ...)."""
+    on_server(ctx, server_id, call, params=params, destructive=True, conflicts=True)
     if ctx.api_key_id is not None:
         when = timezone.now().strftime("%d %b %Y at %H:%M UTC")
         because = f"{done} through the panel on {when}"
@@ -215,29 +225,25 @@ def _outdate_password(ctx: ActionContext, server_id: str, done: str) -> None:
 @mutation(Perm.PROVISIONING)
 def reinstall_server(ctx: ActionContext, server_id: str, hostname: str | None = None) -> None:
     """Reinstalls the same OS: everything on the disk is lost; the IP addresses stay."""
-    on_server(
+    _replace_disk(
         ctx,
         server_id,
         lambda vultr: vultr.server_reinstall(server_id, hostname),
-        params={"hostname": hostname},
-        destructive=True,
-        conflicts=True,
+        {"hostname": hostname},
+        "reinstalled",
     )
-    _outdate_password(ctx, server_id, "reinstalled")
 
 
 @mutation(Perm.PROVISIONING)
 def change_server_os(ctx: ActionContext, server_id: str, os_id: str) -> None:
     """Installs another OS from `os_change_list`: everything on the disk is lost."""
-    on_server(
+    _replace_disk(
         ctx,
         server_id,
         lambda vultr: vultr.server_os_change(server_id, os_id),
-        params={"os_id": os_id},
-        destructive=True,
-        conflicts=True,
+        {"os_id": os_id},
+        "given another operating system",
     )
-    _outdate_password(ctx, server_id, "given another operating system")
 
 
 @mutation(Perm.PROVISIONING)

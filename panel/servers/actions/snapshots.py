@@ -17,13 +17,12 @@ from .base import (
     Change,
     mutation,
     on_listed,
-    on_server,
     perform,
     query,
     read,
     server_target,
 )
-from .servers import _outdate_password
+from .servers import _replace_disk
 
 
 def _description(snapshot: Snapshot) -> str:
@@ -101,13 +100,10 @@ def destroy_snapshot(ctx: ActionContext, snapshot_id: str) -> None:
 @mutation(Perm.PROVISIONING)
 def restore_snapshot(ctx: ActionContext, server_id: str, snapshot_id: str) -> None:
     """Overwrites the server's disk with the snapshot: what is on the disk now is lost."""
-    on_server(
+    _replace_disk(
         ctx,
         server_id,
         lambda vultr: vultr.server_restore_snapshot(server_id, snapshot_id),
-        params={"snapshot_id": snapshot_id},
-        destructive=True,
-        conflicts=True,
+        {"snapshot_id": snapshot_id},
+        "restored from a snapshot",
     )
-    # The disk, /etc/shadow with it, is the image's now (servers._outdate_password).
-    _outdate_password(ctx, server_id, "restored from a snapshot")

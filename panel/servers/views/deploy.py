@@ -15,6 +15,7 @@ on its operation as `order_token`, which the database holds unique per key (see 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -54,6 +55,11 @@ STATE_SECONDS = 2 * 3600
 TEMPLATE = "servers/deploy/wizard.html"
 
 
+def _read(action: Callable[[actions.ActionContext], list[Any]]) -> cached_property[Any]:
+    """An `Offer` attribute: what `action` reads for the offer's key, once per offer."""
+    return cached_property(lambda offer: action(offer.ctx))
+
+
 class Offer:
     """What this account can order now, read lazily through the action layer (cached per key).
     Any read may raise `actions.ActionError` with Vultr's words."""
@@ -62,9 +68,13 @@ class Offer:
         self.ctx = ctx
         self.api_version = api_version
 
-    @cached_property
-    def regions(self):
-        return actions.regions(self.ctx)
+    regions = _read(actions.regions)
+    all_plans = _read(actions.plans)
+    systems = _read(actions.operating_systems)
+    isos = _read(actions.isos)
+    snapshots = _read(actions.list_snapshots)
+    sshkeys = _read(actions.list_sshkeys)
+    scripts = _read(actions.list_startupscripts)
 
     def region(self, region_id: str):
         return next((r for r in self.regions if r.id == region_id), None)
@@ -76,30 +86,6 @@ class Offer:
         available = set(actions.availability(self.ctx, region_id))
         found = [p for p in self.all_plans if p.id in available]
         return sorted(found, key=lambda p: (p.price_per_month, p.ram_mb, p.id))
-
-    @cached_property
-    def all_plans(self):
-        return actions.plans(self.ctx)
-
-    @cached_property
-    def systems(self):
-        return actions.operating_systems(self.ctx)
-
-    @cached_property
-    def isos(self):
-        return actions.isos(self.ctx)
-
-    @cached_property
-    def snapshots(self):
-        return actions.list_snapshots(self.ctx)
-
-    @cached_property
-    def sshkeys(self):
-        return actions.list_sshkeys(self.ctx)
-
-    @cached_property
-    def scripts(self):
-        return actions.list_startupscripts(self.ctx)
 
     def form(self, step: str, state: dict[str, Any], data=None) -> StepForm:
         """The form of `step`, bound to `data`, or unbound showing the answers in `state`."""
@@ -207,6 +193,16 @@ def _show(
     return render_page(request, TEMPLATE, context, {"wizard": "wizard"})
 
 
+def _new_order() -> dict[str, Any]:
+    """A new order's state: no answers yet, and the order's id (its operations' order_token)."""
+    return {"order": secrets.token_urlsafe(12)}
+
+
+def _start_again(request: HttpRequest, page: KeyPage, offer: Offer, error: str) -> HttpResponse:
+    """The first step of a new order, saying why (`error`) the one sent could not be used."""
+    return _show(request, page, offer, _new_order(), "region", error=error)
+
+
 def _review(offer: Offer, state: dict[str, Any]) -> dict[str, Any]:
     """What the review step shows: every answer by name, and the monthly cost."""
     plan = next(p for p in offer.all_plans if p.id == state["plan"])
@@ -256,7 +252,7 @@ def deploy(request, key_id):
     page = key_page(request, key_id)
     offer = Offer(page.ctx, page.api_key.api_version)
     if request.method != "POST":
-        state = {"order": secrets.token_urlsafe(12)}
+        state = _new_order()
         # "Deploy…" on the Snapshots page: the image step comes with that snapshot chosen
         # (checked there, as any answer is, against the account's finished snapshots).
         if request.GET.get("snapshot"):
@@ -265,13 +261,8 @@ def deploy(request, key_id):
 
     state = _load(page, request.POST.get("state", ""))
     if state is None:
-        return _show(
-            request,
-            page,
-            offer,
-            {"order": secrets.token_urlsafe(12)},
-            "region",
-            error="This order form has expired or was changed; please start again.",
+        return _start_again(
+            request, page, offer, "This order form has expired or was changed; please start again."
         )
     back = request.POST.get("back", "")
     step = back or request.POST.get("step", "")
@@ -314,14 +305,11 @@ def deploy_create(request, key_id):
     offer = Offer(page.ctx, page.api_key.api_version)
     state = _load(page, request.POST.get("state", ""))
     if state is None or "order" not in state:
-        return _show(
+        return _start_again(
             request,
             page,
             offer,
-            {"order": secrets.token_urlsafe(12)},
-            "region",
-            error="This order form has expired or was changed; nothing was ordered. "
-            "Please start again.",
+            "This order form has expired or was changed; nothing was ordered. Please start again.",
         )
     try:
         problem = offer.first_problem(state, before="review")
