@@ -1,6 +1,6 @@
-"""Clients of the panel's Redis (`REDIS_URL`): one per process and address, so one connection
-pool, shared by the sign-in throttle (accounts.lockout), the count of refusals
-(panel.audit.denials) and the API budget (panel.budget.tokens)."""
+"""Clients of the panel's Redis (`REDIS_URL`): one per process, address and timeout, each with
+its connection pool, shared by the sign-in throttle (accounts.lockout) and the count of refusals
+(panel.audit.denials); the API budget (panel.budget.tokens) uses its own, with a timeout."""
 
 from __future__ import annotations
 
